@@ -1,0 +1,151 @@
+//! The functions of the JS API (`api.md`), on `serde_json` values. The Wasm binding only
+//! converts at the boundary and calls these.
+
+use crate::engine::matching::{self, MatchResult};
+use crate::engine::path::set_path;
+use crate::engine::plan::{self, Plan};
+use crate::engine::record::{read_chargebee, read_customerp};
+use crate::engine::table::Dir;
+use crate::engine::{Ctx, Flow, Links};
+use crate::error::{Result, SyncError};
+use crate::flows;
+use crate::options::Options;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowInfo {
+    pub id: &'static str,
+    pub customerp: &'static str,
+    pub chargebee: &'static str,
+    pub properties: Vec<PropertyInfo>,
+    #[serde(rename = "mergeCriteria")]
+    pub merge_criteria: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PropertyInfo {
+    pub customerp: String,
+    pub chargebee: &'static str,
+    #[serde(rename = "chargebeeType")]
+    pub chargebee_type: &'static str,
+    pub direction: &'static str,
+}
+
+pub fn flow_info(f: &dyn Flow) -> FlowInfo {
+    FlowInfo {
+        id: f.id().as_str(),
+        customerp: f.doc().customerp_type,
+        chargebee: f.doc().chargebee_resource,
+        properties: f
+            .props()
+            .iter()
+            .map(|p| PropertyInfo {
+                customerp: p.cp_label(),
+                chargebee: p.cb,
+                chargebee_type: p.cb_type,
+                direction: p.dir.as_str(),
+            })
+            .collect(),
+        merge_criteria: f.criteria().iter().map(|c| c.by).collect(),
+    }
+}
+
+pub fn flows() -> Vec<FlowInfo> {
+    flows::all().into_iter().map(flow_info).collect()
+}
+
+fn setup(flow: &str, options: Option<&Value>) -> Result<(&'static dyn Flow, Options)> {
+    let f = flows::get(flow)?;
+    let o = Options::parse(options, &f.property_names()).map_err(|e| e.in_flow(f.id().as_str()))?;
+    Ok((f, o))
+}
+
+/// The Chargebee resource a Customerp record maps to.
+pub fn to_chargebee(flow: &str, customerp: &Value, options: Option<&Value>) -> Result<Value> {
+    let (f, o) = setup(flow, options)?;
+    let links = Links::default();
+    let mut ctx = Ctx::new(&o, &links);
+    let rec = read_customerp(f, customerp, "/customerp", &mut ctx).map_err(|e| e.in_flow(flow))?;
+    let mut out = Map::new();
+    out.insert("id".into(), json!(f.chargebee_id(&rec.id, &ctx).map_err(|e| e.in_flow(flow).for_record(Some(&rec.id)))?));
+    for (p, v) in f.props().iter().zip(&rec.values) {
+        if p.dir.writes_chargebee() && !v.is_null() {
+            if let Some(w) = p.write_chargebee(v, &ctx) {
+                set_path(&mut out, p.cb, w);
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// The Customerp record a Chargebee resource maps to.
+pub fn to_customerp(flow: &str, chargebee: &Value, options: Option<&Value>) -> Result<Value> {
+    let (f, o) = setup(flow, options)?;
+    let links = Links::default();
+    let mut ctx = Ctx::new(&o, &links);
+    let rec = read_chargebee(f, chargebee, "/chargebee", &mut ctx).map_err(|e| e.in_flow(flow))?;
+    let mut out = Map::new();
+    for (p, v) in f.props().iter().zip(&rec.values) {
+        if matches!(p.dir, Dir::Both | Dir::ToCustomerp) && !v.is_null() {
+            set_path(&mut out, p.cp_field(), p.write_customerp(v, &ctx));
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+pub fn match_records(flow: &str, customerp: &Value, chargebee: &Value, options: Option<&Value>) -> Result<MatchResult> {
+    let (f, _) = setup(flow, options)?;
+    matching::match_records(f, customerp, chargebee)
+}
+
+pub fn plan(flow: &str, input: &Value, options: Option<&Value>) -> Result<Plan> {
+    let (f, o) = setup(flow, options)?;
+    plan::plan(f, input, &o)
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum BatchResult {
+    Ok { ok: True, plan: Box<Plan> },
+    Err { ok: False, error: SyncError },
+}
+
+/// `true` / `false` literals for the `ok` discriminant.
+#[derive(Debug, Clone, Copy)]
+pub struct True;
+#[derive(Debug, Clone, Copy)]
+pub struct False;
+impl Serialize for True {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_bool(true)
+    }
+}
+impl Serialize for False {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_bool(false)
+    }
+}
+
+impl BatchResult {
+    pub fn from_result(r: Result<Plan>) -> Self {
+        match r {
+            Ok(plan) => BatchResult::Ok { ok: True, plan: Box::new(plan) },
+            Err(error) => BatchResult::Err { ok: False, error },
+        }
+    }
+}
+
+/// Plans many pairs. A bad record (or one that could not even be read from JS) fills its own
+/// slot with an error; the others are planned. Options are checked once: bad options throw.
+pub fn plan_batch(flow: &str, inputs: Vec<Result<Value>>, options: Option<&Value>) -> Result<Vec<BatchResult>> {
+    let (f, o) = setup(flow, options)?;
+    Ok(inputs
+        .into_iter()
+        .map(|input| BatchResult::from_result(input.and_then(|v| plan::plan(f, &v, &o)).map_err(|e| e.in_flow(flow))))
+        .collect())
+}
+
+pub fn encode_form(params: &Value) -> Result<String> {
+    crate::form::encode_form(params)
+}

@@ -1,0 +1,71 @@
+//! The last synced state of a pair: what each side held, per property, in canonical form.
+//! Versioned and tagged with its flow, so a base from another flow or a newer version of the
+//! plugin is refused instead of being misread.
+
+use crate::engine::table::Dir;
+use crate::engine::Flow;
+use crate::error::{ErrorCode, Result, SyncError};
+use serde_json::{json, Map, Value};
+
+pub const BASE_VERSION: u64 = 1;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Base {
+    /// Per table row: the value Customerp held after the last sync.
+    pub customerp: Vec<Value>,
+    /// Per table row: the value Chargebee held after the last sync.
+    pub chargebee: Vec<Value>,
+}
+
+fn invalid(path: &str, why: impl std::fmt::Display) -> SyncError {
+    SyncError::new(ErrorCode::InvalidBase, path, format!("{path}: {why}"))
+}
+
+pub fn tracked(dir: Dir) -> bool {
+    dir != Dir::ToChargebeeOnCreate
+}
+
+impl Base {
+    pub fn parse(flow: &dyn Flow, v: Option<&Value>, root: &str) -> Result<Option<Base>> {
+        let m = match v {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err(invalid(root, "a base is the object a previous plan returned")),
+        };
+        match m.get("version").and_then(Value::as_u64) {
+            Some(BASE_VERSION) => {}
+            Some(v) if v > BASE_VERSION => {
+                return Err(invalid(root, format!("base version {v} is newer than this plugin understands ({BASE_VERSION})")))
+            }
+            _ => return Err(invalid(root, "not a base this plugin produced (no known version)")),
+        }
+        match m.get("flow").and_then(Value::as_str) {
+            Some(f) if f == flow.id().as_str() => {}
+            Some(f) => return Err(invalid(root, format!("base of flow {f:?} given to flow {:?}", flow.id().as_str()))),
+            None => return Err(invalid(root, "base names no flow")),
+        }
+        let side = |key: &str| -> Result<Vec<Value>> {
+            let map = m.get(key).and_then(Value::as_object).ok_or_else(|| invalid(root, format!("base has no {key} state")))?;
+            Ok(flow.props().iter().map(|p| map.get(p.cp).cloned().unwrap_or(Value::Null)).collect())
+        };
+        Ok(Some(Base { customerp: side("customerp")?, chargebee: side("chargebee")? }))
+    }
+
+    pub fn to_value(&self, flow: &dyn Flow) -> Value {
+        let side = |vals: &[Value]| {
+            let mut m = Map::new();
+            for (p, v) in flow.props().iter().zip(vals) {
+                if tracked(p.dir) {
+                    m.insert(p.cp.to_string(), v.clone());
+                }
+            }
+            Value::Object(m)
+        };
+        json!({
+            "version": BASE_VERSION,
+            "flow": flow.id().as_str(),
+            "customerp": side(&self.customerp),
+            "chargebee": side(&self.chargebee),
+        })
+    }
+}

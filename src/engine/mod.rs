@@ -1,0 +1,232 @@
+//! The flow-independent engine: records in canonical form, the three-way merge planner, matching
+//! and the versioned base. Flows (in `crate::flows`) contribute their table and special rules.
+
+pub mod base;
+pub mod matching;
+pub mod path;
+pub mod plan;
+pub mod record;
+pub mod table;
+
+use crate::error::{pointer, ErrorCode, Result, SyncError};
+use crate::options::Options;
+use crate::values::Currency;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use table::Prop;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum FlowId {
+    #[serde(rename = "contact-customer")]
+    ContactCustomer,
+    #[serde(rename = "customer-business_entity")]
+    CustomerBusinessEntity,
+    #[serde(rename = "employee-customer")]
+    EmployeeCustomer,
+    #[serde(rename = "quote-order")]
+    QuoteOrder,
+    #[serde(rename = "order-order")]
+    OrderOrder,
+    #[serde(rename = "product-item")]
+    ProductItem,
+}
+
+impl FlowId {
+    pub const ALL: [FlowId; 6] = [
+        FlowId::ContactCustomer,
+        FlowId::CustomerBusinessEntity,
+        FlowId::EmployeeCustomer,
+        FlowId::QuoteOrder,
+        FlowId::OrderOrder,
+        FlowId::ProductItem,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowId::ContactCustomer => "contact-customer",
+            FlowId::CustomerBusinessEntity => "customer-business_entity",
+            FlowId::EmployeeCustomer => "employee-customer",
+            FlowId::QuoteOrder => "quote-order",
+            FlowId::OrderOrder => "order-order",
+            FlowId::ProductItem => "product-item",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FlowId> {
+        FlowId::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+pub fn unknown_flow(name: &str, path: &str) -> SyncError {
+    let known: Vec<&str> = FlowId::ALL.iter().map(|f| f.as_str()).collect();
+    SyncError::new(
+        ErrorCode::UnknownFlow,
+        path,
+        format!("unknown flow {name:?}; the flows are {}", known.join(", ")),
+    )
+}
+
+/// Links of parent flows, as given in `PlanInput.links`: flow → Customerp id → Chargebee id.
+#[derive(Debug, Default, Clone)]
+pub struct Links(HashMap<FlowId, HashMap<String, String>>);
+
+impl Links {
+    pub fn parse(v: Option<&Value>, root: &str) -> Result<Links> {
+        let mut links = Links::default();
+        let map = match v {
+            None | Some(Value::Null) => return Ok(links),
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err(SyncError::invalid_type(root, "an object of flow → links")),
+        };
+        for (flow_name, pairs) in map {
+            let at = pointer(root, flow_name);
+            let flow = FlowId::parse(flow_name).ok_or_else(|| unknown_flow(flow_name, &at))?;
+            let pairs = match pairs {
+                Value::Null => continue,
+                Value::Object(p) => p,
+                _ => return Err(SyncError::invalid_type(&at, "an object of Customerp id → Chargebee id")),
+            };
+            let entry = links.0.entry(flow).or_default();
+            for (cp_id, cb_id) in pairs {
+                let cb = cb_id
+                    .as_str()
+                    .ok_or_else(|| SyncError::invalid_type(&pointer(&at, cp_id), "a Chargebee id string"))?;
+                entry.insert(cp_id.clone(), cb.to_string());
+            }
+        }
+        Ok(links)
+    }
+
+    pub fn get(&self, flow: FlowId, cp_id: &str) -> Option<&str> {
+        self.0.get(&flow).and_then(|m| m.get(cp_id)).map(String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property: Option<String>,
+    pub message: String,
+}
+
+/// What one call knows besides the records: options, parents' links, the record's currency,
+/// and the warnings collected while reading.
+pub struct Ctx<'a> {
+    pub options: &'a Options,
+    pub links: &'a Links,
+    pub currency: Option<Currency>,
+    pub warnings: Vec<Warning>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(options: &'a Options, links: &'a Links) -> Self {
+        Ctx { options, links, currency: None, warnings: Vec::new() }
+    }
+
+    pub fn linked(&self, flow: &str, cp_id: &str) -> Option<String> {
+        FlowId::parse(flow).and_then(|f| self.links.get(f, cp_id)).map(str::to_string)
+    }
+
+    pub fn warn(&mut self, code: &str, property: Option<&str>, message: String) {
+        let w = Warning { code: code.into(), property: property.map(str::to_string), message };
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+}
+
+/// One Chargebee request before the engine gives it its idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestSpec {
+    pub method: &'static str,
+    pub path: String,
+    pub params: Map<String, Value>,
+}
+
+impl RequestSpec {
+    pub fn post(path: String, params: Map<String, Value>) -> Self {
+        RequestSpec { method: "POST", path, params }
+    }
+}
+
+/// A merge criterion: how to compute the key each side is matched by.
+pub struct Criterion {
+    pub by: &'static str,
+    pub customerp: fn(&Value) -> Option<String>,
+    pub chargebee: fn(&Value) -> Option<String>,
+}
+
+/// Human text of a flow, for `flows()` and the dataflow document.
+pub struct FlowDoc {
+    pub customerp_type: &'static str,
+    pub chargebee_resource: &'static str,
+    pub sentences: &'static str,
+    pub merge_criteria: &'static [&'static str],
+    pub rules: &'static [&'static str],
+}
+
+/// What a flow adds to the engine: its table and the rules of its Chargebee resource.
+pub trait Flow: Sync {
+    fn id(&self) -> FlowId;
+    fn doc(&self) -> &'static FlowDoc;
+    fn props(&self) -> &'static [Prop];
+    /// The key of Chargebee's single-resource envelope (`{"customer": {…}}`), unwrapped if sent.
+    fn resource_key(&self) -> &'static str;
+    fn criteria(&self) -> &'static [Criterion];
+
+    /// The Chargebee id the plugin gives a resource it creates for this Customerp record.
+    fn chargebee_id(&self, cp_id: &str, ctx: &Ctx) -> Result<String>;
+
+    /// Extra checks on a Customerp record beyond its mapped properties.
+    fn check_customerp(&self, _rec: &Value, _root: &str, _ctx: &mut Ctx) -> Result<()> {
+        Ok(())
+    }
+
+    /// Why an unlinked Customerp record is not copied to Chargebee, if it is not.
+    fn hold_customerp(&self, _rec: &Value) -> Option<String> {
+        None
+    }
+
+    /// Why an unlinked Chargebee record is not copied to Customerp by this flow, if it is not.
+    fn hold_chargebee(&self, _rec: &Value) -> Option<String> {
+        None
+    }
+
+    /// True when a Chargebee record belongs to another flow (or was let go by a safe delete), so
+    /// matching must never take it.
+    fn foreign_chargebee(&self, rec: &Value) -> bool {
+        self.hold_chargebee(rec).is_some()
+    }
+
+    /// Records this Customerp record waits for: parents of other flows not linked yet.
+    fn waiting_for(&self, _rec: &Value, _ctx: &Ctx) -> Vec<plan::Wait> {
+        Vec::new()
+    }
+
+    /// Fields a new Customerp record gets besides its mapped properties.
+    fn customerp_defaults(&self) -> Map<String, Value> {
+        Map::new()
+    }
+
+    /// The Customerp changes that mark a record whose Chargebee partner was deleted.
+    fn customerp_deactivate(&self) -> Map<String, Value>;
+
+    fn create_requests(&self, id: &str, resource: Map<String, Value>, ctx: &Ctx) -> Vec<RequestSpec>;
+
+    /// Requests that write `changed` rows (indices into `props()`) whose merged values are `merged`.
+    fn update_requests(&self, id: &str, changed: &[usize], merged: &[Value], current: &Value, ctx: &Ctx)
+        -> Vec<RequestSpec>;
+
+    /// `deletes: "safe"`: the requests that mark the Chargebee record instead of deleting it.
+    fn mark_deleted_requests(&self, id: &str, current: &Value, cp_id: Option<&str>) -> Vec<RequestSpec>;
+
+    /// `deletes: "propagate"`.
+    fn delete_requests(&self, id: &str) -> Vec<RequestSpec>;
+
+    /// The Customerp property paths of this flow, for `propertyWinners`.
+    fn property_names(&self) -> Vec<&'static str> {
+        self.props().iter().map(|p| p.cp).collect()
+    }
+}

@@ -1,0 +1,611 @@
+//! The planner: from the current record on each side and the last synced state, exactly which
+//! Chargebee requests and Customerp changes to make.
+//!
+//! Per property it runs a three-way merge against `base`: one side changed → copy it over; both
+//! changed to the same canonical value → nothing; both changed differently → a conflict, settled
+//! by the policy and reported with both values and the base.
+
+use crate::engine::base::{tracked, Base};
+use crate::engine::path::{get_path, head, set_path};
+use crate::engine::record::{read_chargebee, read_customerp, Record};
+use crate::engine::table::{Dir, Prop};
+use crate::engine::{Ctx, Flow, FlowId, Links, RequestSpec, Warning};
+use crate::error::{Result, SyncError};
+use crate::options::{ConflictPolicy, DeletePolicy, Options, Side};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub flow: FlowId,
+    pub link: Link,
+    pub customerp: CustomerpAction,
+    pub chargebee: ChargebeeAction,
+    pub base: Option<Value>,
+    pub conflicts: Vec<Conflict>,
+    pub warnings: Vec<Warning>,
+    #[serde(rename = "waitingFor")]
+    pub waiting_for: Vec<Wait>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub customerp: Option<String>,
+    pub chargebee: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerpAction {
+    pub action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChargebeeAction {
+    pub action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub requests: Vec<Request>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Request {
+    pub method: &'static str,
+    pub path: String,
+    pub params: Map<String, Value>,
+    #[serde(rename = "idempotencyKey")]
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub property: String,
+    pub customerp: Value,
+    pub chargebee: Value,
+    pub base: Value,
+    pub winner: Side,
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wait {
+    pub flow: FlowId,
+    #[serde(rename = "customerpId")]
+    pub customerp_id: String,
+}
+
+impl CustomerpAction {
+    fn none() -> Self {
+        CustomerpAction { action: "none", id: None, changes: None, expect: None, reason: None }
+    }
+}
+
+impl ChargebeeAction {
+    fn none() -> Self {
+        ChargebeeAction { action: "none", id: None, requests: Vec::new(), expect: None, reason: None }
+    }
+}
+
+/// Plans one pair. Errors name the flow and the record.
+pub fn plan(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan> {
+    plan_inner(flow, input, options).map_err(|e| e.in_flow(flow.id().as_str()))
+}
+
+fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan> {
+    let obj = input
+        .as_object()
+        .ok_or_else(|| SyncError::invalid_type("", "a PlanInput object {customerp, chargebee, base, links}"))?;
+    let links = Links::parse(obj.get("links"), "/links")?;
+    let mut ctx = Ctx::new(options, &links);
+    let cp = match obj.get("customerp") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(read_customerp(flow, v, "/customerp", &mut ctx)?),
+    };
+    let cp_id = cp.as_ref().map(|r| r.id.clone());
+    let cb = match obj.get("chargebee") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(read_chargebee(flow, v, "/chargebee", &mut ctx).map_err(|e| e.for_record(cp_id.as_deref()))?),
+    };
+    let base = Base::parse(flow, obj.get("base"), "/base")
+        .map_err(|e| e.for_record(cp_id.as_deref().or(cb.as_ref().map(|r| r.id.as_str()))))?;
+    let base_json = obj.get("base").cloned().unwrap_or(Value::Null);
+    let mut p = Planner { flow, ctx, base_json, plan: empty_plan(flow, cp.as_ref(), cb.as_ref()) };
+    let waits = alive(cp.as_ref()).map(|r| flow.waiting_for(r.raw, &p.ctx)).unwrap_or_default();
+    if waits.is_empty() {
+        p.run(cp.as_ref(), cb.as_ref(), base.as_ref())?;
+    } else {
+        // Parents not linked yet: nothing is written, and the stored base stays as it is.
+        let names: Vec<String> = waits.iter().map(|w| format!("{} {}", w.flow.as_str(), w.customerp_id)).collect();
+        p.hold_both(format!("waiting for parents to be linked: {}", names.join(", ")));
+        p.plan.base = base.as_ref().map(|b| b.to_value(flow));
+        p.plan.waiting_for = waits;
+    }
+    let Planner { ctx, mut plan, .. } = p;
+    plan.warnings = ctx.warnings;
+    Ok(plan)
+}
+
+fn empty_plan(flow: &dyn Flow, cp: Option<&Record>, cb: Option<&Record>) -> Plan {
+    Plan {
+        flow: flow.id(),
+        link: Link { customerp: cp.map(|r| r.id.clone()), chargebee: cb.map(|r| r.id.clone()) },
+        customerp: CustomerpAction::none(),
+        chargebee: ChargebeeAction::none(),
+        base: None,
+        conflicts: Vec::new(),
+        warnings: Vec::new(),
+        waiting_for: Vec::new(),
+    }
+}
+
+struct Planner<'f, 'c> {
+    flow: &'f dyn Flow,
+    ctx: Ctx<'c>,
+    base_json: Value,
+    plan: Plan,
+}
+
+fn alive<'r, 'a>(r: Option<&'r Record<'a>>) -> Option<&'r Record<'a>> {
+    r.filter(|r| !r.deleted)
+}
+
+impl<'f, 'c> Planner<'f, 'c> {
+    fn props(&self) -> &'static [Prop] {
+        self.flow.props()
+    }
+
+    fn opts(&self) -> &Options {
+        self.ctx.options
+    }
+
+    fn run(&mut self, cp: Option<&Record>, cb: Option<&Record>, base: Option<&Base>) -> Result<()> {
+        match (alive(cp), alive(cb), base) {
+            (Some(a), Some(b), _) => self.merge(a, b, base),
+            (Some(a), None, None) => self.create_in_chargebee(a, cb.map(|r| r.id.as_str())),
+            (None, Some(b), None) => match cp {
+                Some(deleted) => {
+                    self.plan.link = Link { customerp: None, chargebee: Some(b.id.clone()) };
+                    self.hold_both(format!("Customerp record {} is deleted and was never linked", deleted.id));
+                    Ok(())
+                }
+                None => self.create_in_customerp(b),
+            },
+            (Some(a), None, Some(base)) => self.chargebee_deleted(a, cb, base),
+            (None, Some(b), Some(base)) => self.customerp_deleted(cp, b, base),
+            (None, None, base) => {
+                self.plan.link = Link { customerp: None, chargebee: None };
+                let why = if base.is_some() { "both records are gone; the link ends" } else { "nothing to sync" };
+                self.hold_both(why.to_string());
+                Ok(())
+            }
+        }
+    }
+
+    fn hold_both(&mut self, reason: String) {
+        self.plan.customerp.reason = Some(reason.clone());
+        self.plan.chargebee.reason = Some(reason);
+    }
+
+    // ---- creates -------------------------------------------------------------------------
+
+    fn create_in_chargebee(&mut self, cp: &Record, stale_cb: Option<&str>) -> Result<()> {
+        let _ = stale_cb;
+        self.plan.link.chargebee = None;
+        let hold = if self.opts().is_read_only(Side::Chargebee) {
+            Some("Chargebee is read-only for this flow".to_string())
+        } else if let Some(why) = self.too_old(cp.created, "Customerp") {
+            Some(why)
+        } else {
+            self.flow.hold_customerp(cp.raw)
+        };
+        if let Some(why) = hold {
+            self.hold_both(why);
+            return Ok(());
+        }
+        let id = self.flow.chargebee_id(&cp.id, &self.ctx).map_err(|e| e.for_record(Some(&cp.id)))?;
+        let mut resource = Map::new();
+        for (p, v) in self.props().iter().zip(&cp.values) {
+            if p.dir.writes_chargebee() && !v.is_null() {
+                if let Some(w) = p.write_chargebee(v, &self.ctx) {
+                    set_path(&mut resource, p.cb, w);
+                }
+            }
+        }
+        let specs = self.flow.create_requests(&id, resource, &self.ctx);
+        let expect = json!({"exists": false});
+        self.plan.chargebee = self.chargebee_action("create", &id, specs, expect);
+        self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(id) };
+        let values: Vec<Value> = self.props().iter().zip(&cp.values).map(|(p, v)| if tracked(p.dir) { v.clone() } else { Value::Null }).collect();
+        let cb_side = self
+            .props()
+            .iter()
+            .zip(&values)
+            .map(|(p, v)| if p.dir.writes_chargebee() { v.clone() } else { Value::Null })
+            .collect();
+        self.plan.base = Some(Base { customerp: values, chargebee: cb_side }.to_value(self.flow));
+        self.plan.customerp.reason = Some("new in Customerp: created in Chargebee".into());
+        Ok(())
+    }
+
+    fn create_in_customerp(&mut self, cb: &Record) -> Result<()> {
+        self.plan.link = Link { customerp: None, chargebee: Some(cb.id.clone()) };
+        let hold = if self.opts().is_read_only(Side::Customerp) {
+            Some("Customerp is read-only for this flow".to_string())
+        } else if let Some(why) = self.too_old(cb.created, "Chargebee") {
+            Some(why)
+        } else {
+            self.flow.hold_chargebee(cb.raw)
+        };
+        if let Some(why) = hold {
+            self.hold_both(why);
+            return Ok(());
+        }
+        let mut changes = self.flow.customerp_defaults();
+        for (p, v) in self.props().iter().zip(&cb.values) {
+            if p.dir.writes_customerp() && !v.is_null() {
+                set_path(&mut changes, p.cp_field(), p.write_customerp(v, &self.ctx));
+            }
+        }
+        self.plan.customerp = CustomerpAction {
+            action: "create",
+            id: None,
+            changes: Some(changes),
+            expect: Some(json!({"exists": false})),
+            reason: Some("new in Chargebee: created in Customerp".into()),
+        };
+        let cp_side = self
+            .props()
+            .iter()
+            .zip(&cb.values)
+            .map(|(p, v)| if p.dir.writes_customerp() { v.clone() } else { Value::Null })
+            .collect();
+        let cb_side = self.props().iter().zip(&cb.values).map(|(p, v)| if tracked(p.dir) { v.clone() } else { Value::Null }).collect();
+        self.plan.base = Some(Base { customerp: cp_side, chargebee: cb_side }.to_value(self.flow));
+        Ok(())
+    }
+
+    fn too_old(&self, created: Option<i64>, side: &str) -> Option<String> {
+        let after = self.opts().created_after?;
+        match created {
+            Some(c) if c >= after => None,
+            Some(_) => Some(format!("created in {side} before createdAfter: matched only, never copied")),
+            None => Some(format!("no creation time in {side}, and createdAfter is set: not copied")),
+        }
+    }
+
+    // ---- the three-way merge -------------------------------------------------------------
+
+    fn merge(&mut self, cp: &Record, cb: &Record, base: Option<&Base>) -> Result<()> {
+        let n = self.props().len();
+        let mut merged_cp = cp.values.clone();
+        let mut merged_cb = cb.values.clone();
+        let mut write_cp: Vec<usize> = Vec::new();
+        let mut write_cb: Vec<usize> = Vec::new();
+        let cp_ro = self.opts().is_read_only(Side::Customerp);
+        let cb_ro = self.opts().is_read_only(Side::Chargebee);
+
+        for i in 0..n {
+            let p = &self.props()[i];
+            if !tracked(p.dir) {
+                continue;
+            }
+            let (a, b) = (&cp.values[i], &cb.values[i]);
+            let base_cp = base.map(|bs| &bs.customerp[i]);
+            let base_cb = base.map(|bs| &bs.chargebee[i]);
+            let outcome = match p.dir {
+                Dir::ToChargebee => {
+                    let changed = base_cp.map_or(!a.is_null(), |bv| !p.same(a, bv));
+                    if changed && !p.same(a, b) { Some(Side::Customerp) } else { None }
+                }
+                Dir::ToCustomerp => {
+                    let changed = base_cb.map_or(!b.is_null(), |bv| !p.same(b, bv));
+                    if changed && !p.same(a, b) { Some(Side::Chargebee) } else { None }
+                }
+                _ if p.same(a, b) => None,
+                _ => match (base_cp, base_cb) {
+                    (Some(bcp), Some(bcb)) => match (!p.same(a, bcp), !p.same(b, bcb)) {
+                        (true, false) => Some(Side::Customerp),
+                        (false, true) => Some(Side::Chargebee),
+                        (true, true) => Some(self.conflict(p, a, b, bcp, cp, cb)),
+                        (false, false) => None,
+                    },
+                    // First sync of a matched pair: a filled value never loses to an empty one.
+                    _ if a.is_null() => Some(Side::Chargebee),
+                    _ if b.is_null() => Some(Side::Customerp),
+                    _ => Some(self.conflict(p, a, b, &Value::Null, cp, cb)),
+                },
+            };
+            match outcome {
+                Some(Side::Customerp) if !cb_ro => {
+                    merged_cb[i] = a.clone();
+                    write_cb.push(i);
+                }
+                Some(Side::Chargebee) if !cp_ro => {
+                    merged_cp[i] = b.clone();
+                    write_cp.push(i);
+                }
+                _ => {}
+            }
+        }
+
+        self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(cb.id.clone()) };
+        if !write_cp.is_empty() {
+            self.plan.customerp = self.customerp_update(cp, &write_cp, &merged_cp);
+        }
+        if !write_cb.is_empty() {
+            let specs = self.flow.update_requests(&cb.id, &write_cb, &merged_cb, cb.raw, &self.ctx);
+            let expect = self.chargebee_expect(cb, &write_cb);
+            self.plan.chargebee = self.chargebee_action("update", &cb.id, specs, expect);
+        }
+        self.plan.base = Some(Base { customerp: merged_cp, chargebee: merged_cb }.to_value(self.flow));
+        Ok(())
+    }
+
+    /// Settles a conflict on one property and records it.
+    fn conflict(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record) -> Side {
+        let cp_ro = self.opts().is_read_only(Side::Customerp);
+        let cb_ro = self.opts().is_read_only(Side::Chargebee);
+        let (winner, rule) = if cp_ro != cb_ro {
+            // A read-only side is the source of a one-way sync: it cannot lose.
+            (if cp_ro { Side::Customerp } else { Side::Chargebee }, "readOnly".to_string())
+        } else if let Some(side) = self.opts().winner_for(p.cp) {
+            (side, format!("propertyWinners: {}", side.as_str()))
+        } else {
+            match self.opts().conflicts {
+                ConflictPolicy::Fixed(side) => (side, format!("conflicts: {}", side.as_str())),
+                ConflictPolicy::Newest => {
+                    let newer_cb = match (cp.clock, cb.clock) {
+                        (Some(x), Some(y)) => y > x,
+                        (None, Some(_)) => true,
+                        _ => false,
+                    };
+                    if newer_cb {
+                        (Side::Chargebee, "newest: Chargebee was updated later".to_string())
+                    } else if cp.clock == cb.clock {
+                        (Side::Customerp, "newest: same update time, Customerp wins ties".to_string())
+                    } else {
+                        (Side::Customerp, "newest: Customerp was updated later".to_string())
+                    }
+                }
+            }
+        };
+        self.plan.conflicts.push(Conflict {
+            property: p.cp.to_string(),
+            customerp: p.write_customerp(a, &self.ctx),
+            chargebee: p.write_chargebee(b, &self.ctx).filter(|_| !b.is_null()).unwrap_or(Value::Null),
+            base: p.write_customerp(base, &self.ctx),
+            winner,
+            rule,
+        });
+        winner
+    }
+
+    fn customerp_update(&self, cp: &Record, rows: &[usize], merged: &[Value]) -> CustomerpAction {
+        let mut changes = Map::new();
+        let mut expect = Map::new();
+        expect.insert("updated".into(), cp.raw.get("updated").cloned().unwrap_or(Value::Null));
+        for &i in rows {
+            let p = &self.props()[i];
+            let field = p.cp_field();
+            let top = head(field);
+            if top != field && !changes.contains_key(top) {
+                // A nested object is given whole, merged with what Customerp has.
+                let current = cp.raw.get(top).filter(|v| v.is_object()).cloned().unwrap_or_else(|| json!({}));
+                changes.insert(top.to_string(), current.clone());
+                expect.insert(top.to_string(), current);
+            }
+            if top == field {
+                expect.insert(field.to_string(), cp.raw.get(field).cloned().unwrap_or(Value::Null));
+            }
+            set_path(&mut changes, field, p.write_customerp(&merged[i], &self.ctx));
+        }
+        CustomerpAction {
+            action: "update",
+            id: Some(cp.id.clone()),
+            changes: Some(changes),
+            expect: Some(Value::Object(expect)),
+            reason: None,
+        }
+    }
+
+    fn chargebee_expect(&self, cb: &Record, rows: &[usize]) -> Value {
+        let mut expect = Map::new();
+        expect.insert("updated_at".into(), cb.raw.get("updated_at").cloned().unwrap_or(Value::Null));
+        for &i in rows {
+            let p = &self.props()[i];
+            let current = get_path(cb.raw, p.cb, "").ok().flatten().cloned().unwrap_or(Value::Null);
+            set_path(&mut expect, p.cb, current);
+        }
+        Value::Object(expect)
+    }
+
+    fn chargebee_action(&self, action: &'static str, id: &str, specs: Vec<RequestSpec>, expect: Value) -> ChargebeeAction {
+        let requests = keyed_requests(self.flow.id(), specs, &expect, &self.base_json);
+        ChargebeeAction { action, id: Some(id.to_string()), requests, expect: Some(expect), reason: None }
+    }
+
+    // ---- deletes -------------------------------------------------------------------------
+
+    fn changed_since(&self, rec: &Record, base_side: &[Value], side: Side) -> Option<usize> {
+        self.props().iter().enumerate().position(|(i, p)| {
+            let relevant = match side {
+                Side::Customerp => p.dir.writes_chargebee() && tracked(p.dir),
+                Side::Chargebee => p.dir.writes_customerp(),
+            };
+            relevant && !p.same(&rec.values[i], &base_side[i])
+        })
+    }
+
+    /// The Customerp record is gone or deleted; Chargebee's is alive.
+    fn customerp_deleted(&mut self, cp: Option<&Record>, cb: &Record, base: &Base) -> Result<()> {
+        let cp_id = cp.map(|r| r.id.clone());
+        self.plan.link = Link { customerp: cp_id.clone(), chargebee: Some(cb.id.clone()) };
+        if self.opts().deletes == DeletePolicy::Ignore {
+            self.plan.base = Some(base.to_value(self.flow));
+            self.hold_both("deleted in Customerp; deletes: \"ignore\" leaves Chargebee as it is".into());
+            return Ok(());
+        }
+        if self.changed_since(cb, &base.chargebee, Side::Chargebee).is_some() && !self.opts().is_read_only(Side::Customerp) {
+            // A delete against an edit: the edit wins, and Customerp gets the record back.
+            self.plan.conflicts.push(Conflict {
+                property: "deleted".into(),
+                customerp: Value::Bool(true),
+                chargebee: Value::Bool(false),
+                base: Value::Bool(false),
+                winner: Side::Chargebee,
+                rule: "an edit wins over a delete".into(),
+            });
+            match cp {
+                Some(rec) => {
+                    let rows: Vec<usize> = (0..self.props().len())
+                        .filter(|&i| self.props()[i].dir.writes_customerp())
+                        .filter(|&i| !self.props()[i].same(&rec.values[i], &cb.values[i]))
+                        .collect();
+                    let mut merged = rec.values.clone();
+                    for &i in &rows {
+                        merged[i] = cb.values[i].clone();
+                    }
+                    let mut action = self.customerp_update(rec, &rows, &merged);
+                    if let Some(ch) = action.changes.as_mut() {
+                        ch.insert("deleted".into(), Value::Bool(false));
+                    }
+                    if let Some(Value::Object(ex)) = action.expect.as_mut() {
+                        ex.insert("deleted".into(), Value::Bool(true));
+                    }
+                    action.reason = Some("deleted in Customerp but edited in Chargebee: restored".into());
+                    self.plan.customerp = action;
+                    self.plan.base = Some(Base { customerp: merged, chargebee: cb.values.clone() }.to_value(self.flow));
+                    Ok(())
+                }
+                None => {
+                    self.create_in_customerp_unchecked(cb);
+                    self.plan.customerp.reason = Some("deleted in Customerp but edited in Chargebee: recreated".into());
+                    Ok(())
+                }
+            }
+        } else {
+            self.plan.link = Link { customerp: None, chargebee: None };
+            self.plan.customerp.reason = Some("deleted in Customerp; the link ends".into());
+            if self.opts().is_read_only(Side::Chargebee) {
+                self.plan.chargebee.reason = Some("Chargebee is read-only for this flow".into());
+                return Ok(());
+            }
+            let (action, specs, why) = match self.opts().deletes {
+                DeletePolicy::Propagate => ("delete", self.flow.delete_requests(&cb.id), "deletes: \"propagate\": deleted in Chargebee"),
+                _ => (
+                    "update",
+                    self.flow.mark_deleted_requests(&cb.id, cb.raw, cp_id.as_deref()),
+                    "deletes: \"safe\": marked as deleted in Customerp, not deleted",
+                ),
+            };
+            let expect = json!({"updated_at": cb.raw.get("updated_at").cloned().unwrap_or(Value::Null)});
+            self.plan.chargebee = self.chargebee_action(action, &cb.id, specs, expect);
+            self.plan.chargebee.reason = Some(why.into());
+            Ok(())
+        }
+    }
+
+    fn create_in_customerp_unchecked(&mut self, cb: &Record) {
+        let mut changes = self.flow.customerp_defaults();
+        for (p, v) in self.props().iter().zip(&cb.values) {
+            if p.dir.writes_customerp() && !v.is_null() {
+                set_path(&mut changes, p.cp_field(), p.write_customerp(v, &self.ctx));
+            }
+        }
+        self.plan.link = Link { customerp: None, chargebee: Some(cb.id.clone()) };
+        self.plan.customerp = CustomerpAction {
+            action: "create",
+            id: None,
+            changes: Some(changes),
+            expect: Some(json!({"exists": false})),
+            reason: None,
+        };
+        let cp_side = self.props().iter().zip(&cb.values).map(|(p, v)| if p.dir.writes_customerp() { v.clone() } else { Value::Null }).collect();
+        self.plan.base = Some(Base { customerp: cp_side, chargebee: cb.values.clone() }.to_value(self.flow));
+    }
+
+    /// Chargebee's record is gone or deleted; the Customerp record is alive.
+    fn chargebee_deleted(&mut self, cp: &Record, cb: Option<&Record>, base: &Base) -> Result<()> {
+        self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: cb.map(|r| r.id.clone()) };
+        if self.opts().deletes == DeletePolicy::Ignore {
+            self.plan.base = Some(base.to_value(self.flow));
+            self.hold_both("deleted in Chargebee; deletes: \"ignore\" leaves Customerp as it is".into());
+            return Ok(());
+        }
+        if self.changed_since(cp, &base.customerp, Side::Customerp).is_some() && !self.opts().is_read_only(Side::Chargebee) {
+            self.plan.conflicts.push(Conflict {
+                property: "deleted".into(),
+                customerp: Value::Bool(false),
+                chargebee: Value::Bool(true),
+                base: Value::Bool(false),
+                winner: Side::Customerp,
+                rule: "an edit wins over a delete".into(),
+            });
+            let created = self.create_in_chargebee(cp, None);
+            self.plan.chargebee.reason = Some("deleted in Chargebee but edited in Customerp: recreated".into());
+            self.plan.customerp.reason = None;
+            return created;
+        }
+        self.plan.link = Link { customerp: None, chargebee: None };
+        self.plan.chargebee.reason = Some("deleted in Chargebee; the link ends".into());
+        if self.opts().is_read_only(Side::Customerp) {
+            self.plan.customerp.reason = Some("Customerp is read-only for this flow".into());
+            return Ok(());
+        }
+        let expect = json!({"updated": cp.raw.get("updated").cloned().unwrap_or(Value::Null)});
+        self.plan.customerp = match self.opts().deletes {
+            DeletePolicy::Propagate => CustomerpAction {
+                action: "delete",
+                id: Some(cp.id.clone()),
+                changes: None,
+                expect: Some(expect),
+                reason: Some("deletes: \"propagate\": deleted in Customerp".into()),
+            },
+            _ => CustomerpAction {
+                action: "update",
+                id: Some(cp.id.clone()),
+                changes: Some(self.flow.customerp_deactivate()),
+                expect: Some(expect),
+                reason: Some("deletes: \"safe\": marked inactive in Customerp, not deleted".into()),
+            },
+        };
+        Ok(())
+    }
+}
+
+/// Gives each request an idempotency key derived from the flow, its position, the request itself
+/// and the state it was planned from, so equal inputs give equal keys and an A→B→A edit never
+/// replays a stale response.
+pub fn keyed_requests(flow: FlowId, specs: Vec<RequestSpec>, expect: &Value, base: &Value) -> Vec<Request> {
+    specs
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut h = Sha256::new();
+            for part in [flow.as_str(), &i.to_string(), s.method, &s.path] {
+                h.update(part.as_bytes());
+                h.update([0]);
+            }
+            h.update(Value::Object(s.params.clone()).to_string().as_bytes());
+            h.update([0]);
+            h.update(expect.to_string().as_bytes());
+            h.update([0]);
+            h.update(base.to_string().as_bytes());
+            let digest = h.finalize();
+            let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+            Request { method: s.method, path: s.path, params: s.params, idempotency_key: format!("cpcb-{hex}") }
+        })
+        .collect()
+}

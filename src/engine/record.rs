@@ -1,0 +1,71 @@
+//! A record of either side, validated and read into canonical values, one per table row.
+
+use crate::engine::{Ctx, Flow};
+use crate::error::{pointer, Result, SyncError};
+use crate::values;
+use serde_json::Value;
+
+pub struct Record<'a> {
+    pub raw: &'a Value,
+    pub id: String,
+    /// Last change, Unix seconds: Customerp `updated`, Chargebee `updated_at`.
+    pub clock: Option<i64>,
+    pub created: Option<i64>,
+    pub deleted: bool,
+    /// Canonical value per row of the flow's table.
+    pub values: Vec<Value>,
+}
+
+/// Chargebee sometimes hands resources in their envelope; accept both shapes.
+pub fn unwrap_resource<'a>(flow: &dyn Flow, v: &'a Value) -> &'a Value {
+    match v {
+        Value::Object(m) if !m.contains_key("id") => match m.get(flow.resource_key()) {
+            Some(inner @ Value::Object(_)) => inner,
+            _ => v,
+        },
+        _ => v,
+    }
+}
+
+pub fn read_customerp<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut Ctx) -> Result<Record<'a>> {
+    if !v.is_object() {
+        return Err(SyncError::invalid_type(root, "a Customerp record (object) or null"));
+    }
+    let id = values::read_id(v.get("id").unwrap_or(&Value::Null), &pointer(root, "id"))?;
+    let wrap = |e: SyncError| e.for_record(Some(&id));
+    let clock = values::read_instant(v.get("updated"), &pointer(root, "updated")).map_err(wrap)?;
+    let created = values::read_instant(v.get("created"), &pointer(root, "created")).map_err(wrap)?;
+    let deleted = values::read_bool(v.get("deleted"), &pointer(root, "deleted")).map_err(wrap)?.unwrap_or(false);
+    flow.check_customerp(v, root, ctx).map_err(wrap)?;
+    let values = flow
+        .props()
+        .iter()
+        .map(|p| p.read_customerp(v, &id, root, ctx))
+        .collect::<Result<Vec<_>>>()
+        .map_err(wrap)?;
+    Ok(Record { raw: v, id, clock, created, deleted, values })
+}
+
+pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut Ctx) -> Result<Record<'a>> {
+    let v = unwrap_resource(flow, v);
+    if !v.is_object() {
+        return Err(SyncError::invalid_type(root, "a Chargebee resource (object) or null"));
+    }
+    let id_path = pointer(root, "id");
+    let id = match v.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        None | Some(Value::Null) => return Err(SyncError::missing(&id_path)),
+        Some(_) => return Err(SyncError::invalid_type(&id_path, "a Chargebee id string")),
+    };
+    let wrap = |e: SyncError| e.for_record(Some(&id));
+    let clock = values::read_timestamp(v.get("updated_at"), &pointer(root, "updated_at")).map_err(wrap)?;
+    let created = values::read_timestamp(v.get("created_at"), &pointer(root, "created_at")).map_err(wrap)?;
+    let deleted = values::read_bool(v.get("deleted"), &pointer(root, "deleted")).map_err(wrap)?.unwrap_or(false);
+    let values = flow
+        .props()
+        .iter()
+        .map(|p| p.read_chargebee(v, root, ctx))
+        .collect::<Result<Vec<_>>>()
+        .map_err(wrap)?;
+    Ok(Record { raw: v, id, clock, created, deleted, values })
+}

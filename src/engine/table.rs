@@ -1,0 +1,296 @@
+//! The declarative property tables every flow is written in, and how one row reads, compares
+//! and writes its value on each side. A row holds the value in *canonical form*: the form both
+//! sides agree on after a sync, so the plugin's own writes never come back as edits.
+
+use crate::engine::path::get_path;
+use crate::engine::Ctx;
+use crate::error::{pointer_for_dotted, Result, SyncError};
+use crate::values;
+use serde_json::{json, Value};
+
+/// Which way a property travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    Both,
+    ToChargebee,
+    ToCustomerp,
+    /// Written to Chargebee when the resource is created, never compared afterwards.
+    ToChargebeeOnCreate,
+}
+
+impl Dir {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dir::Both => "both",
+            Dir::ToChargebee | Dir::ToChargebeeOnCreate => "to-chargebee",
+            Dir::ToCustomerp => "to-customerp",
+        }
+    }
+    pub fn writes_chargebee(self) -> bool {
+        !matches!(self, Dir::ToCustomerp)
+    }
+    pub fn writes_customerp(self) -> bool {
+        matches!(self, Dir::Both | Dir::ToCustomerp)
+    }
+}
+
+/// How a value is typed on each side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Trimmed text; Chargebee allows at most this many characters.
+    Text(usize),
+    /// E-mail, compared case-insensitively.
+    Email(usize),
+    /// ISO 3166-1 alpha-2, upper case.
+    Country,
+    /// Customerp `YYYY-MM-DD` ⇄ Chargebee Unix seconds at 00:00 in the configured zone.
+    Date,
+    /// Customerp RFC 3339 ⇄ Chargebee Unix seconds.
+    Instant,
+    /// Customerp decimal in the record's currency ⇄ Chargebee integer minor units.
+    Money,
+    /// Customerp boolean ⇄ Chargebee enum (value when true, value when false).
+    BoolEnum(&'static str, &'static str),
+    /// Customerp text ⇄ Chargebee enum through a value table (Customerp value, Chargebee value).
+    Enum(&'static [(&'static str, &'static str)]),
+    /// A JSON object written as is (the Customerp identity tag in `meta_data`).
+    Json,
+}
+
+/// Where the Customerp side of a row comes from, when it is not simply the field of that name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CpSource {
+    Field,
+    /// The first field, else the second when the first is empty (`phone` else `mobile`).
+    FieldElse(&'static str),
+    /// The Chargebee id that another flow linked to the record this field names.
+    LinkedParent(&'static str),
+    /// A value from the options.
+    OwnCompanyName,
+    /// `{type, id, …extra fields}`: who this Chargebee record belongs to in Customerp.
+    Tag { type_name: &'static str, extra: &'static [&'static str] },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Prop {
+    /// Customerp property path (dots), as used in conflicts, warnings and `propertyWinners`.
+    pub cp: &'static str,
+    /// Chargebee attribute path (dots).
+    pub cb: &'static str,
+    /// Chargebee data type as the documentation states it.
+    pub cb_type: &'static str,
+    pub dir: Dir,
+    pub kind: Kind,
+    pub source: CpSource,
+}
+
+pub const fn both(cp: &'static str, cb: &'static str, cb_type: &'static str, kind: Kind) -> Prop {
+    Prop { cp, cb, cb_type, dir: Dir::Both, kind, source: CpSource::Field }
+}
+
+pub const fn to_chargebee(cp: &'static str, cb: &'static str, cb_type: &'static str, kind: Kind) -> Prop {
+    Prop { cp, cb, cb_type, dir: Dir::ToChargebee, kind, source: CpSource::Field }
+}
+
+pub const fn to_customerp(cp: &'static str, cb: &'static str, cb_type: &'static str, kind: Kind) -> Prop {
+    Prop { cp, cb, cb_type, dir: Dir::ToCustomerp, kind, source: CpSource::Field }
+}
+
+impl Prop {
+    pub const fn on_create(mut self) -> Prop {
+        self.dir = Dir::ToChargebeeOnCreate;
+        self
+    }
+    pub const fn from(mut self, source: CpSource) -> Prop {
+        self.source = source;
+        self
+    }
+    pub const fn cp_else(self, fallback: &'static str) -> Prop {
+        self.from(CpSource::FieldElse(fallback))
+    }
+
+    /// The Customerp field this row writes into, if Customerp is ever written.
+    pub fn cp_field(&self) -> &'static str {
+        self.cp
+    }
+
+    /// How `flows()` and the dataflow document name the Customerp side.
+    pub fn cp_label(&self) -> String {
+        match self.source {
+            CpSource::Field | CpSource::LinkedParent(_) => self.cp.to_string(),
+            CpSource::FieldElse(other) => format!("{} (else {other})", self.cp),
+            CpSource::OwnCompanyName => "option ownCompanyName".to_string(),
+            CpSource::Tag { extra, .. } => {
+                let mut parts = vec!["id"];
+                parts.extend_from_slice(extra);
+                format!("{}, record type", parts.join(", "))
+            }
+        }
+    }
+
+    /// Canonical equality: e-mail ignores case, everything else is exact on canonical values.
+    pub fn same(&self, a: &Value, b: &Value) -> bool {
+        match (self.kind, a, b) {
+            (Kind::Email(_), Value::String(x), Value::String(y)) => values::email_key(x) == values::email_key(y),
+            _ => a == b,
+        }
+    }
+
+    /// Reads the Customerp side of this row from a Customerp record, in canonical form.
+    pub fn read_customerp(&self, rec: &Value, id: &str, root: &str, ctx: &mut Ctx) -> Result<Value> {
+        let path = pointer_for_dotted(root, self.cp);
+        match self.source {
+            CpSource::Field => self.read_cp_value(get_path(rec, self.cp, root)?, &path, ctx),
+            CpSource::FieldElse(other) => {
+                let first = self.read_cp_value(get_path(rec, self.cp, root)?, &path, ctx)?;
+                if !first.is_null() {
+                    return Ok(first);
+                }
+                let other_path = pointer_for_dotted(root, other);
+                self.read_cp_value(get_path(rec, other, root)?, &other_path, ctx)
+            }
+            CpSource::LinkedParent(flow) => {
+                let Some(parent) = values::read_text(get_path(rec, self.cp, root)?, &path, None)? else {
+                    return Ok(Value::Null);
+                };
+                Ok(ctx.linked(flow, &parent).map(Value::from).unwrap_or(Value::Null))
+            }
+            CpSource::OwnCompanyName => Ok(ctx.options.own_company_name.clone().map(Value::from).unwrap_or(Value::Null)),
+            CpSource::Tag { type_name, extra } => {
+                let mut tag = serde_json::Map::new();
+                tag.insert("type".into(), json!(type_name));
+                tag.insert("id".into(), json!(id));
+                for field in extra {
+                    let p = pointer_for_dotted(root, field);
+                    if let Some(v) = values::read_text(get_path(rec, field, root)?, &p, Some(50))? {
+                        tag.insert((*field).into(), json!(v));
+                    }
+                }
+                Ok(Value::Object(tag))
+            }
+        }
+    }
+
+    fn read_cp_value(&self, v: Option<&Value>, path: &str, ctx: &mut Ctx) -> Result<Value> {
+        Ok(match self.kind {
+            Kind::Text(max) => values::read_text(v, path, Some(max))?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Email(max) => values::read_email(v, path, Some(max))?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Country => values::read_country(v, path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Date => values::read_date(v, path)?.map(|d| Value::from(d.to_string())).unwrap_or(Value::Null),
+            Kind::Instant => values::read_instant(v, path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Money => match values::read_decimal(v, path)? {
+                None => Value::Null,
+                Some(amount) => {
+                    let cur = ctx.currency.ok_or_else(|| {
+                        SyncError::invalid_value(path, "an amount needs the record's currency")
+                    })?;
+                    let m = values::to_minor(amount, cur, path)?;
+                    if let Some(orig) = m.rounded_from {
+                        ctx.warn(
+                            "rounded",
+                            Some(self.cp),
+                            format!(
+                                "{orig} {} has more decimals than Chargebee counts; rounded half-even to {}",
+                                cur.code,
+                                values::from_minor(m.minor, cur)
+                            ),
+                        );
+                    }
+                    Value::from(m.minor)
+                }
+            },
+            Kind::BoolEnum(..) => values::read_bool(v, path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Enum(table) => match values::read_text(v, path, None)? {
+                None => Value::Null,
+                Some(s) => table
+                    .iter()
+                    .find(|(cp, _)| *cp == s)
+                    .map(|(_, cb)| Value::from(*cb))
+                    .ok_or_else(|| SyncError::invalid_value(path, format!("{s:?} is not one of the known values")))?,
+            },
+            Kind::Json => match v {
+                None | Some(Value::Null) => Value::Null,
+                Some(o @ Value::Object(_)) => o.clone(),
+                Some(_) => return Err(SyncError::invalid_type(path, "an object")),
+            },
+        })
+    }
+
+    /// Reads the Chargebee side of this row from a Chargebee resource, in canonical form.
+    pub fn read_chargebee(&self, rec: &Value, root: &str, ctx: &mut Ctx) -> Result<Value> {
+        let path = pointer_for_dotted(root, self.cb);
+        let v = get_path(rec, self.cb, root)?;
+        Ok(match self.kind {
+            Kind::Text(_) | Kind::Email(_) => values::read_text(v, &path, None)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Country => values::read_text(v, &path, None)?
+                .map(|s| Value::from(s.to_ascii_uppercase()))
+                .unwrap_or(Value::Null),
+            Kind::Date => match values::read_timestamp(v, &path)? {
+                None => Value::Null,
+                Some(ts) => values::timestamp_to_date(ts, &ctx.options.time_zone)
+                    .map(|d| Value::from(d.to_string()))
+                    .ok_or_else(|| SyncError::invalid_value(&path, "timestamp out of range"))?,
+            },
+            Kind::Instant => values::read_timestamp(v, &path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Money => values::read_minor(v, &path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::BoolEnum(on, off) => match values::read_text(v, &path, None)? {
+                None => Value::Null,
+                Some(s) if s == on => Value::Bool(true),
+                Some(s) if s == off => Value::Bool(false),
+                Some(s) => return Err(SyncError::invalid_value(&path, format!("{s:?} is neither {on:?} nor {off:?}"))),
+            },
+            Kind::Enum(table) => match values::read_text(v, &path, None)? {
+                None => Value::Null,
+                Some(s) if table.iter().any(|(_, cb)| *cb == s) => Value::from(s),
+                Some(s) => return Err(SyncError::invalid_value(&path, format!("{s:?} is not a known value"))),
+            },
+            Kind::Json => match v {
+                None | Some(Value::Null) => Value::Null,
+                Some(o @ Value::Object(_)) => o.clone(),
+                // Chargebee returns meta_data as an object; a JSON string is tolerated.
+                Some(Value::String(s)) => serde_json::from_str::<Value>(s)
+                    .ok()
+                    .filter(Value::is_object)
+                    .ok_or_else(|| SyncError::invalid_type(&path, "a JSON object"))?,
+                Some(_) => return Err(SyncError::invalid_type(&path, "a JSON object")),
+            },
+        })
+    }
+
+    /// The canonical value as a Chargebee parameter. `None` means "leave the parameter out".
+    pub fn write_chargebee(&self, v: &Value, ctx: &Ctx) -> Option<Value> {
+        match (self.kind, v) {
+            (Kind::Text(_) | Kind::Email(_) | Kind::Country, Value::Null) => Some(Value::from("")),
+            (_, Value::Null) => None,
+            (Kind::Date, Value::String(s)) => s
+                .parse::<jiff::civil::Date>()
+                .ok()
+                .and_then(|d| values::date_to_timestamp(d, &ctx.options.time_zone))
+                .map(Value::from),
+            (Kind::BoolEnum(on, off), Value::Bool(b)) => Some(Value::from(if *b { on } else { off })),
+            _ => Some(v.clone()),
+        }
+    }
+
+    /// The canonical value as a Customerp field value.
+    pub fn write_customerp(&self, v: &Value, ctx: &Ctx) -> Value {
+        match (self.kind, v) {
+            (_, Value::Null) => Value::Null,
+            (Kind::Instant, Value::Number(n)) => n
+                .as_i64()
+                .and_then(|s| values::format_instant(s, &ctx.options.time_zone))
+                .map(Value::from)
+                .unwrap_or(Value::Null),
+            (Kind::Money, Value::Number(n)) => match (n.as_i64(), ctx.currency) {
+                (Some(m), Some(cur)) => Value::from(values::from_minor(m, cur)),
+                _ => Value::Null,
+            },
+            (Kind::Enum(table), Value::String(s)) => table
+                .iter()
+                .find(|(_, cb)| cb == s)
+                .map(|(cp, _)| Value::from(*cp))
+                .unwrap_or(Value::Null),
+            _ => v.clone(),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The one error type of the core. It crosses the Wasm boundary as a JS `Error` named `SyncError`.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Error codes of `api.md`. Stable strings: hosts branch on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    UnknownFlow,
+    InvalidOptions,
+    InvalidType,
+    MissingField,
+    InvalidValue,
+    TooLong,
+    Unsupported,
+    InvalidBase,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::UnknownFlow => "unknown_flow",
+            ErrorCode::InvalidOptions => "invalid_options",
+            ErrorCode::InvalidType => "invalid_type",
+            ErrorCode::MissingField => "missing_field",
+            ErrorCode::InvalidValue => "invalid_value",
+            ErrorCode::TooLong => "too_long",
+            ErrorCode::Unsupported => "unsupported",
+            ErrorCode::InvalidBase => "invalid_base",
+        }
+    }
+}
+
+/// A typed error naming the flow, the record and the field (a JSON Pointer into the input).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncError {
+    pub name: &'static str,
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_id: Option<String>,
+    pub path: String,
+}
+
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;
+
+impl SyncError {
+    pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+        SyncError {
+            name: "SyncError",
+            code,
+            message: message.into(),
+            flow: None,
+            record_id: None,
+            path: path.into(),
+        }
+    }
+
+    pub fn invalid_type(path: &str, expected: &str) -> Self {
+        Self::new(ErrorCode::InvalidType, path, format!("{path}: expected {expected}"))
+    }
+
+    pub fn missing(path: &str) -> Self {
+        Self::new(ErrorCode::MissingField, path, format!("{path}: required field is missing"))
+    }
+
+    pub fn invalid_value(path: &str, why: impl fmt::Display) -> Self {
+        Self::new(ErrorCode::InvalidValue, path, format!("{path}: {why}"))
+    }
+
+    /// Adds the flow unless an inner layer already named one.
+    pub fn in_flow(mut self, flow: &str) -> Self {
+        if self.flow.is_none() {
+            self.flow = Some(flow.to_string());
+        }
+        self
+    }
+
+    /// Adds the record id unless an inner layer already named one.
+    pub fn for_record(mut self, id: Option<&str>) -> Self {
+        if self.record_id.is_none() {
+            self.record_id = id.map(str::to_string);
+        }
+        self
+    }
+}
+
+impl fmt::Display for SyncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code.as_str())
+    }
+}
+
+impl std::error::Error for SyncError {}
+
+/// Builds JSON Pointers (RFC 6901) for error paths.
+pub fn pointer(base: &str, segment: &str) -> String {
+    let escaped = segment.replace('~', "~0").replace('/', "~1");
+    format!("{base}/{escaped}")
+}
+
+/// `address.city` under `/customerp` → `/customerp/address/city`.
+pub fn pointer_for_dotted(base: &str, dotted: &str) -> String {
+    dotted.split('.').fold(base.to_string(), |acc, seg| pointer(&acc, seg))
+}

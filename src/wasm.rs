@@ -1,0 +1,236 @@
+//! The Wasm binding: converts at the boundary and nothing else. Every export has the same shape:
+//! JS values in → `serde_json::Value` → [`crate::api`] → typed result → JS value out.
+//!
+//! Values cross as JSON text: `JSON.stringify` in, `JSON.parse` out. That is one native call each
+//! way instead of one per field, it escapes lone UTF-16 surrogates (which the core then refuses
+//! with a typed error instead of silently replacing them), and `JSON.parse` creates `__proto__`
+//! as a plain own key, so no output object can carry a polluted prototype.
+
+use crate::api;
+use crate::error::{ErrorCode, SyncError};
+use js_sys::{Array, Object, Reflect, JSON};
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = include_str!("../ts/types.d.ts");
+
+type JsResult = Result<JsValue, JsValue>;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Options` of `api.md`, typed by the declarations above; optional in every function.
+    #[wasm_bindgen(typescript_type = "Options")]
+    pub type JsOptions;
+}
+
+/// A JS `Error` named `SyncError` whose fields are all own enumerable properties, so it both
+/// passes `instanceof Error` and survives `JSON.stringify`.
+fn to_js_error(e: &SyncError) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    let define = |key: &str, value: JsValue| {
+        let desc = Object::new();
+        let _ = Reflect::set(&desc, &"value".into(), &value);
+        let _ = Reflect::set(&desc, &"enumerable".into(), &JsValue::TRUE);
+        let _ = Reflect::set(&desc, &"writable".into(), &JsValue::TRUE);
+        let _ = Reflect::set(&desc, &"configurable".into(), &JsValue::TRUE);
+        Object::define_property(&err, &key.into(), &desc);
+    };
+    define("name", "SyncError".into());
+    define("code", e.code.as_str().into());
+    define("message", e.message.as_str().into());
+    define("flow", e.flow.as_deref().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+    define("recordId", e.record_id.as_deref().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+    define("path", e.path.as_str().into());
+    err.into()
+}
+
+fn js_message(e: &JsValue) -> String {
+    Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .unwrap_or_else(|| "value cannot be represented as JSON".into())
+}
+
+/// A JS value → JSON value. `undefined`/`null` → `Null`. `path` prefixes error paths.
+fn from_js(v: &JsValue, path: &str) -> Result<Value, SyncError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Value::Null);
+    }
+    let text = match JSON::stringify(v) {
+        Ok(s) if !s.is_undefined() => String::from(s),
+        Ok(_) => return Err(SyncError::invalid_type(path, "a JSON value (not a function or symbol)")),
+        // BigInt, cycles, or nesting deeper than the JS engine can serialise.
+        Err(e) => {
+            let msg = js_message(&e);
+            let code = if msg.contains("BigInt") { ErrorCode::InvalidType } else { ErrorCode::InvalidValue };
+            return Err(SyncError::new(code, path, format!("{path}: {msg}")));
+        }
+    };
+    parse_json(&text, path)
+}
+
+fn parse_json(text: &str, path: &str) -> Result<Value, SyncError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => Ok(v),
+        Err(_) => {
+            // Parse again, slower, only to name where it failed.
+            let mut de = serde_json::Deserializer::from_str(text);
+            let err = serde_path_to_error::deserialize::<_, Value>(&mut de).err();
+            let (at, why) = match &err {
+                Some(e) => (format!("{path}{}", pointer_of(e.path())), e.inner().to_string()),
+                None => (path.to_string(), "unreadable input".to_string()),
+            };
+            let why = if why.contains("surrogate") || why.contains("hex escape") {
+                "text is not well-formed Unicode (lone UTF-16 surrogate)".to_string()
+            } else if why.contains("recursion limit") {
+                "nested too deeply".to_string()
+            } else {
+                why
+            };
+            Err(SyncError::invalid_value(&at, why))
+        }
+    }
+}
+
+fn pointer_of(p: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    p.iter()
+        .filter_map(|seg| match seg {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .fold(String::new(), |acc, s| crate::error::pointer(&acc, &s))
+}
+
+fn to_js<T: Serialize>(v: &T) -> JsResult {
+    let text = serde_json::to_string(v).map_err(|e| to_js_error(&SyncError::invalid_value("", e)))?;
+    JSON::parse(&text)
+}
+
+fn flow_name(v: &JsValue) -> Result<String, SyncError> {
+    v.as_string().ok_or_else(|| SyncError::new(ErrorCode::UnknownFlow, "", "the flow must be a flow id string"))
+}
+
+fn options(v: &Option<JsOptions>) -> Result<Value, SyncError> {
+    match v {
+        None => Ok(Value::Null),
+        Some(v) => from_js(v.as_ref(), "/options").map_err(|mut e| {
+            e.code = ErrorCode::InvalidOptions;
+            e
+        }),
+    }
+}
+
+fn run<T: Serialize>(f: impl FnOnce() -> Result<T, SyncError>) -> JsResult {
+    match f() {
+        Ok(v) => to_js(&v),
+        Err(e) => Err(to_js_error(&e)),
+    }
+}
+
+/// The six flows with their mapped properties and merge criteria.
+#[wasm_bindgen(unchecked_return_type = "FlowInfo[]")]
+pub fn flows() -> JsResult {
+    run(|| Ok(api::flows()))
+}
+
+/// The Chargebee resource a Customerp record maps to.
+#[wasm_bindgen(js_name = toChargebee, unchecked_return_type = "ChargebeeResource")]
+pub fn to_chargebee(
+    #[wasm_bindgen(unchecked_param_type = "FlowId")] flow: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CustomerpRecord")] customerp: JsValue,
+    options: Option<JsOptions>,
+) -> JsResult {
+    run(|| {
+        let flow = flow_name(&flow)?;
+        let rec = from_js(&customerp, "/customerp")?;
+        api::to_chargebee(&flow, &rec, Some(&self::options(&options)?))
+    })
+}
+
+/// The Customerp record a Chargebee resource maps to.
+#[wasm_bindgen(js_name = toCustomerp, unchecked_return_type = "CustomerpRecord")]
+pub fn to_customerp(
+    #[wasm_bindgen(unchecked_param_type = "FlowId")] flow: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChargebeeResource")] chargebee: JsValue,
+    options: Option<JsOptions>,
+) -> JsResult {
+    run(|| {
+        let flow = flow_name(&flow)?;
+        let rec = from_js(&chargebee, "/chargebee")?;
+        api::to_customerp(&flow, &rec, Some(&self::options(&options)?))
+    })
+}
+
+/// Links unlinked records by the flow's merge criteria; ambiguous keys link nothing.
+#[wasm_bindgen(js_name = "match", unchecked_return_type = "MatchResult")]
+pub fn match_records(
+    #[wasm_bindgen(unchecked_param_type = "FlowId")] flow: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CustomerpRecord[]")] customerp: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ChargebeeResource[]")] chargebee: JsValue,
+    options: Option<JsOptions>,
+) -> JsResult {
+    run(|| {
+        let flow = flow_name(&flow)?;
+        let cps = from_js(&customerp, "/customerp")?;
+        let cbs = from_js(&chargebee, "/chargebee")?;
+        api::match_records(&flow, &cps, &cbs, Some(&self::options(&options)?))
+    })
+}
+
+/// Plans one pair: the Chargebee requests and Customerp changes that bring it in sync.
+#[wasm_bindgen(unchecked_return_type = "Plan")]
+pub fn plan(
+    #[wasm_bindgen(unchecked_param_type = "FlowId")] flow: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PlanInput")] input: JsValue,
+    options: Option<JsOptions>,
+) -> JsResult {
+    run(|| {
+        let flow = flow_name(&flow)?;
+        let input = from_js(&input, "")?;
+        api::plan(&flow, &input, Some(&self::options(&options)?))
+    })
+}
+
+/// Plans many pairs; a bad record fills its own slot with `{ok: false, error}`.
+#[wasm_bindgen(js_name = planBatch, unchecked_return_type = "BatchResult[]")]
+pub fn plan_batch(
+    #[wasm_bindgen(unchecked_param_type = "FlowId")] flow: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PlanInput[]")] inputs: JsValue,
+    options: Option<JsOptions>,
+) -> JsResult {
+    let flow = flow_name(&flow).map_err(|e| to_js_error(&e))?;
+    if !Array::is_array(&inputs) {
+        return Err(to_js_error(&SyncError::invalid_type("", "an array of PlanInput")));
+    }
+    let opts = self::options(&options).map_err(|e| to_js_error(&e))?;
+    let parsed: Vec<Result<Value, SyncError>> = Array::from(&inputs).iter().map(|v| from_js(&v, "")).collect();
+    let results = api::plan_batch(&flow, parsed, Some(&opts)).map_err(|e| to_js_error(&e))?;
+    // Error slots hold real SyncError objects, like the ones `plan` throws.
+    let out = Array::new_with_length(results.len() as u32);
+    for (i, r) in results.iter().enumerate() {
+        let slot = match r {
+            api::BatchResult::Err { error, .. } => {
+                let o = Object::new();
+                let _ = Reflect::set(&o, &"ok".into(), &JsValue::FALSE);
+                let _ = Reflect::set(&o, &"error".into(), &to_js_error(error));
+                o.into()
+            }
+            ok => to_js(ok)?,
+        };
+        out.set(i as u32, slot);
+    }
+    Ok(out.into())
+}
+
+/// Chargebee's form body for a request's `params`.
+#[wasm_bindgen(js_name = encodeForm)]
+pub fn encode_form(#[wasm_bindgen(unchecked_param_type = "FormParams")] params: JsValue) -> Result<String, JsValue> {
+    from_js(&params, "")
+        .and_then(|p| api::encode_form(&p))
+        .map_err(|e| to_js_error(&e))
+}
