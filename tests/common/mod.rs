@@ -1,0 +1,712 @@
+//! One scenario suite, run three ways: natively against the core (`tests/native.rs`), and through
+//! the Wasm binding in Node (`tests/node.rs`) and in headless Chromium (`tests/browser.rs`).
+//! A `Driver` calls an API function by its JS name with JSON arguments and returns JSON.
+#![allow(dead_code)]
+
+pub mod fake_chargebee;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_driver;
+
+use serde_json::{json, Value};
+
+pub trait Driver {
+    /// Calls `func` (the JS name) with `args`; `Err` holds the thrown SyncError as JSON.
+    fn call(&self, func: &str, args: Vec<Value>) -> Result<Value, Value>;
+}
+
+/// Expands to one test function per scenario, with the given test attribute and driver.
+#[macro_export]
+macro_rules! scenario_suite {
+    (#[$attr:meta] $driver:expr) => {
+        $crate::scenario_suite!(@each #[$attr] $driver;
+            contact_every_row_to_chargebee, contact_every_row_to_customerp, employee_every_row_both_ways,
+            new_contact_creates_customer_with_billing_address, new_chargebee_customer_creates_contact,
+            chargebee_customer_tagged_employee_goes_to_employee_flow,
+            business_entity_link_on_create_only_when_linked,
+            linked_core_edit_updates_only_that_field, linked_billing_edit_goes_to_update_billing_info,
+            chargebee_edit_updates_customerp_only_that_field, conflict_policies_decide_and_report,
+            property_winners_override_the_policy, same_edit_on_both_sides_writes_nothing,
+            first_sync_filled_never_loses_to_empty, replanning_after_applying_does_nothing,
+            employee_sync_converges, deletes_safe_propagate_ignore, delete_against_edit_keeps_the_edit,
+            chargebee_delete_marks_contact_inactive, match_by_email_case_and_spaces_with_ambiguity,
+            match_by_tag_first_and_employee_never_takes_a_contact, non_ascii_names_round_trip,
+            batch_isolates_the_bad_record, bad_inputs_give_typed_errors_and_the_next_call_works,
+            read_only_sides_are_never_written, created_after_matches_but_never_copies,
+            bases_from_other_flows_or_versions_are_refused, idempotency_keys_follow_request_and_state,
+            encode_form_cannot_be_injected, flows_lists_the_tables
+        );
+    };
+    (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
+        $( #[$attr] fn $name() { common::$name(&$driver) } )*
+    };
+}
+
+// ---- helpers ------------------------------------------------------------------------------
+
+fn ok(d: &dyn Driver, func: &str, args: Vec<Value>) -> Value {
+    match d.call(func, args) {
+        Ok(v) => v,
+        Err(e) => panic!("{func} failed: {e}"),
+    }
+}
+
+fn err(d: &dyn Driver, func: &str, args: Vec<Value>) -> Value {
+    match d.call(func, args) {
+        Ok(v) => panic!("{func} should have failed, returned {v}"),
+        Err(e) => e,
+    }
+}
+
+pub fn plan(d: &dyn Driver, flow: &str, input: Value, options: Value) -> Value {
+    ok(d, "plan", vec![json!(flow), input, options])
+}
+
+fn requests(p: &Value) -> Vec<(String, Value)> {
+    p["chargebee"]["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["path"].as_str().unwrap().to_string(), r["params"].clone()))
+        .collect()
+}
+
+pub fn contact() -> Value {
+    json!({
+        "id": "17", "first_name": "Åse", "last_name": "Ødegård", "email": "ase.odegard@example.no",
+        "phone": "+47 22 00 00 00", "mobile": "+47 900 00 000", "job_title": "CFO",
+        "language": "nb-NO", "customer_id": "C-5", "customer_name": "Fjordkraft AS",
+        "address": {"street_1": "Storgata 1", "street_2": "3. etasje", "street_3": "c/o Økonomi",
+                    "postal_code": "0155", "city": "Oslo", "region": "Oslo", "country": "NO"},
+        "is_active": true, "created": "2026-01-05T09:00:00+01:00", "updated": "2026-03-01T10:15:00+01:00",
+        "deleted": false, "custom_field_from_connector": {"kept": true}
+    })
+}
+
+pub fn employee() -> Value {
+    json!({
+        "id": 4, "employee_number": "E-0004", "first_name": "Jürgen", "last_name": "Müller",
+        "email": "jurgen.muller@example.com", "phone": "+49 30 123456", "job_title": "Engineer",
+        "department": "R&D", "address": {"street_1": "Hauptstraße 5", "postal_code": "10115",
+        "city": "Berlin", "region": "Berlin", "country": "DE"}, "is_active": true,
+        "created": "2026-01-02T08:00:00Z", "updated": "2026-02-01T08:00:00Z"
+    })
+}
+
+/// A Chargebee customer as the API returns it: unknown attributes included.
+pub fn chargebee_customer() -> Value {
+    json!({
+        "id": "AzZiyeUbT8kq3bN1", "first_name": "Alex", "last_name": "Sample",
+        "email": "alex.sample@example.com", "phone": "+1 555 010 0142", "company": "Example Widgets Ltd",
+        "auto_collection": "on", "net_term_days": 0, "allow_direct_debit": false, "created_at": 1741097351,
+        "taxability": "taxable", "updated_at": 1741179520, "locale": "en", "deleted": false,
+        "object": "customer", "resource_version": 1741179520318u64,
+        "billing_address": {"first_name": "Alex", "last_name": "Sample", "line1": "100 Example Street",
+            "line2": "Suite 200", "city": "San Francisco", "state_code": "CA", "state": "California",
+            "country": "US", "zip": "94107", "validation_status": "not_validated", "object": "billing_address"},
+        "business_entity_id": "AzqK1mUbN2x1Q4Fa", "meta_data": {"crm_account_id": "ACCT-0042"},
+        "cf_account_tier": "gold", "balances": [], "card_status": "valid"
+    })
+}
+
+fn with(mut v: Value, patch: Value) -> Value {
+    merge_into(&mut v, &patch);
+    v
+}
+
+fn merge_into(v: &mut Value, patch: &Value) {
+    match (v, patch) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, pv) in b {
+                match a.get_mut(k) {
+                    Some(av) if av.is_object() && pv.is_object() => merge_into(av, pv),
+                    _ => {
+                        a.insert(k.clone(), pv.clone());
+                    }
+                }
+            }
+        }
+        (slot, p) => *slot = p.clone(),
+    }
+}
+
+/// Applies a plan's Customerp action to a Customerp record (what a connector would do).
+pub fn apply_customerp(cp: Option<Value>, p: &Value, new_id: &str, now: &str) -> Option<Value> {
+    let action = &p["customerp"];
+    match action["action"].as_str().unwrap() {
+        "none" => cp,
+        "delete" => None,
+        "create" => {
+            let mut rec = action["changes"].clone();
+            rec["id"] = json!(new_id);
+            rec["updated"] = json!(now);
+            rec["created"] = json!(now);
+            Some(rec)
+        }
+        "update" => {
+            let mut rec = cp.unwrap();
+            for (k, v) in action["changes"].as_object().unwrap() {
+                rec[k] = v.clone();
+            }
+            rec["updated"] = json!(now);
+            Some(rec)
+        }
+        other => panic!("unknown Customerp action {other}"),
+    }
+}
+
+/// Runs plan → apply both sides → plan again, and asserts the second plan writes nothing.
+pub fn converge(d: &dyn Driver, flow: &str, cp: Option<Value>, cb: Option<Value>, base: Value, links: Value, options: Value)
+    -> (Value, Option<Value>, Option<Value>) {
+    let p1 = plan(d, flow, json!({"customerp": cp, "chargebee": cb, "base": base, "links": links}), options.clone());
+    let cb2 = fake_chargebee::apply(cb, &p1, 1_780_000_000);
+    let cp2 = apply_customerp(cp, &p1, "900", "2026-06-01T12:00:00+02:00");
+    let p2 = plan(d, flow, json!({"customerp": cp2, "chargebee": cb2, "base": p1["base"], "links": links}), options);
+    assert_eq!(p2["chargebee"]["action"], "none", "second plan writes Chargebee: {p2}");
+    assert_eq!(p2["customerp"]["action"], "none", "second plan writes Customerp: {p2}");
+    assert_eq!(p2["conflicts"], json!([]));
+    (p2, cp2, cb2)
+}
+
+// ---- mapping, every row ---------------------------------------------------------------------
+
+pub fn contact_every_row_to_chargebee(d: &dyn Driver) {
+    let cb = ok(d, "toChargebee", vec![json!("contact-customer"), contact(), Value::Null]);
+    assert_eq!(cb, json!({
+        "id": "cp-contact-17", "first_name": "Åse", "last_name": "Ødegård", "email": "ase.odegard@example.no",
+        "phone": "+47 22 00 00 00", "company": "Fjordkraft AS", "locale": "nb-NO",
+        "billing_address": {"line1": "Storgata 1", "line2": "3. etasje", "line3": "c/o Økonomi",
+            "zip": "0155", "city": "Oslo", "state": "Oslo", "country": "NO"},
+        "meta_data": {"customerp": {"type": "contact", "id": "17"}}
+    }));
+    // `phone` else `mobile`
+    let mut c = contact();
+    c["phone"] = json!("  ");
+    let cb = ok(d, "toChargebee", vec![json!("contact-customer"), c, Value::Null]);
+    assert_eq!(cb["phone"], "+47 900 00 000");
+}
+
+pub fn contact_every_row_to_customerp(d: &dyn Driver) {
+    let cp = ok(d, "toCustomerp", vec![json!("contact-customer"), chargebee_customer(), Value::Null]);
+    assert_eq!(cp, json!({
+        "first_name": "Alex", "last_name": "Sample", "email": "alex.sample@example.com",
+        "phone": "+1 555 010 0142", "language": "en",
+        "address": {"street_1": "100 Example Street", "street_2": "Suite 200", "postal_code": "94107",
+            "city": "San Francisco", "region": "California", "country": "US"}
+    }));
+    // The envelope Chargebee answers with is accepted too.
+    let wrapped = ok(d, "toCustomerp", vec![json!("contact-customer"), json!({"customer": chargebee_customer()}), Value::Null]);
+    assert_eq!(wrapped, cp);
+}
+
+pub fn employee_every_row_both_ways(d: &dyn Driver) {
+    let opts = json!({"ownCompanyName": "Nordlys Software AS"});
+    let cb = ok(d, "toChargebee", vec![json!("employee-customer"), employee(), opts.clone()]);
+    assert_eq!(cb, json!({
+        "id": "cp-employee-4", "first_name": "Jürgen", "last_name": "Müller", "email": "jurgen.muller@example.com",
+        "phone": "+49 30 123456", "company": "Nordlys Software AS",
+        "billing_address": {"line1": "Hauptstraße 5", "zip": "10115", "city": "Berlin", "state": "Berlin", "country": "DE"},
+        "meta_data": {"customerp": {"type": "employee", "id": "4", "employee_number": "E-0004"}}
+    }));
+    let back = ok(d, "toCustomerp", vec![json!("employee-customer"), with(cb.clone(), json!({"updated_at": 1770000000})), opts.clone()]);
+    assert_eq!(back, json!({
+        "first_name": "Jürgen", "last_name": "Müller", "email": "jurgen.muller@example.com", "phone": "+49 30 123456",
+        "address": {"street_1": "Hauptstraße 5", "postal_code": "10115", "city": "Berlin", "region": "Berlin", "country": "DE"}
+    }));
+    // Without the option the company is left out.
+    let cb = ok(d, "toChargebee", vec![json!("employee-customer"), employee(), Value::Null]);
+    assert!(cb.get("company").is_none());
+}
+
+// ---- creates --------------------------------------------------------------------------------
+
+pub fn new_contact_creates_customer_with_billing_address(d: &dyn Driver) {
+    let p = plan(d, "contact-customer", json!({"customerp": contact(), "chargebee": null, "base": null}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "create");
+    assert_eq!(p["customerp"]["action"], "none");
+    assert_eq!(p["link"], json!({"customerp": "17", "chargebee": "cp-contact-17"}));
+    let reqs = requests(&p);
+    assert_eq!(reqs.len(), 1, "one request: the billing address travels inside the create");
+    assert_eq!(reqs[0].0, "/customers");
+    assert_eq!(reqs[0].1["id"], "cp-contact-17");
+    assert_eq!(reqs[0].1["billing_address"]["city"], "Oslo");
+    assert_eq!(reqs[0].1["meta_data"], json!({"customerp": {"type": "contact", "id": "17"}}));
+    assert!(p["chargebee"]["requests"][0]["idempotencyKey"].as_str().unwrap().len() <= 100);
+    assert!(p["base"].is_object());
+    converge(d, "contact-customer", Some(contact()), None, Value::Null, Value::Null, Value::Null);
+}
+
+pub fn new_chargebee_customer_creates_contact(d: &dyn Driver) {
+    let p = plan(d, "contact-customer", json!({"customerp": null, "chargebee": chargebee_customer(), "base": null}), Value::Null);
+    assert_eq!(p["customerp"]["action"], "create");
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["link"], json!({"customerp": null, "chargebee": "AzZiyeUbT8kq3bN1"}));
+    let ch = &p["customerp"]["changes"];
+    assert_eq!(ch["email"], "alex.sample@example.com");
+    assert_eq!(ch["address"]["region"], "California");
+    assert_eq!(ch["is_active"], true);
+    // Once created in Customerp, the next plan tags the Chargebee customer with the new id.
+    let cp = apply_customerp(None, &p, "901", "2026-06-01T12:00:00Z");
+    let p2 = plan(d, "contact-customer", json!({"customerp": cp, "chargebee": chargebee_customer(), "base": p["base"]}), Value::Null);
+    let reqs = requests(&p2);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].0, "/customers/AzZiyeUbT8kq3bN1");
+    assert_eq!(reqs[0].1, json!({"meta_data": {"crm_account_id": "ACCT-0042", "customerp": {"type": "contact", "id": "901"}}}));
+    assert_eq!(p2["customerp"]["action"], "none");
+}
+
+pub fn chargebee_customer_tagged_employee_goes_to_employee_flow(d: &dyn Driver) {
+    let tagged = with(chargebee_customer(), json!({"meta_data": {"customerp": {"type": "employee"}}}));
+    let p = plan(d, "contact-customer", json!({"customerp": null, "chargebee": tagged.clone()}), Value::Null);
+    assert_eq!(p["customerp"]["action"], "none");
+    assert!(p["customerp"]["reason"].as_str().unwrap().contains("employee"));
+    let p = plan(d, "employee-customer", json!({"customerp": null, "chargebee": tagged}), Value::Null);
+    assert_eq!(p["customerp"]["action"], "create");
+    let p = plan(d, "employee-customer", json!({"customerp": null, "chargebee": chargebee_customer()}), Value::Null);
+    assert_eq!(p["customerp"]["action"], "none", "an untagged customer becomes a contact, not an employee");
+}
+
+pub fn business_entity_link_on_create_only_when_linked(d: &dyn Driver) {
+    let links = json!({"customer-business_entity": {"C-5": "AzqK1mUbN2x1Q4Fa"}});
+    let p = plan(d, "contact-customer", json!({"customerp": contact(), "chargebee": null, "links": links}), Value::Null);
+    assert_eq!(requests(&p)[0].1["business_entity_id"], "AzqK1mUbN2x1Q4Fa");
+    assert_eq!(p["waitingFor"], json!([]));
+    let other = json!({"customer-business_entity": {"C-99": "AzqK1mUbN2x1Q4Fa"}});
+    let p = plan(d, "contact-customer", json!({"customerp": contact(), "chargebee": null, "links": other}), Value::Null);
+    assert!(requests(&p)[0].1.get("business_entity_id").is_none());
+    assert_eq!(p["chargebee"]["action"], "create", "a contact never waits for a business entity");
+    // On create only: a linked pair is never moved to another entity.
+    let (_, cp, cb) = converge(d, "contact-customer", Some(contact()), None, Value::Null, links.clone(), Value::Null);
+    assert_eq!(cb.as_ref().unwrap()["business_entity_id"], "AzqK1mUbN2x1Q4Fa");
+    let _ = cp;
+}
+
+// ---- updates ----------------------------------------------------------------------------------
+
+fn synced_contact_pair(d: &dyn Driver) -> (Value, Value, Value) {
+    let (p, cp, cb) = converge(d, "contact-customer", Some(contact()), None, Value::Null, Value::Null, Value::Null);
+    (cp.unwrap(), cb.unwrap(), p["base"].clone())
+}
+
+pub fn linked_core_edit_updates_only_that_field(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cp2 = with(cp, json!({"last_name": "Ødegård-Berg", "updated": "2026-07-01T09:00:00+02:00"}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb.clone(), "base": base}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "update");
+    assert_eq!(requests(&p), vec![("/customers/cp-contact-17".to_string(), json!({"last_name": "Ødegård-Berg"}))]);
+    assert_eq!(p["chargebee"]["expect"]["last_name"], "Ødegård");
+    assert_eq!(p["chargebee"]["expect"]["updated_at"], cb["updated_at"]);
+    assert_eq!(p["customerp"]["action"], "none");
+}
+
+pub fn linked_billing_edit_goes_to_update_billing_info(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cp2 = with(cp, json!({"email": "ase@fjordkraft.no", "address": {"city": "Bergen", "postal_code": "5003"},
+                              "updated": "2026-07-01T09:00:00+02:00"}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb, "base": base}), Value::Null);
+    let reqs = requests(&p);
+    assert_eq!(reqs.len(), 2, "core and billing changed: two requests");
+    assert_eq!(reqs[0], ("/customers/cp-contact-17".to_string(), json!({"email": "ase@fjordkraft.no"})));
+    assert_eq!(reqs[1].0, "/customers/cp-contact-17/update_billing_info");
+    assert_eq!(reqs[1].1["billing_address"], json!({"line1": "Storgata 1", "line2": "3. etasje", "line3": "c/o Økonomi",
+        "zip": "5003", "city": "Bergen", "state": "Oslo", "country": "NO"}), "every mapped billing field");
+    // Billing only → one request.
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cp2 = with(cp, json!({"address": {"street_2": ""}, "updated": "2026-07-01T09:00:00+02:00"}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb, "base": base}), Value::Null);
+    let reqs = requests(&p);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].1["billing_address"]["line2"], "", "an explicit change to empty propagates");
+}
+
+pub fn chargebee_edit_updates_customerp_only_that_field(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cb2 = with(cb, json!({"phone": "+47 400 00 000", "billing_address": {"zip": "0160"}, "updated_at": 1790000000}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp, "chargebee": cb2.clone(), "base": base.clone()}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["customerp"]["action"], "update");
+    assert_eq!(p["customerp"]["id"], "17");
+    let ch = p["customerp"]["changes"].as_object().unwrap();
+    assert_eq!(ch.keys().collect::<Vec<_>>(), vec!["phone", "address"]);
+    assert_eq!(ch["address"]["postal_code"], "0160");
+    assert_eq!(ch["address"]["city"], "Oslo", "a nested object is given whole, merged");
+    assert_eq!(p["customerp"]["expect"]["phone"], "+47 22 00 00 00");
+    assert!(p["customerp"]["expect"]["updated"].is_string());
+    let cp = contact();
+    let _ = cp;
+    converge(d, "contact-customer", Some(apply_customerp(Some(contact()), &plan(d, "contact-customer",
+        json!({"customerp": contact(), "chargebee": null}), Value::Null), "x", "2026-06-01T00:00:00Z").unwrap()),
+        Some(cb2), base, Value::Null, Value::Null);
+}
+
+pub fn conflict_policies_decide_and_report(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    // Customerp edited at 2026-07-01T07:00Z; Chargebee later.
+    let cp2 = with(cp, json!({"first_name": "Åsa", "updated": "2026-07-01T09:00:00+02:00"}));
+    let cb2 = with(cb, json!({"first_name": "Aase", "updated_at": 1782900000}));
+    let input = json!({"customerp": cp2, "chargebee": cb2, "base": base});
+    let newest = plan(d, "contact-customer", input.clone(), Value::Null);
+    assert_eq!(newest["conflicts"], json!([{"property": "first_name", "customerp": "Åsa", "chargebee": "Aase",
+        "base": "Åse", "winner": "chargebee", "rule": "newest: Chargebee was updated later"}]));
+    assert_eq!(newest["customerp"]["changes"], json!({"first_name": "Aase"}));
+    assert_eq!(newest["chargebee"]["action"], "none");
+    let cpw = plan(d, "contact-customer", input.clone(), json!({"conflicts": "customerp"}));
+    assert_eq!(cpw["conflicts"][0]["winner"], "customerp");
+    assert_eq!(requests(&cpw), vec![("/customers/cp-contact-17".to_string(), json!({"first_name": "Åsa"}))]);
+    let cbw = plan(d, "contact-customer", input.clone(), json!({"conflicts": "chargebee"}));
+    assert_eq!(cbw["conflicts"][0]["winner"], "chargebee");
+    assert_eq!(cbw["customerp"]["changes"], json!({"first_name": "Aase"}));
+    // A tie goes to Customerp.
+    let mut tie = input.clone();
+    tie["chargebee"]["updated_at"] = json!(1782889200); // 2026-07-01T07:00:00Z
+    let t = plan(d, "contact-customer", tie, Value::Null);
+    assert_eq!(t["conflicts"][0]["winner"], "customerp");
+}
+
+pub fn property_winners_override_the_policy(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cp2 = with(cp, json!({"first_name": "Åsa", "address": {"city": "Trondheim"}, "updated": "2026-07-01T09:00:00+02:00"}));
+    let cb2 = with(cb, json!({"first_name": "Aase", "billing_address": {"city": "Tromsø"}, "updated_at": 1782900000}));
+    let opts = json!({"conflicts": "chargebee", "propertyWinners": {"address.city": "customerp"}});
+    let p = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb2, "base": base}), opts);
+    let conflicts = p["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 2);
+    let city = conflicts.iter().find(|c| c["property"] == "address.city").unwrap();
+    assert_eq!((city["winner"].as_str(), city["customerp"].as_str(), city["chargebee"].as_str()), (Some("customerp"), Some("Trondheim"), Some("Tromsø")));
+    assert_eq!(p["customerp"]["changes"]["first_name"], "Aase");
+    assert_eq!(requests(&p)[0].1["billing_address"]["city"], "Trondheim");
+}
+
+pub fn same_edit_on_both_sides_writes_nothing(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cp2 = with(cp, json!({"email": "NEW@Example.no ", "updated": "2026-07-01T09:00:00+02:00"}));
+    let cb2 = with(cb, json!({"email": "new@example.no", "updated_at": 1782900000}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb2, "base": base}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["customerp"]["action"], "none");
+    assert_eq!(p["conflicts"], json!([]));
+}
+
+pub fn first_sync_filled_never_loses_to_empty(d: &dyn Driver) {
+    let cp = with(contact(), json!({"phone": null, "mobile": null, "language": "", "updated": "2030-01-01T00:00:00Z"}));
+    let cb = with(chargebee_customer(), json!({"email": "ase.odegard@example.no", "first_name": null}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp.clone(), "chargebee": cb.clone(), "base": null}), Value::Null);
+    assert_eq!(p["customerp"]["changes"]["phone"], "+1 555 010 0142");
+    assert_eq!(p["customerp"]["changes"]["language"], "en");
+    let core = &requests(&p)[0].1;
+    assert_eq!(core["first_name"], "Åse");
+    // Differing filled values: the policy decides, and it is reported with no base.
+    let last = p["conflicts"].as_array().unwrap().iter().find(|c| c["property"] == "last_name").unwrap().clone();
+    assert_eq!(last["base"], Value::Null);
+    assert_eq!(last["winner"], "customerp");
+    converge(d, "contact-customer", Some(cp), Some(cb), Value::Null, Value::Null, Value::Null);
+}
+
+pub fn replanning_after_applying_does_nothing(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cp2 = with(cp, json!({"first_name": "  Åsa ", "address": {"country": "se"}, "updated": "2026-07-01T09:00:00+02:00"}));
+    let cb2 = with(cb, json!({"locale": "sv-SE", "updated_at": 1782800000}));
+    converge(d, "contact-customer", Some(cp2), Some(cb2), base, Value::Null, Value::Null);
+}
+
+pub fn employee_sync_converges(d: &dyn Driver) {
+    let opts = json!({"ownCompanyName": "Nordlys Software AS", "timeZone": "Europe/Berlin"});
+    let (p, cp, cb) = converge(d, "employee-customer", Some(employee()), None, Value::Null, Value::Null, opts.clone());
+    let cb = cb.unwrap();
+    assert_eq!(cb["company"], "Nordlys Software AS");
+    assert_eq!(cb["meta_data"]["customerp"]["employee_number"], "E-0004");
+    let cp2 = with(cp.unwrap(), json!({"employee_number": "E-0044", "phone": "+49 30 999", "updated": "2026-08-01T08:00:00Z"}));
+    let p2 = plan(d, "employee-customer", json!({"customerp": cp2.clone(), "chargebee": cb.clone(), "base": p["base"]}), opts.clone());
+    let reqs = requests(&p2);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].1["phone"], "+49 30 999");
+    assert_eq!(reqs[0].1["meta_data"]["customerp"]["employee_number"], "E-0044");
+    converge(d, "employee-customer", Some(cp2), Some(cb), p["base"].clone(), Value::Null, opts);
+}
+
+// ---- deletes --------------------------------------------------------------------------------
+
+pub fn deletes_safe_propagate_ignore(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    let gone = with(cp, json!({"deleted": true, "updated": "2026-07-01T09:00:00+02:00"}));
+    for cp_side in [gone, Value::Null] {
+        let input = json!({"customerp": cp_side, "chargebee": cb.clone(), "base": base.clone()});
+        let safe = plan(d, "contact-customer", input.clone(), Value::Null);
+        assert_eq!(safe["chargebee"]["action"], "update");
+        let reqs = requests(&safe);
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(reqs[0].0, "/customers/cp-contact-17");
+        assert_eq!(reqs[0].1["meta_data"]["customerp"]["deleted"], true);
+        assert_eq!(safe["link"], json!({"customerp": null, "chargebee": null}), "the link ends");
+        assert_eq!(safe["base"], Value::Null);
+        let prop = plan(d, "contact-customer", input.clone(), json!({"deletes": "propagate"}));
+        assert_eq!(prop["chargebee"]["action"], "delete");
+        assert_eq!(requests(&prop), vec![("/customers/cp-contact-17/delete".to_string(), json!({}))]);
+        let ign = plan(d, "contact-customer", input.clone(), json!({"deletes": "ignore"}));
+        assert_eq!((ign["chargebee"]["action"].as_str(), ign["customerp"]["action"].as_str()), (Some("none"), Some("none")));
+        assert_eq!(ign["base"], base);
+    }
+    // The marked customer is never copied back as a new contact.
+    let (_, cb, _) = synced_contact_pair(d);
+    let p = plan(d, "contact-customer", json!({"customerp": null, "chargebee": cb.clone(), "base": base}), Value::Null);
+    let marked = fake_chargebee::apply(Some(cb), &p, 1_790_000_000).unwrap();
+    let p = plan(d, "contact-customer", json!({"customerp": null, "chargebee": marked.clone(), "base": null}), Value::Null);
+    assert_eq!(p["customerp"]["action"], "none");
+    let m = ok(d, "match", vec![json!("contact-customer"), json!([contact()]), json!([marked]), Value::Null]);
+    assert_eq!(m["links"], json!([]));
+}
+
+pub fn delete_against_edit_keeps_the_edit(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    let deleted = with(cp.clone(), json!({"deleted": true}));
+    let cb2 = with(cb.clone(), json!({"phone": "+47 400 00 000", "updated_at": 1790000000}));
+    let p = plan(d, "contact-customer", json!({"customerp": deleted, "chargebee": cb2, "base": base.clone()}), Value::Null);
+    assert_eq!(p["customerp"]["action"], "update");
+    assert_eq!(p["customerp"]["changes"]["deleted"], false);
+    assert_eq!(p["customerp"]["changes"]["phone"], "+47 400 00 000");
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["conflicts"][0]["property"], "deleted");
+    assert_eq!(p["conflicts"][0]["winner"], "chargebee");
+    // Chargebee deleted while Customerp edited: recreated in Chargebee.
+    let cp2 = with(cp, json!({"last_name": "Berg", "updated": "2026-07-01T09:00:00+02:00"}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": with(cb, json!({"deleted": true})), "base": base}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "create");
+    assert_eq!(p["conflicts"][0]["winner"], "customerp");
+}
+
+pub fn chargebee_delete_marks_contact_inactive(d: &dyn Driver) {
+    let (cp, cb, base) = synced_contact_pair(d);
+    for cb_side in [with(cb.clone(), json!({"deleted": true})), Value::Null] {
+        let input = json!({"customerp": cp.clone(), "chargebee": cb_side, "base": base.clone()});
+        let safe = plan(d, "contact-customer", input.clone(), Value::Null);
+        assert_eq!(safe["customerp"]["action"], "update");
+        assert_eq!(safe["customerp"]["changes"], json!({"is_active": false}));
+        assert_eq!(safe["link"], json!({"customerp": null, "chargebee": null}));
+        let prop = plan(d, "contact-customer", input.clone(), json!({"deletes": "propagate"}));
+        assert_eq!(prop["customerp"]["action"], "delete");
+        assert_eq!(prop["customerp"]["id"], "17");
+        let ign = plan(d, "contact-customer", input, json!({"deletes": "ignore"}));
+        assert_eq!(ign["customerp"]["action"], "none");
+    }
+    // The now inactive contact is not copied to Chargebee again.
+    let inactive = with(cp, json!({"is_active": false}));
+    let p = plan(d, "contact-customer", json!({"customerp": inactive, "chargebee": null, "base": null}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "none");
+}
+
+// ---- matching ---------------------------------------------------------------------------------
+
+pub fn match_by_email_case_and_spaces_with_ambiguity(d: &dyn Driver) {
+    let cps = json!([
+        {"id": "1", "email": "  Kari.Nordmann@Example.NO "},
+        {"id": "2", "email": "dup@example.com"},
+        {"id": "3", "email": "dup@example.com"},
+        {"id": 4, "email": "solo@example.com"},
+        {"id": "5", "email": "two@example.com"},
+        {"id": "6", "email": null}
+    ]);
+    let cbs = json!([
+        {"id": "cb_a", "email": "kari.nordmann@example.no"},
+        {"id": "cb_b", "email": "DUP@example.com"},
+        {"id": "cb_c", "email": "two@example.com"},
+        {"id": "cb_d", "email": "Two@Example.com"},
+        {"id": "cb_e", "email": "nobody@example.com"}
+    ]);
+    let m = ok(d, "match", vec![json!("contact-customer"), cps, cbs, Value::Null]);
+    assert_eq!(m["links"], json!([{"customerp": "1", "chargebee": "cb_a", "by": "email"}]));
+    assert_eq!(m["ambiguous"], json!([
+        {"customerp": ["2", "3"], "chargebee": ["cb_b"], "by": "email"},
+        {"customerp": ["5"], "chargebee": ["cb_c", "cb_d"], "by": "email"}
+    ]));
+}
+
+pub fn match_by_tag_first_and_employee_never_takes_a_contact(d: &dyn Driver) {
+    let cbs = json!([
+        {"id": "cb_tagged", "email": "other@example.com", "meta_data": {"customerp": {"type": "contact", "id": "9"}}},
+        {"id": "cb_contact", "email": "anna@example.com", "meta_data": {"customerp": {"type": "contact", "id": "10"}}},
+        {"id": "cb_plain", "email": "bob@example.com"}
+    ]);
+    let m = ok(d, "match", vec![json!("contact-customer"), json!([{"id": 9, "email": "nine@example.com"}]), cbs.clone(), Value::Null]);
+    assert_eq!(m["links"], json!([{"customerp": "9", "chargebee": "cb_tagged", "by": "meta_data.customerp"}]));
+    let emps = json!([{"id": "E1", "email": "anna@example.com"}, {"id": "E2", "email": "bob@example.com"}]);
+    let m = ok(d, "match", vec![json!("employee-customer"), emps, cbs, Value::Null]);
+    assert_eq!(m["links"], json!([{"customerp": "E2", "chargebee": "cb_plain", "by": "email"}]));
+}
+
+pub fn non_ascii_names_round_trip(d: &dyn Driver) {
+    let cp = with(contact(), json!({"first_name": "Zoë 李", "last_name": "Ñúñez-Øberg 😀", "address": {"city": "Tromsø"}}));
+    let (_, _, cb) = converge(d, "contact-customer", Some(cp), None, Value::Null, Value::Null, Value::Null);
+    let cb = cb.unwrap();
+    assert_eq!(cb["last_name"], "Ñúñez-Øberg 😀");
+    let back = ok(d, "toCustomerp", vec![json!("contact-customer"), cb, Value::Null]);
+    assert_eq!(back["first_name"], "Zoë 李");
+    assert_eq!(back["address"]["city"], "Tromsø");
+    // Limits count characters, not bytes: 150 two-byte characters fit.
+    let long = "Ø".repeat(150);
+    ok(d, "toChargebee", vec![json!("contact-customer"), with(contact(), json!({"first_name": long})), Value::Null]);
+}
+
+// ---- bad input ------------------------------------------------------------------------------
+
+pub fn batch_isolates_the_bad_record(d: &dyn Driver) {
+    let inputs = json!([
+        {"customerp": contact(), "chargebee": null, "base": null},
+        {"customerp": with(contact(), json!({"id": "18", "email": "not an email"})), "chargebee": null},
+        {"customerp": with(contact(), json!({"id": "19", "email": "ok19@example.com"})), "chargebee": null},
+        "not even an object"
+    ]);
+    let out = ok(d, "planBatch", vec![json!("contact-customer"), inputs, Value::Null]);
+    let out = out.as_array().unwrap();
+    assert_eq!(out.len(), 4);
+    assert_eq!(out[0]["ok"], true);
+    assert_eq!(out[0]["plan"]["chargebee"]["action"], "create");
+    assert_eq!(out[1]["ok"], false);
+    assert_eq!(out[1]["error"]["name"], "SyncError");
+    assert_eq!(out[1]["error"]["code"], "invalid_value");
+    assert_eq!(out[1]["error"]["path"], "/customerp/email");
+    assert_eq!(out[1]["error"]["recordId"], "18");
+    assert_eq!(out[1]["error"]["flow"], "contact-customer");
+    assert_eq!(out[2]["ok"], true);
+    assert_eq!(out[2]["plan"]["link"]["chargebee"], "cp-contact-19");
+    assert_eq!(out[3]["error"]["code"], "invalid_type");
+}
+
+pub fn bad_inputs_give_typed_errors_and_the_next_call_works(d: &dyn Driver) {
+    let c = contact();
+    let cases: Vec<(Value, Value, &str, &str)> = vec![
+        (json!({"customerp": with(c.clone(), json!({"first_name": 12}))}), Value::Null, "invalid_type", "/customerp/first_name"),
+        (json!({"customerp": with(c.clone(), json!({"id": null}))}), Value::Null, "missing_field", "/customerp/id"),
+        (json!({"customerp": with(c.clone(), json!({"id": {"a": 1}}))}), Value::Null, "invalid_type", "/customerp/id"),
+        (json!({"customerp": with(c.clone(), json!({"id": 9007199254740993u64}))}), Value::Null, "invalid_value", "/customerp/id"),
+        (json!({"customerp": with(c.clone(), json!({"email": "a@"}))}), Value::Null, "invalid_value", "/customerp/email"),
+        (json!({"customerp": with(c.clone(), json!({"address": {"country": "Norway"}}))}), Value::Null, "invalid_value", "/customerp/address/country"),
+        (json!({"customerp": with(c.clone(), json!({"address": "Storgata 1"}))}), Value::Null, "invalid_type", "/customerp/address"),
+        (json!({"customerp": with(c.clone(), json!({"updated": "2026-03-01T10:15:00"}))}), Value::Null, "invalid_value", "/customerp/updated"),
+        (json!({"customerp": with(c.clone(), json!({"last_name": "x".repeat(151)}))}), Value::Null, "too_long", "/customerp/last_name"),
+        (json!({"customerp": with(c.clone(), json!({"email": format!("{}@example.com", "a".repeat(60))}))}), Value::Null, "too_long", "/customerp/email"),
+        (json!({"customerp": with(c.clone(), json!({"deleted": "yes"}))}), Value::Null, "invalid_type", "/customerp/deleted"),
+        (json!({"customerp": null, "chargebee": {"id": 5}}), Value::Null, "invalid_type", "/chargebee/id"),
+        (json!({"customerp": null, "chargebee": with(chargebee_customer(), json!({"updated_at": "yesterday"}))}), Value::Null, "invalid_type", "/chargebee/updated_at"),
+        (json!({"customerp": c.clone(), "chargebee": null, "base": {"version": 1, "flow": "employee-customer", "customerp": {}, "chargebee": {}}}), Value::Null, "invalid_base", "/base"),
+        (json!({"customerp": c.clone(), "chargebee": null, "links": {"no-such-flow": {}}}), Value::Null, "unknown_flow", "/links/no-such-flow"),
+        (json!({"customerp": c.clone()}), json!({"conflicts": "loudest"}), "invalid_options", "/options/conflicts"),
+        (json!({"customerp": c.clone()}), json!({"deletes": true}), "invalid_options", "/options/deletes"),
+        (json!({"customerp": c.clone()}), json!({"timeZone": "Europe/Atlantis"}), "invalid_options", "/options/timeZone"),
+        (json!({"customerp": c.clone()}), json!({"createdAfter": "2026-01-01"}), "invalid_options", "/options/createdAfter"),
+        (json!({"customerp": c.clone()}), json!({"readOnly": ["both"]}), "invalid_options", "/options/readOnly/0"),
+        (json!({"customerp": c.clone()}), json!({"colour": "blue"}), "invalid_options", "/options/colour"),
+        (json!("a string"), Value::Null, "invalid_type", ""),
+    ];
+    for (input, opts, code, path) in cases {
+        let e = err(d, "plan", vec![json!("contact-customer"), input.clone(), opts]);
+        assert_eq!(e["name"], "SyncError", "{input}");
+        assert_eq!(e["code"], code, "{input} → {e}");
+        assert_eq!(e["path"], path, "{input} → {e}");
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+        // The instance keeps working.
+        let p = plan(d, "contact-customer", json!({"customerp": contact()}), Value::Null);
+        assert_eq!(p["chargebee"]["action"], "create");
+    }
+    let e = err(d, "plan", vec![json!("no-such-flow"), json!({}), Value::Null]);
+    assert_eq!(e["code"], "unknown_flow");
+    let e = err(d, "match", vec![json!("contact-customer"), json!({"not": "an array"}), json!([]), Value::Null]);
+    assert_eq!(e["code"], "invalid_type");
+    let e = err(d, "encodeForm", vec![json!({"invoice_id": {"$result": 0, "path": "invoice.id"}})]);
+    assert_eq!(e["code"], "invalid_value");
+    // Bad contact id for a Chargebee id.
+    let e = err(d, "plan", vec![json!("contact-customer"), json!({"customerp": with(contact(), json!({"id": "a/b"}))}), Value::Null]);
+    assert_eq!(e["path"], "/customerp/id");
+    assert_eq!(e["recordId"], "a/b");
+}
+
+pub fn read_only_sides_are_never_written(d: &dyn Driver) {
+    let ro_cb = json!({"readOnly": ["chargebee"]});
+    let p = plan(d, "contact-customer", json!({"customerp": contact()}), ro_cb.clone());
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["chargebee"]["requests"], json!([]));
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cp2 = with(cp.clone(), json!({"first_name": "Åsa", "last_name": "Berg", "updated": "2030-01-01T00:00:00Z"}));
+    let cb2 = with(cb.clone(), json!({"last_name": "Bergh", "updated_at": 1782900000}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp2.clone(), "chargebee": cb2.clone(), "base": base.clone()}), ro_cb.clone());
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["customerp"]["changes"], json!({"last_name": "Bergh"}), "the read-only side is the source and wins");
+    assert_eq!(p["conflicts"][0]["rule"], "readOnly");
+    let cp3 = apply_customerp(Some(cp2), &p, "", "2030-01-02T00:00:00Z");
+    let p2 = plan(d, "contact-customer", json!({"customerp": cp3, "chargebee": cb2, "base": p["base"]}), ro_cb);
+    assert_eq!((p2["chargebee"]["action"].as_str(), p2["customerp"]["action"].as_str()), (Some("none"), Some("none")));
+    let ro_cp = json!({"readOnly": ["customerp"]});
+    let p = plan(d, "contact-customer", json!({"customerp": null, "chargebee": chargebee_customer()}), ro_cp.clone());
+    assert_eq!(p["customerp"]["action"], "none");
+    let cb3 = with(cb, json!({"phone": "+47 1", "updated_at": 1782900000}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp, "chargebee": cb3, "base": base}), ro_cp);
+    assert_eq!(p["customerp"]["action"], "none");
+}
+
+pub fn created_after_matches_but_never_copies(d: &dyn Driver) {
+    let opts = json!({"createdAfter": "2026-02-01T00:00:00Z"});
+    let p = plan(d, "contact-customer", json!({"customerp": contact()}), opts.clone());
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert!(p["chargebee"]["reason"].as_str().unwrap().contains("createdAfter"));
+    let newer = with(contact(), json!({"created": "2026-02-02T00:00:00Z"}));
+    assert_eq!(plan(d, "contact-customer", json!({"customerp": newer}), opts.clone())["chargebee"]["action"], "create");
+    let p = plan(d, "contact-customer", json!({"chargebee": chargebee_customer()}), opts.clone());
+    assert_eq!(p["customerp"]["action"], "none");
+    // Matched old records are still synced.
+    let cb = with(chargebee_customer(), json!({"email": "ase.odegard@example.no"}));
+    let p = plan(d, "contact-customer", json!({"customerp": contact(), "chargebee": cb}), opts);
+    assert_eq!(p["chargebee"]["action"], "update");
+}
+
+pub fn bases_from_other_flows_or_versions_are_refused(d: &dyn Driver) {
+    let (_, cb, base) = synced_contact_pair(d);
+    let mut future = base.clone();
+    future["version"] = json!(99);
+    let e = err(d, "plan", vec![json!("contact-customer"), json!({"customerp": contact(), "chargebee": cb.clone(), "base": future}), Value::Null]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_base"), Some("/base")));
+    let e = err(d, "plan", vec![json!("employee-customer"), json!({"customerp": employee(), "chargebee": cb.clone(), "base": base}), Value::Null]);
+    assert_eq!(e["code"], "invalid_base");
+    let e = err(d, "plan", vec![json!("contact-customer"), json!({"customerp": contact(), "chargebee": cb, "base": {"some": "thing"}}), Value::Null]);
+    assert_eq!(e["code"], "invalid_base");
+}
+
+pub fn idempotency_keys_follow_request_and_state(d: &dyn Driver) {
+    let key = |p: &Value| p["chargebee"]["requests"][0]["idempotencyKey"].as_str().unwrap().to_string();
+    let a = plan(d, "contact-customer", json!({"customerp": contact()}), Value::Null);
+    let b = plan(d, "contact-customer", json!({"customerp": contact()}), Value::Null);
+    assert_eq!(a, b, "same input, same output, byte for byte");
+    let c = plan(d, "contact-customer", json!({"customerp": with(contact(), json!({"first_name": "Åsa"}))}), Value::Null);
+    assert_ne!(key(&a), key(&c));
+    // A→B→A: the second A is planned from another state, so it gets another key.
+    let (cp, cb, base) = synced_contact_pair(d);
+    let to_b = plan(d, "contact-customer", json!({"customerp": with(cp.clone(), json!({"last_name": "B", "updated": "2026-07-01T00:00:00Z"})), "chargebee": cb.clone(), "base": base.clone()}), Value::Null);
+    let cb_b = fake_chargebee::apply(Some(cb.clone()), &to_b, 1_790_000_000).unwrap();
+    let to_a = plan(d, "contact-customer", json!({"customerp": with(cp.clone(), json!({"updated": "2026-07-02T00:00:00Z"})), "chargebee": cb_b.clone(), "base": to_b["base"]}), Value::Null);
+    let cb_a = fake_chargebee::apply(Some(cb_b), &to_a, 1_790_000_100).unwrap();
+    let to_b2 = plan(d, "contact-customer", json!({"customerp": with(cp, json!({"last_name": "B", "updated": "2026-07-03T00:00:00Z"})), "chargebee": cb_a, "base": to_a["base"]}), Value::Null);
+    assert_eq!(requests(&to_b), requests(&to_b2), "the same request…");
+    assert_ne!(key(&to_b), key(&to_b2), "…from another state gets another key");
+}
+
+pub fn encode_form_cannot_be_injected(d: &dyn Driver) {
+    let evil = "Smith & Sons=1&id=x[0]%20\nØ";
+    let body = ok(d, "encodeForm", vec![json!({"last_name": evil, "billing_address": {"city": "Tromsø"},
+        "item_prices": [{"item_price_id": "a-USD", "quantity": 2}], "meta_data": {"k": "v&w"}})]);
+    let body = body.as_str().unwrap();
+    assert_eq!(body.matches('&').count(), 4, "{body}");
+    assert!(body.starts_with("last_name=Smith%20%26%20Sons%3D1%26id%3Dx%5B0%5D%2520%0A%C3%98&"));
+    assert!(body.contains("billing_address%5Bcity%5D=Troms%C3%B8"));
+    assert!(body.contains("item_prices%5Bitem_price_id%5D%5B0%5D=a-USD&item_prices%5Bquantity%5D%5B0%5D=2"));
+    assert!(body.ends_with("meta_data=%7B%22k%22%3A%22v%26w%22%7D"));
+}
+
+pub fn flows_lists_the_tables(d: &dyn Driver) {
+    let f = ok(d, "flows", vec![]);
+    let contact = f.as_array().unwrap().iter().find(|x| x["id"] == "contact-customer").unwrap();
+    assert_eq!(contact["customerp"], "Contact");
+    assert_eq!(contact["chargebee"], "Customer");
+    let props = contact["properties"].as_array().unwrap();
+    assert!(props.contains(&json!({"customerp": "email", "chargebee": "email", "chargebeeType": "string(70), e-mail", "direction": "both"})));
+    assert!(props.contains(&json!({"customerp": "address.postal_code", "chargebee": "billing_address.zip", "chargebeeType": "string(20)", "direction": "both"})));
+    assert!(props.contains(&json!({"customerp": "customer_id", "chargebee": "business_entity_id", "chargebeeType": "string(50)", "direction": "to-chargebee"})));
+    assert!(contact["mergeCriteria"].as_array().unwrap().contains(&json!("email")));
+    assert!(f.as_array().unwrap().iter().any(|x| x["id"] == "employee-customer"));
+}

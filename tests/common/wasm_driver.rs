@@ -1,0 +1,51 @@
+//! Calls the functions the Wasm module exports to JS, with JS values built from JSON.
+
+use customerp_chargebee::wasm;
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+
+pub struct Wasm;
+
+/// JSON → JS the way JS itself would hold it: integers past 2^53 become (inexact) numbers.
+fn js(v: &Value) -> JsValue {
+    fn as_js_numbers(v: &Value) -> Value {
+        match v {
+            Value::Number(n) if n.as_i64().is_none() || n.as_i64().is_some_and(|i| i.unsigned_abs() > (1 << 53)) => {
+                n.as_f64().map(Value::from).unwrap_or(Value::Null)
+            }
+            Value::Array(a) => Value::Array(a.iter().map(as_js_numbers).collect()),
+            Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), as_js_numbers(v))).collect()),
+            other => other.clone(),
+        }
+    }
+    as_js_numbers(v).serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap()
+}
+
+fn json(v: JsValue) -> Value {
+    serde_wasm_bindgen::from_value(v).unwrap()
+}
+
+fn opts(args: &[Value], i: usize) -> Option<wasm::JsOptions> {
+    args.get(i).filter(|v| !v.is_null()).map(|v| js(v).unchecked_into())
+}
+
+impl super::Driver for Wasm {
+    fn call(&self, func: &str, args: Vec<Value>) -> Result<Value, Value> {
+        let a = |i: usize| args.get(i).map(js).unwrap_or(JsValue::UNDEFINED);
+        let r = match func {
+            "flows" => wasm::flows(),
+            "toChargebee" => wasm::to_chargebee(a(0), a(1), opts(&args, 2)),
+            "toCustomerp" => wasm::to_customerp(a(0), a(1), opts(&args, 2)),
+            "match" => wasm::match_records(a(0), a(1), a(2), opts(&args, 3)),
+            "plan" => wasm::plan(a(0), a(1), opts(&args, 2)),
+            "planBatch" => wasm::plan_batch(a(0), a(1), opts(&args, 2)),
+            "encodeForm" => wasm::encode_form(a(0)).map(JsValue::from),
+            other => panic!("no function {other}"),
+        };
+        r.map(json).map_err(|e| {
+            assert!(e.is_instance_of::<js_sys::Error>(), "errors are JS Error objects");
+            json(e)
+        })
+    }
+}
