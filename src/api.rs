@@ -149,3 +149,8 @@ pub fn plan_batch(flow: &str, inputs: Vec<Result<Value>>, options: Option<&Value
 pub fn encode_form(params: &Value) -> Result<String> {
     crate::form::encode_form(params)
 }
+
+/// The dataflow document, regenerated from the flows' tables.
+pub fn dataflow_document(format: Option<&str>) -> Result<String> {
+    Ok(crate::document::document(crate::document::Format::parse(format)?))
+}

@@ -4,6 +4,7 @@
 //! Everything but [`wasm`] is a pure core with no JS dependency; `wasm` converts at the boundary.
 
 pub mod api;
+pub mod document;
 pub mod engine;
 pub mod error;
 pub mod flows;

@@ -26,6 +26,7 @@ impl common::Driver for Native {
                 api::plan_batch(&flow, inputs, opt(&args, 2)).map(|b| serde_json::to_value(b).unwrap())
             }
             "encodeForm" => api::encode_form(&args[0]).map(Value::from),
+            "dataflowDocument" => api::dataflow_document(args.first().and_then(Value::as_str)).map(Value::from),
             other => panic!("no function {other}"),
         };
         r.map_err(to_json)
@@ -33,3 +34,19 @@ impl common::Driver for Native {
 }
 
 scenario_suite!(#[test] Native);
+
+/// The committed copy the README links must equal what the code generates.
+#[test]
+fn committed_dataflow_documents_are_current() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (file, format) in [("docs/dataflow.rst", "rst"), ("docs/dataflow.md", "markdown")] {
+        let generated = api::dataflow_document(Some(format)).unwrap();
+        let path = format!("{root}/{file}");
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::create_dir_all(format!("{root}/docs")).unwrap();
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == generated, "{file} is stale: run `UPDATE_DOCS=1 cargo test --test native`");
+    }
+}

@@ -33,7 +33,7 @@ macro_rules! scenario_suite {
             batch_isolates_the_bad_record, bad_inputs_give_typed_errors_and_the_next_call_works,
             read_only_sides_are_never_written, created_after_matches_but_never_copies,
             bases_from_other_flows_or_versions_are_refused, idempotency_keys_follow_request_and_state,
-            encode_form_cannot_be_injected, flows_lists_the_tables
+            encode_form_cannot_be_injected, flows_lists_the_tables, dataflow_document_matches_flows
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
@@ -709,4 +709,37 @@ pub fn flows_lists_the_tables(d: &dyn Driver) {
     assert!(props.contains(&json!({"customerp": "customer_id", "chargebee": "business_entity_id", "chargebeeType": "string(50)", "direction": "to-chargebee"})));
     assert!(contact["mergeCriteria"].as_array().unwrap().contains(&json!("email")));
     assert!(f.as_array().unwrap().iter().any(|x| x["id"] == "employee-customer"));
+}
+
+pub fn dataflow_document_matches_flows(d: &dyn Driver) {
+    let rst = ok(d, "dataflowDocument", vec![json!("rst")]);
+    let rst = rst.as_str().unwrap();
+    assert!(rst.starts_with("===============================\nCustomerp to Chargebee Dataflow\n"));
+    let md = ok(d, "dataflowDocument", vec![json!("markdown")]);
+    let md = md.as_str().unwrap();
+    assert!(md.starts_with("# Customerp to Chargebee Dataflow"));
+    assert_eq!(ok(d, "dataflowDocument", vec![]), json!(rst), "rst is the default");
+    for f in ok(d, "flows", vec![]).as_array().unwrap() {
+        let title = format!("Customerp {} to Chargebee {}", f["customerp"].as_str().unwrap(), f["chargebee"].as_str().unwrap());
+        let section = rst.split(&format!("{title}\n")).nth(1).unwrap_or_else(|| panic!("no section {title}"));
+        let section = section.split("\nMerge criteria:").next().unwrap();
+        assert!(section.contains(&format!("   * - Customerp {} Property\n     - Chargebee {} Property\n     - Chargebee Data Type\n",
+            f["customerp"].as_str().unwrap(), f["chargebee"].as_str().unwrap())));
+        // Row by row, in order, exactly the properties flows() lists.
+        let rows: Vec<&str> = section.split("   * - ").skip(2).collect();
+        let props = f["properties"].as_array().unwrap();
+        assert_eq!(rows.len(), props.len(), "{title}");
+        for (row, p) in rows.iter().zip(props) {
+            let cells: Vec<String> = row.split("\n     - ").map(|c| c.trim().trim_matches('`').to_string()).collect();
+            assert_eq!(cells[0], p["customerp"].as_str().unwrap());
+            assert_eq!(cells[1], p["chargebee"].as_str().unwrap());
+            assert_eq!(cells[2], p["chargebeeType"].as_str().unwrap());
+            assert!(cells[3].starts_with(p["direction"].as_str().unwrap()));
+        }
+        let md_section = md.split(&format!("## {title}\n")).nth(1).unwrap();
+        let md_rows = md_section.split("\nMerge criteria:").next().unwrap().lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(md_rows, props.len());
+    }
+    let e = err(d, "dataflowDocument", vec![json!("pdf")]);
+    assert_eq!(e["code"], "invalid_value");
 }

@@ -41,6 +41,7 @@ impl super::Driver for Wasm {
             "plan" => wasm::plan(a(0), a(1), opts(&args, 2)),
             "planBatch" => wasm::plan_batch(a(0), a(1), opts(&args, 2)),
             "encodeForm" => wasm::encode_form(a(0)).map(JsValue::from),
+            "dataflowDocument" => wasm::dataflow_document(args.first().and_then(Value::as_str).map(str::to_string)).map(JsValue::from),
             other => panic!("no function {other}"),
         };
         r.map(json).map_err(|e| {
