@@ -5,7 +5,8 @@ use crate::engine::matching::{self, MatchResult};
 use crate::engine::path::set_path;
 use crate::engine::plan::{self, Plan};
 use crate::engine::record::{read_chargebee, read_customerp};
-use crate::engine::table::Dir;
+use crate::engine::plan::set_each;
+use crate::engine::table::{Dir, Kind};
 use crate::engine::{Ctx, Flow, Links};
 use crate::error::{Result, SyncError};
 use crate::flows;
@@ -68,11 +69,14 @@ pub fn to_chargebee(flow: &str, customerp: &Value, options: Option<&Value>) -> R
     let mut ctx = Ctx::new(&o, &links);
     let rec = read_customerp(f, customerp, "/customerp", &mut ctx).map_err(|e| e.in_flow(flow))?;
     let mut out = Map::new();
-    out.insert("id".into(), json!(f.chargebee_id(&rec.id, &ctx).map_err(|e| e.in_flow(flow).for_record(Some(&rec.id)))?));
+    out.insert("id".into(), json!(f.chargebee_id(&rec.id, &rec.raw, &ctx).map_err(|e| e.in_flow(flow).for_record(Some(&rec.id)))?));
     for (p, v) in f.props().iter().zip(&rec.values) {
         if p.dir.writes_chargebee() && !v.is_null() {
             if let Some(w) = p.write_chargebee(v, &ctx) {
-                set_path(&mut out, p.cb, w);
+                match p.kind {
+                    Kind::Each(_) => set_each(&mut out, p.cb, &w),
+                    _ => set_path(&mut out, p.cb, w),
+                }
             }
         }
     }
@@ -88,7 +92,11 @@ pub fn to_customerp(flow: &str, chargebee: &Value, options: Option<&Value>) -> R
     let mut out = Map::new();
     for (p, v) in f.props().iter().zip(&rec.values) {
         if matches!(p.dir, Dir::Both | Dir::ToCustomerp) && !v.is_null() {
-            set_path(&mut out, p.cp_field(), p.write_customerp(v, &ctx));
+            let value = p.write_customerp(v, &ctx);
+            match p.kind {
+                Kind::Each(_) => set_each(&mut out, p.cp_field(), &value),
+                _ => set_path(&mut out, p.cp_field(), value),
+            }
         }
     }
     Ok(Value::Object(out))

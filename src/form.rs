@@ -1,7 +1,8 @@
 //! Chargebee's `application/x-www-form-urlencoded` bodies, serialised the way its official SDKs
 //! do: `a[b]=` for nested objects, `a[field][i]=` for lists of objects, `a[i]=` for lists of
 //! scalars, and `meta_data` / `metadata` / `exemption_details` as one JSON string. Keys and values
-//! are percent-encoded like `encodeURIComponent`, so no value can add or change a parameter.
+//! are percent-encoded like `encodeURIComponent` (a space as `+`), so no value can add or change a
+//! parameter, and the body is byte for byte what the official Node SDK sends.
 
 use crate::error::{pointer, Result, SyncError};
 use serde_json::{Map, Value};
@@ -96,10 +97,15 @@ fn reject_references(v: &Value, path: &str) -> Result<()> {
     }
 }
 
-/// Percent-encodes everything but `encodeURIComponent`'s unreserved set.
+/// Percent-encodes everything but `encodeURIComponent`'s unreserved set, and writes a space as
+/// `+`, as Chargebee's Node SDK does.
 fn percent_encode(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in s.as_bytes() {
+        if b == b' ' {
+            out.push('+');
+            continue;
+        }
         let unreserved = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')');
         if unreserved {
             out.push(b as char);

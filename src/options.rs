@@ -174,6 +174,15 @@ impl Options {
         self.read_only.contains(&side)
     }
 
+    /// A text option by its JS name, for table rows whose value is configured.
+    pub fn named(&self, name: &str) -> Option<String> {
+        match name {
+            "ownCompanyName" => self.own_company_name.clone(),
+            "itemFamilyId" => self.item_family_id.clone(),
+            _ => None,
+        }
+    }
+
     pub fn winner_for(&self, property: &str) -> Option<Side> {
         self.property_winners.iter().find(|(p, _)| p == property).map(|(_, s)| *s)
     }

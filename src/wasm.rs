@@ -238,7 +238,7 @@ pub fn encode_form(#[wasm_bindgen(unchecked_param_type = "FormParams")] params: 
 /// The dataflow document ("rst", the default, or "markdown"), generated from the flows' tables.
 #[wasm_bindgen(js_name = dataflowDocument)]
 pub fn dataflow_document(
-    #[wasm_bindgen(unchecked_param_type = "\"rst\" | \"markdown\"")] format: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "\"rst\" | \"markdown\"")] format: Option<String>,
 ) -> Result<String, JsValue> {
     api::dataflow_document(format.as_deref()).map_err(|e| to_js_error(&e))
 }

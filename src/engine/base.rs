@@ -2,7 +2,6 @@
 //! Versioned and tagged with its flow, so a base from another flow or a newer version of the
 //! plugin is refused instead of being misread.
 
-use crate::engine::table::Dir;
 use crate::engine::Flow;
 use crate::error::{ErrorCode, Result, SyncError};
 use serde_json::{json, Map, Value};
@@ -21,8 +20,14 @@ fn invalid(path: &str, why: impl std::fmt::Display) -> SyncError {
     SyncError::new(ErrorCode::InvalidBase, path, format!("{path}: {why}"))
 }
 
-pub fn tracked(dir: Dir) -> bool {
-    dir != Dir::ToChargebeeOnCreate
+/// Stands in the Chargebee side of a row that a create could not set: whatever Chargebee filled
+/// in is a default, not an edit, so Customerp's value is written by the next plan.
+pub fn pending() -> Value {
+    json!({"$pending": true})
+}
+
+pub fn is_pending(v: &Value) -> bool {
+    v.get("$pending") == Some(&Value::Bool(true))
 }
 
 impl Base {
@@ -46,7 +51,7 @@ impl Base {
         }
         let side = |key: &str| -> Result<Vec<Value>> {
             let map = m.get(key).and_then(Value::as_object).ok_or_else(|| invalid(root, format!("base has no {key} state")))?;
-            Ok(flow.props().iter().map(|p| map.get(p.cp).cloned().unwrap_or(Value::Null)).collect())
+            Ok(flow.props().iter().map(|p| map.get(p.cb).cloned().unwrap_or(Value::Null)).collect())
         };
         Ok(Some(Base { customerp: side("customerp")?, chargebee: side("chargebee")? }))
     }
@@ -54,10 +59,9 @@ impl Base {
     pub fn to_value(&self, flow: &dyn Flow) -> Value {
         let side = |vals: &[Value]| {
             let mut m = Map::new();
+            // Keyed by the Chargebee attribute: unique in a flow, where a Customerp field may feed two.
             for (p, v) in flow.props().iter().zip(vals) {
-                if tracked(p.dir) {
-                    m.insert(p.cp.to_string(), v.clone());
-                }
+                m.insert(p.cb.to_string(), v.clone());
             }
             Value::Object(m)
         };

@@ -13,6 +13,7 @@ use crate::options::Options;
 use crate::values::Currency;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use table::Prop;
 
@@ -101,6 +102,11 @@ impl Links {
     pub fn get(&self, flow: FlowId, cp_id: &str) -> Option<&str> {
         self.0.get(&flow).and_then(|m| m.get(cp_id)).map(String::as_str)
     }
+
+    /// The Customerp id linked to a Chargebee id (a scan: parents' links are few per plan).
+    pub fn customerp_id(&self, flow: FlowId, cb_id: &str) -> Option<String> {
+        self.0.get(&flow)?.iter().find(|(_, cb)| cb.as_str() == cb_id).map(|(cp, _)| cp.clone())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,11 +124,14 @@ pub struct Ctx<'a> {
     pub links: &'a Links,
     pub currency: Option<Currency>,
     pub warnings: Vec<Warning>,
+    /// What a flow learnt from the Customerp record for reading the Chargebee one (the price id
+    /// a product maps to, the order of its lines).
+    pub scratch: Map<String, Value>,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(options: &'a Options, links: &'a Links) -> Self {
-        Ctx { options, links, currency: None, warnings: Vec::new() }
+        Ctx { options, links, currency: None, warnings: Vec::new(), scratch: Map::new() }
     }
 
     pub fn linked(&self, flow: &str, cp_id: &str) -> Option<String> {
@@ -177,7 +186,7 @@ pub trait Flow: Sync {
     fn criteria(&self) -> &'static [Criterion];
 
     /// The Chargebee id the plugin gives a resource it creates for this Customerp record.
-    fn chargebee_id(&self, cp_id: &str, ctx: &Ctx) -> Result<String>;
+    fn chargebee_id(&self, cp_id: &str, rec: &Value, ctx: &Ctx) -> Result<String>;
 
     /// Extra checks on a Customerp record beyond its mapped properties.
     fn check_customerp(&self, _rec: &Value, _root: &str, _ctx: &mut Ctx) -> Result<()> {
@@ -205,15 +214,52 @@ pub trait Flow: Sync {
         Vec::new()
     }
 
-    /// Fields a new Customerp record gets besides its mapped properties.
-    fn customerp_defaults(&self) -> Map<String, Value> {
+    /// The Chargebee record as this flow reads it (an item with the one price the product maps to,
+    /// an order with its lines in Customerp's order). Runs after the Customerp side was read.
+    fn chargebee_view<'a>(&self, rec: &'a Value, _root: &str, _ctx: &mut Ctx) -> Result<Cow<'a, Value>> {
+        Ok(Cow::Borrowed(rec))
+    }
+
+    /// Whether a Chargebee record counts as deleted beyond its `deleted` flag.
+    fn chargebee_deleted(&self, _view: &Value) -> bool {
+        false
+    }
+
+    /// Whether a create can set this row; if not, the next plan writes it as an update.
+    fn settable_on_create(&self, _prop: &Prop) -> bool {
+        true
+    }
+
+    /// True when Chargebee has no API to write this resource: writes become `manual` actions.
+    fn writes_by_hand(&self) -> bool {
+        false
+    }
+
+    /// For a flow written by hand: what a person must do in Chargebee (`op` is "create",
+    /// "update", "mark-deleted" or "delete"; `rows` are the rows to write, `values` per row).
+    fn manual_instruction(&self, _op: &str, _cb_id: Option<&str>, _rows: &[usize], _values: &[Value]) -> String {
+        String::new()
+    }
+
+    /// A Chargebee record this new Customerp record takes over instead of creating one
+    /// (an order made from a linked quote), with the reason.
+    fn adopt(&self, _rec: &Value, _ctx: &Ctx) -> Option<(String, String)> {
+        None
+    }
+
+    /// Warnings about a linked pair beyond its rows (totals that disagree).
+    fn check_pair(&self, _cp: &record::Record, _cb: &record::Record, _ctx: &mut Ctx) {}
+
+    /// Fields a new Customerp record made from this Chargebee record gets besides its mapped
+    /// properties.
+    fn customerp_new(&self, _cb: &Value, _ctx: &Ctx) -> Map<String, Value> {
         Map::new()
     }
 
     /// The Customerp changes that mark a record whose Chargebee partner was deleted.
     fn customerp_deactivate(&self) -> Map<String, Value>;
 
-    fn create_requests(&self, id: &str, resource: Map<String, Value>, ctx: &Ctx) -> Vec<RequestSpec>;
+    fn create_requests(&self, id: &str, resource: Map<String, Value>, cp: &Value, ctx: &Ctx) -> Result<Vec<RequestSpec>>;
 
     /// Requests that write `changed` rows (indices into `props()`) whose merged values are `merged`.
     fn update_requests(&self, id: &str, changed: &[usize], merged: &[Value], current: &Value, ctx: &Ctx)
@@ -223,7 +269,7 @@ pub trait Flow: Sync {
     fn mark_deleted_requests(&self, id: &str, current: &Value, cp_id: Option<&str>) -> Vec<RequestSpec>;
 
     /// `deletes: "propagate"`.
-    fn delete_requests(&self, id: &str) -> Vec<RequestSpec>;
+    fn delete_requests(&self, id: &str, current: &Value) -> Vec<RequestSpec>;
 
     /// The Customerp property paths of this flow, for `propertyWinners`.
     fn property_names(&self) -> Vec<&'static str> {

@@ -5,10 +5,10 @@
 //! changed to the same canonical value → nothing; both changed differently → a conflict, settled
 //! by the policy and reported with both values and the base.
 
-use crate::engine::base::{tracked, Base};
+use crate::engine::base::{is_pending, pending, Base};
 use crate::engine::path::{get_path, head, set_path};
 use crate::engine::record::{read_chargebee, read_customerp, Record};
-use crate::engine::table::{Dir, Prop};
+use crate::engine::table::{Dir, Kind, Prop};
 use crate::engine::{Ctx, Flow, FlowId, Links, RequestSpec, Warning};
 use crate::error::{Result, SyncError};
 use crate::options::{ConflictPolicy, DeletePolicy, Options, Side};
@@ -122,16 +122,7 @@ fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan>
         .map_err(|e| e.for_record(cp_id.as_deref().or(cb.as_ref().map(|r| r.id.as_str()))))?;
     let base_json = obj.get("base").cloned().unwrap_or(Value::Null);
     let mut p = Planner { flow, ctx, base_json, plan: empty_plan(flow, cp.as_ref(), cb.as_ref()) };
-    let waits = alive(cp.as_ref()).map(|r| flow.waiting_for(r.raw, &p.ctx)).unwrap_or_default();
-    if waits.is_empty() {
-        p.run(cp.as_ref(), cb.as_ref(), base.as_ref())?;
-    } else {
-        // Parents not linked yet: nothing is written, and the stored base stays as it is.
-        let names: Vec<String> = waits.iter().map(|w| format!("{} {}", w.flow.as_str(), w.customerp_id)).collect();
-        p.hold_both(format!("waiting for parents to be linked: {}", names.join(", ")));
-        p.plan.base = base.as_ref().map(|b| b.to_value(flow));
-        p.plan.waiting_for = waits;
-    }
+    p.run(cp.as_ref(), cb.as_ref(), base.as_ref())?;
     let Planner { ctx, mut plan, .. } = p;
     plan.warnings = ctx.warnings;
     Ok(plan)
@@ -161,6 +152,12 @@ fn alive<'r, 'a>(r: Option<&'r Record<'a>>) -> Option<&'r Record<'a>> {
     r.filter(|r| !r.deleted)
 }
 
+/// What a merge decided for one row.
+enum Outcome {
+    Keep,
+    CopyTo(Side),
+}
+
 impl<'f, 'c> Planner<'f, 'c> {
     fn props(&self) -> &'static [Prop] {
         self.flow.props()
@@ -170,10 +167,14 @@ impl<'f, 'c> Planner<'f, 'c> {
         self.ctx.options
     }
 
+    fn manual(&self) -> bool {
+        self.flow.writes_by_hand()
+    }
+
     fn run(&mut self, cp: Option<&Record>, cb: Option<&Record>, base: Option<&Base>) -> Result<()> {
         match (alive(cp), alive(cb), base) {
             (Some(a), Some(b), _) => self.merge(a, b, base),
-            (Some(a), None, None) => self.create_in_chargebee(a, cb.map(|r| r.id.as_str())),
+            (Some(a), None, None) => self.create_in_chargebee(a),
             (None, Some(b), None) => match cp {
                 Some(deleted) => {
                     self.plan.link = Link { customerp: None, chargebee: Some(b.id.clone()) };
@@ -200,43 +201,82 @@ impl<'f, 'c> Planner<'f, 'c> {
 
     // ---- creates -------------------------------------------------------------------------
 
-    fn create_in_chargebee(&mut self, cp: &Record, stale_cb: Option<&str>) -> Result<()> {
-        let _ = stale_cb;
+    fn create_in_chargebee(&mut self, cp: &Record) -> Result<()> {
         self.plan.link.chargebee = None;
         let hold = if self.opts().is_read_only(Side::Chargebee) {
             Some("Chargebee is read-only for this flow".to_string())
         } else if let Some(why) = self.too_old(cp.created, "Customerp") {
             Some(why)
         } else {
-            self.flow.hold_customerp(cp.raw)
+            self.flow.hold_customerp(&cp.raw)
         };
         if let Some(why) = hold {
             self.hold_both(why);
             return Ok(());
         }
-        let id = self.flow.chargebee_id(&cp.id, &self.ctx).map_err(|e| e.for_record(Some(&cp.id)))?;
+        let waits = self.flow.waiting_for(&cp.raw, &self.ctx);
+        if !waits.is_empty() {
+            // Parents not linked yet: nothing is written until they are.
+            let names: Vec<String> = waits.iter().map(|w| format!("{} {}", w.flow.as_str(), w.customerp_id)).collect();
+            self.hold_both(format!("waiting for parents to be linked: {}", names.join(", ")));
+            self.plan.waiting_for = waits;
+            return Ok(());
+        }
+        if let Some((id, why)) = self.flow.adopt(&cp.raw, &self.ctx) {
+            self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(id) };
+            self.hold_both(why);
+            return Ok(());
+        }
+        if self.manual() {
+            let rows: Vec<usize> = (0..self.props().len()).collect();
+            let instruction = self.flow.manual_instruction("create", None, &rows, &cp.values);
+            self.plan.chargebee = ChargebeeAction { action: "manual", reason: Some(instruction), ..ChargebeeAction::none() };
+            return Ok(());
+        }
+        let id = self.flow.chargebee_id(&cp.id, &cp.raw, &self.ctx).map_err(|e| e.for_record(Some(&cp.id)))?;
         let mut resource = Map::new();
         for (p, v) in self.props().iter().zip(&cp.values) {
             if p.dir.writes_chargebee() && !v.is_null() {
                 if let Some(w) = p.write_chargebee(v, &self.ctx) {
-                    set_path(&mut resource, p.cb, w);
+                    match p.kind {
+                        Kind::Each(_) => set_each(&mut resource, p.cb, &w),
+                        _ => set_path(&mut resource, p.cb, w),
+                    }
                 }
             }
         }
-        let specs = self.flow.create_requests(&id, resource, &self.ctx);
+        let specs = self.flow.create_requests(&id, resource, &cp.raw, &self.ctx).map_err(|e| e.for_record(Some(&cp.id)))?;
         let expect = json!({"exists": false});
         self.plan.chargebee = self.chargebee_action("create", &id, specs, expect);
         self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(id) };
-        let values: Vec<Value> = self.props().iter().zip(&cp.values).map(|(p, v)| if tracked(p.dir) { v.clone() } else { Value::Null }).collect();
         let cb_side = self
             .props()
             .iter()
-            .zip(&values)
-            .map(|(p, v)| if p.dir.writes_chargebee() { v.clone() } else { Value::Null })
+            .zip(&cp.values)
+            .map(|(p, v)| match p.dir {
+                Dir::ToChargebeeOnCreate => Value::Null,
+                Dir::ToCustomerp => Value::Null,
+                _ if !self.flow.settable_on_create(p) => pending(),
+                _ => v.clone(),
+            })
             .collect();
-        self.plan.base = Some(Base { customerp: values, chargebee: cb_side }.to_value(self.flow));
+        self.plan.base = Some(Base { customerp: cp.values.clone(), chargebee: cb_side }.to_value(self.flow));
         self.plan.customerp.reason = Some("new in Customerp: created in Chargebee".into());
         Ok(())
+    }
+
+    fn new_customerp_record(&self, cb: &Record) -> Map<String, Value> {
+        let mut changes = self.flow.customerp_new(&cb.raw, &self.ctx);
+        for (p, v) in self.props().iter().zip(&cb.values) {
+            if p.dir.writes_customerp() && !v.is_null() {
+                let value = p.write_customerp(v, &self.ctx);
+                match p.kind {
+                    Kind::Each(_) => set_each(&mut changes, p.cp_field(), &value),
+                    _ => set_path(&mut changes, p.cp_field(), value),
+                }
+            }
+        }
+        changes
     }
 
     fn create_in_customerp(&mut self, cb: &Record) -> Result<()> {
@@ -246,24 +286,26 @@ impl<'f, 'c> Planner<'f, 'c> {
         } else if let Some(why) = self.too_old(cb.created, "Chargebee") {
             Some(why)
         } else {
-            self.flow.hold_chargebee(cb.raw)
+            self.flow.hold_chargebee(&cb.raw)
         };
         if let Some(why) = hold {
             self.hold_both(why);
             return Ok(());
         }
-        let mut changes = self.flow.customerp_defaults();
-        for (p, v) in self.props().iter().zip(&cb.values) {
-            if p.dir.writes_customerp() && !v.is_null() {
-                set_path(&mut changes, p.cp_field(), p.write_customerp(v, &self.ctx));
-            }
-        }
+        self.create_in_customerp_unchecked(cb);
+        self.plan.customerp.reason = Some("new in Chargebee: created in Customerp".into());
+        Ok(())
+    }
+
+    fn create_in_customerp_unchecked(&mut self, cb: &Record) {
+        let changes = self.new_customerp_record(cb);
+        self.plan.link = Link { customerp: None, chargebee: Some(cb.id.clone()) };
         self.plan.customerp = CustomerpAction {
             action: "create",
             id: None,
             changes: Some(changes),
             expect: Some(json!({"exists": false})),
-            reason: Some("new in Chargebee: created in Customerp".into()),
+            reason: None,
         };
         let cp_side = self
             .props()
@@ -271,9 +313,7 @@ impl<'f, 'c> Planner<'f, 'c> {
             .zip(&cb.values)
             .map(|(p, v)| if p.dir.writes_customerp() { v.clone() } else { Value::Null })
             .collect();
-        let cb_side = self.props().iter().zip(&cb.values).map(|(p, v)| if tracked(p.dir) { v.clone() } else { Value::Null }).collect();
-        self.plan.base = Some(Base { customerp: cp_side, chargebee: cb_side }.to_value(self.flow));
-        Ok(())
+        self.plan.base = Some(Base { customerp: cp_side, chargebee: cb.values.clone() }.to_value(self.flow));
     }
 
     fn too_old(&self, created: Option<i64>, side: &str) -> Option<String> {
@@ -287,6 +327,62 @@ impl<'f, 'c> Planner<'f, 'c> {
 
     // ---- the three-way merge -------------------------------------------------------------
 
+    fn decide(&mut self, i: usize, cp: &Record, cb: &Record, base: Option<&Base>) -> Outcome {
+        let p = &self.props()[i];
+        let (a, b) = (&cp.values[i], &cb.values[i]);
+        let base_cp = base.map(|bs| &bs.customerp[i]);
+        let base_cb = base.map(|bs| &bs.chargebee[i]);
+        match p.dir {
+            Dir::ToChargebeeOnCreate => {
+                if base_cp.is_some_and(|bv| !p.same(a, bv)) {
+                    self.ctx.warn(
+                        "not_writable",
+                        Some(p.cp),
+                        format!("{} changed in Customerp, but Chargebee cannot change {} after creation: not written", p.cp, p.cb),
+                    );
+                }
+                Outcome::Keep
+            }
+            Dir::ToChargebee => {
+                let changed = base_cp.map_or(!a.is_null(), |bv| !p.same(a, bv));
+                let pending = base_cb.is_some_and(is_pending);
+                if (changed || pending) && !p.same(a, b) && !(a.is_null() && pending) {
+                    Outcome::CopyTo(Side::Chargebee)
+                } else {
+                    Outcome::Keep
+                }
+            }
+            Dir::ToCustomerp => {
+                let changed = base_cb.map_or(!b.is_null(), |bv| !p.same(b, bv));
+                if changed && !p.same(a, b) { Outcome::CopyTo(Side::Customerp) } else { Outcome::Keep }
+            }
+            Dir::Both if p.same(a, b) => Outcome::Keep,
+            Dir::Both => match (base_cp, base_cb) {
+                // A create could not set this row: Chargebee's value is a default, not an edit.
+                (Some(_), Some(bcb)) if is_pending(bcb) => {
+                    if a.is_null() { Outcome::CopyTo(Side::Customerp) } else { Outcome::CopyTo(Side::Chargebee) }
+                }
+                (Some(bcp), Some(bcb)) => match (!p.same(a, bcp), !p.same(b, bcb)) {
+                    (true, false) => Outcome::CopyTo(Side::Chargebee),
+                    (false, true) => Outcome::CopyTo(Side::Customerp),
+                    (true, true) => self.settle(p, a, b, bcp, cp, cb),
+                    (false, false) => Outcome::Keep,
+                },
+                // First sync of a matched pair: a filled value never loses to an empty one.
+                _ if a.is_null() => Outcome::CopyTo(Side::Customerp),
+                _ if b.is_null() => Outcome::CopyTo(Side::Chargebee),
+                _ => self.settle(p, a, b, &Value::Null, cp, cb),
+            },
+        }
+    }
+
+    fn settle(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record) -> Outcome {
+        match self.conflict(p, a, b, base, cp, cb) {
+            Side::Customerp => Outcome::CopyTo(Side::Chargebee),
+            Side::Chargebee => Outcome::CopyTo(Side::Customerp),
+        }
+    }
+
     fn merge(&mut self, cp: &Record, cb: &Record, base: Option<&Base>) -> Result<()> {
         let n = self.props().len();
         let mut merged_cp = cp.values.clone();
@@ -297,59 +393,47 @@ impl<'f, 'c> Planner<'f, 'c> {
         let cb_ro = self.opts().is_read_only(Side::Chargebee);
 
         for i in 0..n {
-            let p = &self.props()[i];
-            if !tracked(p.dir) {
-                continue;
-            }
-            let (a, b) = (&cp.values[i], &cb.values[i]);
-            let base_cp = base.map(|bs| &bs.customerp[i]);
-            let base_cb = base.map(|bs| &bs.chargebee[i]);
-            let outcome = match p.dir {
-                Dir::ToChargebee => {
-                    let changed = base_cp.map_or(!a.is_null(), |bv| !p.same(a, bv));
-                    if changed && !p.same(a, b) { Some(Side::Customerp) } else { None }
-                }
-                Dir::ToCustomerp => {
-                    let changed = base_cb.map_or(!b.is_null(), |bv| !p.same(b, bv));
-                    if changed && !p.same(a, b) { Some(Side::Chargebee) } else { None }
-                }
-                _ if p.same(a, b) => None,
-                _ => match (base_cp, base_cb) {
-                    (Some(bcp), Some(bcb)) => match (!p.same(a, bcp), !p.same(b, bcb)) {
-                        (true, false) => Some(Side::Customerp),
-                        (false, true) => Some(Side::Chargebee),
-                        (true, true) => Some(self.conflict(p, a, b, bcp, cp, cb)),
-                        (false, false) => None,
-                    },
-                    // First sync of a matched pair: a filled value never loses to an empty one.
-                    _ if a.is_null() => Some(Side::Chargebee),
-                    _ if b.is_null() => Some(Side::Customerp),
-                    _ => Some(self.conflict(p, a, b, &Value::Null, cp, cb)),
-                },
-            };
-            match outcome {
-                Some(Side::Customerp) if !cb_ro => {
-                    merged_cb[i] = a.clone();
+            match self.decide(i, cp, cb, base) {
+                Outcome::CopyTo(Side::Chargebee) if !cb_ro => {
+                    merged_cb[i] = cp.values[i].clone();
                     write_cb.push(i);
                 }
-                Some(Side::Chargebee) if !cp_ro => {
-                    merged_cp[i] = b.clone();
+                Outcome::CopyTo(Side::Customerp) if !cp_ro => {
+                    merged_cp[i] = cb.values[i].clone();
                     write_cp.push(i);
                 }
                 _ => {}
             }
         }
+        self.flow.check_pair(cp, cb, &mut self.ctx);
 
         self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(cb.id.clone()) };
         if !write_cp.is_empty() {
             self.plan.customerp = self.customerp_update(cp, &write_cp, &merged_cp);
         }
+        let mut base_cp = merged_cp.clone();
         if !write_cb.is_empty() {
-            let specs = self.flow.update_requests(&cb.id, &write_cb, &merged_cb, cb.raw, &self.ctx);
-            let expect = self.chargebee_expect(cb, &write_cb);
-            self.plan.chargebee = self.chargebee_action("update", &cb.id, specs, expect);
+            if self.manual() {
+                let instruction = self.flow.manual_instruction("update", Some(&cb.id), &write_cb, &merged_cb);
+                // Nothing reaches Chargebee until a person acts: keep the old base for these rows so
+                // the instruction stands in every plan until Chargebee shows the change.
+                for &i in &write_cb {
+                    base_cp[i] = base.map(|b| b.customerp[i].clone()).unwrap_or(Value::Null);
+                    merged_cb[i] = cb.values[i].clone();
+                }
+                self.plan.chargebee = ChargebeeAction {
+                    action: "manual",
+                    id: Some(cb.id.clone()),
+                    reason: Some(instruction),
+                    ..ChargebeeAction::none()
+                };
+            } else {
+                let specs = self.flow.update_requests(&cb.id, &write_cb, &merged_cb, &cb.raw, &self.ctx);
+                let expect = self.chargebee_expect(cb, &write_cb);
+                self.plan.chargebee = self.chargebee_action("update", &cb.id, specs, expect);
+            }
         }
-        self.plan.base = Some(Base { customerp: merged_cp, chargebee: merged_cb }.to_value(self.flow));
+        self.plan.base = Some(Base { customerp: base_cp, chargebee: merged_cb }.to_value(self.flow));
         Ok(())
     }
 
@@ -400,6 +484,21 @@ impl<'f, 'c> Planner<'f, 'c> {
             let p = &self.props()[i];
             let field = p.cp_field();
             let top = head(field);
+            if let Kind::Each(_) = p.kind {
+                // Lines are given whole: Customerp's lines with this field replaced.
+                let lines = changes.get(top).cloned().or_else(|| cp.raw.get(top).cloned()).unwrap_or_else(|| json!([]));
+                expect.entry(top.to_string()).or_insert_with(|| cp.raw.get(top).cloned().unwrap_or(Value::Null));
+                let sub = field.split_once('.').map(|(_, f)| f).unwrap_or(field);
+                let values = p.write_customerp(&merged[i], &self.ctx);
+                let mut lines = lines.as_array().cloned().unwrap_or_default();
+                for (line, v) in lines.iter_mut().zip(values.as_array().cloned().unwrap_or_default()) {
+                    if let Value::Object(l) = line {
+                        l.insert(sub.to_string(), v);
+                    }
+                }
+                changes.insert(top.to_string(), Value::Array(lines));
+                continue;
+            }
             if top != field && !changes.contains_key(top) {
                 // A nested object is given whole, merged with what Customerp has.
                 let current = cp.raw.get(top).filter(|v| v.is_object()).cloned().unwrap_or_else(|| json!({}));
@@ -425,7 +524,13 @@ impl<'f, 'c> Planner<'f, 'c> {
         expect.insert("updated_at".into(), cb.raw.get("updated_at").cloned().unwrap_or(Value::Null));
         for &i in rows {
             let p = &self.props()[i];
-            let current = get_path(cb.raw, p.cb, "").ok().flatten().cloned().unwrap_or(Value::Null);
+            if let Kind::Each(_) = p.kind {
+                let top = head(p.cb);
+                let current = cb.raw.get(top).cloned().unwrap_or(Value::Null);
+                expect.insert(top.to_string(), current);
+                continue;
+            }
+            let current = get_path(&cb.raw, p.cb, "").ok().flatten().cloned().unwrap_or(Value::Null);
             set_path(&mut expect, p.cb, current);
         }
         Value::Object(expect)
@@ -441,10 +546,10 @@ impl<'f, 'c> Planner<'f, 'c> {
     fn changed_since(&self, rec: &Record, base_side: &[Value], side: Side) -> Option<usize> {
         self.props().iter().enumerate().position(|(i, p)| {
             let relevant = match side {
-                Side::Customerp => p.dir.writes_chargebee() && tracked(p.dir),
+                Side::Customerp => matches!(p.dir, Dir::Both | Dir::ToChargebee),
                 Side::Chargebee => p.dir.writes_customerp(),
             };
-            relevant && !p.same(&rec.values[i], &base_side[i])
+            relevant && !is_pending(&base_side[i]) && !p.same(&rec.values[i], &base_side[i])
         })
     }
 
@@ -487,53 +592,40 @@ impl<'f, 'c> Planner<'f, 'c> {
                     action.reason = Some("deleted in Customerp but edited in Chargebee: restored".into());
                     self.plan.customerp = action;
                     self.plan.base = Some(Base { customerp: merged, chargebee: cb.values.clone() }.to_value(self.flow));
-                    Ok(())
                 }
                 None => {
                     self.create_in_customerp_unchecked(cb);
                     self.plan.customerp.reason = Some("deleted in Customerp but edited in Chargebee: recreated".into());
-                    Ok(())
                 }
             }
+            return Ok(());
+        }
+        self.plan.link = Link { customerp: None, chargebee: None };
+        self.plan.customerp.reason = Some("deleted in Customerp; the link ends".into());
+        if self.opts().is_read_only(Side::Chargebee) {
+            self.plan.chargebee.reason = Some("Chargebee is read-only for this flow".into());
+            return Ok(());
+        }
+        let propagate = self.opts().deletes == DeletePolicy::Propagate;
+        let op = if propagate { "delete" } else { "mark-deleted" };
+        if self.manual() {
+            let instruction = self.flow.manual_instruction(op, Some(&cb.id), &[], &cb.values);
+            self.plan.chargebee = ChargebeeAction { action: "manual", id: Some(cb.id.clone()), reason: Some(instruction), ..ChargebeeAction::none() };
+            return Ok(());
+        }
+        let (action, specs, why) = if propagate {
+            ("delete", self.flow.delete_requests(&cb.id, &cb.raw), "deletes: \"propagate\": deleted in Chargebee")
         } else {
-            self.plan.link = Link { customerp: None, chargebee: None };
-            self.plan.customerp.reason = Some("deleted in Customerp; the link ends".into());
-            if self.opts().is_read_only(Side::Chargebee) {
-                self.plan.chargebee.reason = Some("Chargebee is read-only for this flow".into());
-                return Ok(());
-            }
-            let (action, specs, why) = match self.opts().deletes {
-                DeletePolicy::Propagate => ("delete", self.flow.delete_requests(&cb.id), "deletes: \"propagate\": deleted in Chargebee"),
-                _ => (
-                    "update",
-                    self.flow.mark_deleted_requests(&cb.id, cb.raw, cp_id.as_deref()),
-                    "deletes: \"safe\": marked as deleted in Customerp, not deleted",
-                ),
-            };
-            let expect = json!({"updated_at": cb.raw.get("updated_at").cloned().unwrap_or(Value::Null)});
-            self.plan.chargebee = self.chargebee_action(action, &cb.id, specs, expect);
-            self.plan.chargebee.reason = Some(why.into());
-            Ok(())
-        }
-    }
-
-    fn create_in_customerp_unchecked(&mut self, cb: &Record) {
-        let mut changes = self.flow.customerp_defaults();
-        for (p, v) in self.props().iter().zip(&cb.values) {
-            if p.dir.writes_customerp() && !v.is_null() {
-                set_path(&mut changes, p.cp_field(), p.write_customerp(v, &self.ctx));
-            }
-        }
-        self.plan.link = Link { customerp: None, chargebee: Some(cb.id.clone()) };
-        self.plan.customerp = CustomerpAction {
-            action: "create",
-            id: None,
-            changes: Some(changes),
-            expect: Some(json!({"exists": false})),
-            reason: None,
+            (
+                "update",
+                self.flow.mark_deleted_requests(&cb.id, &cb.raw, cp_id.as_deref()),
+                "deletes: \"safe\": marked in Chargebee, not deleted",
+            )
         };
-        let cp_side = self.props().iter().zip(&cb.values).map(|(p, v)| if p.dir.writes_customerp() { v.clone() } else { Value::Null }).collect();
-        self.plan.base = Some(Base { customerp: cp_side, chargebee: cb.values.clone() }.to_value(self.flow));
+        let expect = json!({"updated_at": cb.raw.get("updated_at").cloned().unwrap_or(Value::Null)});
+        self.plan.chargebee = self.chargebee_action(action, &cb.id, specs, expect);
+        self.plan.chargebee.reason = Some(why.into());
+        Ok(())
     }
 
     /// Chargebee's record is gone or deleted; the Customerp record is alive.
@@ -544,7 +636,7 @@ impl<'f, 'c> Planner<'f, 'c> {
             self.hold_both("deleted in Chargebee; deletes: \"ignore\" leaves Customerp as it is".into());
             return Ok(());
         }
-        if self.changed_since(cp, &base.customerp, Side::Customerp).is_some() && !self.opts().is_read_only(Side::Chargebee) {
+        if self.changed_since(cp, &base.customerp, Side::Customerp).is_some() && !self.opts().is_read_only(Side::Chargebee) && !self.manual() {
             self.plan.conflicts.push(Conflict {
                 property: "deleted".into(),
                 customerp: Value::Bool(false),
@@ -553,7 +645,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                 winner: Side::Customerp,
                 rule: "an edit wins over a delete".into(),
             });
-            let created = self.create_in_chargebee(cp, None);
+            let created = self.create_in_chargebee(cp);
             self.plan.chargebee.reason = Some("deleted in Chargebee but edited in Customerp: recreated".into());
             self.plan.customerp.reason = None;
             return created;
@@ -582,6 +674,26 @@ impl<'f, 'c> Planner<'f, 'c> {
             },
         };
         Ok(())
+    }
+}
+
+/// Sets one field of every line: `lines.sku` with `["A", "B"]` → `lines[0].sku = "A"`, ….
+pub fn set_each(target: &mut Map<String, Value>, dotted: &str, values: &Value) {
+    let (array, field) = dotted.split_once('.').unwrap_or((dotted, ""));
+    let Some(values) = values.as_array() else { return };
+    let slot = target.entry(array.to_string()).or_insert_with(|| json!([]));
+    if !slot.is_array() {
+        *slot = json!([]);
+    }
+    if let Value::Array(lines) = slot {
+        while lines.len() < values.len() {
+            lines.push(json!({}));
+        }
+        for (line, v) in lines.iter_mut().zip(values) {
+            if let (Value::Object(l), false) = (line, v.is_null()) {
+                l.insert(field.to_string(), v.clone());
+            }
+        }
     }
 }
 

@@ -4,9 +4,11 @@ use crate::engine::{Ctx, Flow};
 use crate::error::{pointer, Result, SyncError};
 use crate::values;
 use serde_json::Value;
+use std::borrow::Cow;
 
 pub struct Record<'a> {
-    pub raw: &'a Value,
+    /// The record as given; for Chargebee, the flow's view of it (e.g. an item with its one price).
+    pub raw: Cow<'a, Value>,
     pub id: String,
     /// Last change, Unix seconds: Customerp `updated`, Chargebee `updated_at`.
     pub clock: Option<i64>,
@@ -16,10 +18,16 @@ pub struct Record<'a> {
     pub values: Vec<Value>,
 }
 
-/// Chargebee sometimes hands resources in their envelope; accept both shapes.
+/// Chargebee hands resources in an envelope (`{"customer": {…}}`) or inside an event
+/// (`{"content": {"business_entity": {…}}}`); accept those shapes as well as the bare resource.
 pub fn unwrap_resource<'a>(flow: &dyn Flow, v: &'a Value) -> &'a Value {
+    let key = flow.resource_key();
     match v {
-        Value::Object(m) if !m.contains_key("id") => match m.get(flow.resource_key()) {
+        Value::Object(m) if m.get("object").and_then(Value::as_str) == Some("event") => match m.get("content").and_then(|c| c.get(key)) {
+            Some(inner @ Value::Object(_)) => inner,
+            _ => v,
+        },
+        Value::Object(m) if !m.contains_key("id") => match m.get(key) {
             Some(inner @ Value::Object(_)) => inner,
             _ => v,
         },
@@ -43,7 +51,7 @@ pub fn read_customerp<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
         .map(|p| p.read_customerp(v, &id, root, ctx))
         .collect::<Result<Vec<_>>>()
         .map_err(wrap)?;
-    Ok(Record { raw: v, id, clock, created, deleted, values })
+    Ok(Record { raw: Cow::Borrowed(v), id, clock, created, deleted, values })
 }
 
 pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut Ctx) -> Result<Record<'a>> {
@@ -61,11 +69,13 @@ pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
     let clock = values::read_timestamp(v.get("updated_at"), &pointer(root, "updated_at")).map_err(wrap)?;
     let created = values::read_timestamp(v.get("created_at"), &pointer(root, "created_at")).map_err(wrap)?;
     let deleted = values::read_bool(v.get("deleted"), &pointer(root, "deleted")).map_err(wrap)?.unwrap_or(false);
-    let values = flow
-        .props()
-        .iter()
-        .map(|p| p.read_chargebee(v, root, ctx))
-        .collect::<Result<Vec<_>>>()
-        .map_err(wrap)?;
-    Ok(Record { raw: v, id, clock, created, deleted, values })
+    let view = flow.chargebee_view(v, root, ctx).map_err(wrap)?;
+    let deleted = deleted || flow.chargebee_deleted(&view);
+    // A deleted record's values are never merged; its status may not even be a mapped value.
+    let values = if deleted {
+        vec![Value::Null; flow.props().len()]
+    } else {
+        flow.props().iter().map(|p| p.read_chargebee(&view, root, ctx)).collect::<Result<Vec<_>>>().map_err(wrap)?
+    };
+    Ok(Record { raw: view, id, clock, created, deleted, values })
 }

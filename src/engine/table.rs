@@ -51,22 +51,41 @@ pub enum Kind {
     Money,
     /// Customerp boolean ⇄ Chargebee enum (value when true, value when false).
     BoolEnum(&'static str, &'static str),
-    /// Customerp text ⇄ Chargebee enum through a value table (Customerp value, Chargebee value).
-    Enum(&'static [(&'static str, &'static str)]),
+    /// Customerp text ⇄ Chargebee enum through a value table.
+    Enum(&'static EnumMap),
+    /// A boolean on both sides.
+    Bool,
+    /// A whole number ≥ 0 (a fractional Customerp quantity is an error).
+    Count,
+    /// One value per line: `lines.sku` ⇄ `order_line_items.sku`, in Customerp's line order.
+    Each(&'static Kind),
     /// A JSON object written as is (the Customerp identity tag in `meta_data`).
     Json,
 }
 
+/// An enum mapped value by value. The canonical form is Chargebee's value.
+#[derive(Debug, PartialEq, Eq)]
+pub struct EnumMap {
+    /// (Customerp value, Chargebee value); the first pair of a Chargebee value is the one written back.
+    pub pairs: &'static [(&'static str, &'static str)],
+    /// Chargebee values read as another Chargebee value (legacy or finer states).
+    pub chargebee_aliases: &'static [(&'static str, &'static str)],
+    /// What an unknown Customerp value becomes (with a warning), if it is not an error.
+    pub customerp_unknown: Option<&'static str>,
+}
+
 /// Where the Customerp side of a row comes from, when it is not simply the field of that name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum CpSource {
     Field,
     /// The first field, else the second when the first is empty (`phone` else `mobile`).
     FieldElse(&'static str),
     /// The Chargebee id that another flow linked to the record this field names.
     LinkedParent(&'static str),
-    /// A value from the options.
-    OwnCompanyName,
+    /// A value from the options, by its option name.
+    Option(&'static str),
+    /// Computed from the Customerp record (e.g. `is_shippable` from `kind`).
+    Computed(fn(&Value) -> Value),
     /// `{type, id, …extra fields}`: who this Chargebee record belongs to in Customerp.
     Tag { type_name: &'static str, extra: &'static [&'static str] },
 }
@@ -119,7 +138,8 @@ impl Prop {
         match self.source {
             CpSource::Field | CpSource::LinkedParent(_) => self.cp.to_string(),
             CpSource::FieldElse(other) => format!("{} (else {other})", self.cp),
-            CpSource::OwnCompanyName => "option ownCompanyName".to_string(),
+            CpSource::Option(name) => format!("option {name}"),
+            CpSource::Computed(_) => self.cp.to_string(),
             CpSource::Tag { extra, .. } => {
                 let mut parts = vec!["id"];
                 parts.extend_from_slice(extra);
@@ -140,22 +160,26 @@ impl Prop {
     pub fn read_customerp(&self, rec: &Value, id: &str, root: &str, ctx: &mut Ctx) -> Result<Value> {
         let path = pointer_for_dotted(root, self.cp);
         match self.source {
-            CpSource::Field => self.read_cp_value(get_path(rec, self.cp, root)?, &path, ctx),
+            CpSource::Field => match self.kind {
+                Kind::Each(inner) => self.read_each(rec, self.cp, root, |v, at, ctx| self.read_cp_value(*inner, v, at, ctx), ctx),
+                kind => self.read_cp_value(kind, get_path(rec, self.cp, root)?, &path, ctx),
+            },
             CpSource::FieldElse(other) => {
-                let first = self.read_cp_value(get_path(rec, self.cp, root)?, &path, ctx)?;
+                let first = self.read_cp_value(self.kind, get_path(rec, self.cp, root)?, &path, ctx)?;
                 if !first.is_null() {
                     return Ok(first);
                 }
                 let other_path = pointer_for_dotted(root, other);
-                self.read_cp_value(get_path(rec, other, root)?, &other_path, ctx)
+                self.read_cp_value(self.kind, get_path(rec, other, root)?, &other_path, ctx)
             }
+            CpSource::Computed(f) => Ok(f(rec)),
             CpSource::LinkedParent(flow) => {
                 let Some(parent) = values::read_text(get_path(rec, self.cp, root)?, &path, None)? else {
                     return Ok(Value::Null);
                 };
                 Ok(ctx.linked(flow, &parent).map(Value::from).unwrap_or(Value::Null))
             }
-            CpSource::OwnCompanyName => Ok(ctx.options.own_company_name.clone().map(Value::from).unwrap_or(Value::Null)),
+            CpSource::Option(name) => Ok(ctx.options.named(name).map(Value::from).unwrap_or(Value::Null)),
             CpSource::Tag { type_name, extra } => {
                 let mut tag = serde_json::Map::new();
                 tag.insert("type".into(), json!(type_name));
@@ -171,8 +195,36 @@ impl Prop {
         }
     }
 
-    fn read_cp_value(&self, v: Option<&Value>, path: &str, ctx: &mut Ctx) -> Result<Value> {
-        Ok(match self.kind {
+    /// Reads `array.field` of every element of an array, as an array (null when there is none).
+    fn read_each(
+        &self,
+        rec: &Value,
+        dotted: &str,
+        root: &str,
+        read: impl Fn(Option<&Value>, &str, &mut Ctx) -> Result<Value>,
+        ctx: &mut Ctx,
+    ) -> Result<Value> {
+        let (array, field) = dotted.split_once('.').unwrap_or((dotted, ""));
+        let at = pointer_for_dotted(root, array);
+        match get_path(rec, array, root)? {
+            None => Ok(Value::Null),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let item_at = format!("{at}/{i}");
+                    if !item.is_object() {
+                        return Err(SyncError::invalid_type(&item_at, "a line object"));
+                    }
+                    out.push(read(item.get(field), &format!("{item_at}/{field}"), ctx)?);
+                }
+                Ok(if out.is_empty() { Value::Null } else { Value::Array(out) })
+            }
+            Some(_) => Err(SyncError::invalid_type(&at, "an array of lines")),
+        }
+    }
+
+    fn read_cp_value(&self, kind: Kind, v: Option<&Value>, path: &str, ctx: &mut Ctx) -> Result<Value> {
+        Ok(match kind {
             Kind::Text(max) => values::read_text(v, path, Some(max))?.map(Value::from).unwrap_or(Value::Null),
             Kind::Email(max) => values::read_email(v, path, Some(max))?.map(Value::from).unwrap_or(Value::Null),
             Kind::Country => values::read_country(v, path)?.map(Value::from).unwrap_or(Value::Null),
@@ -200,14 +252,25 @@ impl Prop {
                 }
             },
             Kind::BoolEnum(..) => values::read_bool(v, path)?.map(Value::from).unwrap_or(Value::Null),
-            Kind::Enum(table) => match values::read_text(v, path, None)? {
+            Kind::Enum(map) => match values::read_text(v, path, None)? {
                 None => Value::Null,
-                Some(s) => table
-                    .iter()
-                    .find(|(cp, _)| *cp == s)
-                    .map(|(_, cb)| Value::from(*cb))
-                    .ok_or_else(|| SyncError::invalid_value(path, format!("{s:?} is not one of the known values")))?,
+                Some(s) => match map.pairs.iter().find(|(cp, _)| *cp == s) {
+                    Some((_, cb)) => Value::from(*cb),
+                    None => match map.customerp_unknown {
+                        Some(fallback) => {
+                            ctx.warn("unknown_value", Some(self.cp), format!("{s:?} is not a Chargebee value; sent as {fallback:?}"));
+                            Value::from(fallback)
+                        }
+                        None => {
+                            let known: Vec<&str> = map.pairs.iter().map(|(cp, _)| *cp).collect();
+                            return Err(SyncError::invalid_value(path, format!("{s:?} is not one of {}", known.join(", "))));
+                        }
+                    },
+                },
             },
+            Kind::Bool => values::read_bool(v, path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Count => values::read_count(v, path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Each(_) => return Err(SyncError::invalid_type(path, "a line value")),
             Kind::Json => match v {
                 None | Some(Value::Null) => Value::Null,
                 Some(o @ Value::Object(_)) => o.clone(),
@@ -218,9 +281,19 @@ impl Prop {
 
     /// Reads the Chargebee side of this row from a Chargebee resource, in canonical form.
     pub fn read_chargebee(&self, rec: &Value, root: &str, ctx: &mut Ctx) -> Result<Value> {
+        if self.dir == Dir::ToChargebeeOnCreate {
+            return Ok(Value::Null); // never compared: Chargebee's value is whatever the create set
+        }
+        if let Kind::Each(inner) = self.kind {
+            return self.read_each(rec, self.cb, root, |v, at, ctx| self.read_cb_value(*inner, v, at, ctx), ctx);
+        }
         let path = pointer_for_dotted(root, self.cb);
-        let v = get_path(rec, self.cb, root)?;
-        Ok(match self.kind {
+        self.read_cb_value(self.kind, get_path(rec, self.cb, root)?, &path, ctx)
+    }
+
+    fn read_cb_value(&self, kind: Kind, v: Option<&Value>, path: &str, ctx: &mut Ctx) -> Result<Value> {
+        let path = path.to_string();
+        Ok(match kind {
             Kind::Text(_) | Kind::Email(_) => values::read_text(v, &path, None)?.map(Value::from).unwrap_or(Value::Null),
             Kind::Country => values::read_text(v, &path, None)?
                 .map(|s| Value::from(s.to_ascii_uppercase()))
@@ -239,11 +312,24 @@ impl Prop {
                 Some(s) if s == off => Value::Bool(false),
                 Some(s) => return Err(SyncError::invalid_value(&path, format!("{s:?} is neither {on:?} nor {off:?}"))),
             },
-            Kind::Enum(table) => match values::read_text(v, &path, None)? {
+            Kind::Enum(map) => match values::read_text(v, &path, None)? {
                 None => Value::Null,
-                Some(s) if table.iter().any(|(_, cb)| *cb == s) => Value::from(s),
-                Some(s) => return Err(SyncError::invalid_value(&path, format!("{s:?} is not a known value"))),
+                Some(s) => {
+                    let s = map.chargebee_aliases.iter().find(|(from, _)| *from == s).map(|(_, to)| to.to_string()).unwrap_or(s);
+                    if map.pairs.iter().any(|(_, cb)| *cb == s) {
+                        Value::from(s)
+                    } else {
+                        return Err(SyncError::invalid_value(&path, format!("{s:?} is not a known value")));
+                    }
+                }
             },
+            Kind::Bool => values::read_bool(v, &path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Count => match v {
+                None | Some(Value::Null) => Value::Null,
+                Some(Value::Number(n)) if n.as_u64().is_some() => Value::Number(n.clone()),
+                Some(_) => return Err(SyncError::invalid_type(&path, "a whole number")),
+            },
+            Kind::Each(_) => return Err(SyncError::invalid_type(&path, "a line value")),
             Kind::Json => match v {
                 None | Some(Value::Null) => Value::Null,
                 Some(o @ Value::Object(_)) => o.clone(),
@@ -259,7 +345,14 @@ impl Prop {
 
     /// The canonical value as a Chargebee parameter. `None` means "leave the parameter out".
     pub fn write_chargebee(&self, v: &Value, ctx: &Ctx) -> Option<Value> {
-        match (self.kind, v) {
+        Self::write_cb_kind(self.kind, v, ctx)
+    }
+
+    fn write_cb_kind(kind: Kind, v: &Value, ctx: &Ctx) -> Option<Value> {
+        match (kind, v) {
+            (Kind::Each(inner), Value::Array(items)) => {
+                Some(Value::Array(items.iter().map(|i| Self::write_cb_kind(*inner, i, ctx).unwrap_or(Value::Null)).collect()))
+            }
             (Kind::Text(_) | Kind::Email(_) | Kind::Country, Value::Null) => Some(Value::from("")),
             (_, Value::Null) => None,
             (Kind::Date, Value::String(s)) => s
@@ -274,8 +367,15 @@ impl Prop {
 
     /// The canonical value as a Customerp field value.
     pub fn write_customerp(&self, v: &Value, ctx: &Ctx) -> Value {
-        match (self.kind, v) {
+        Self::write_cp_kind(self.kind, v, ctx)
+    }
+
+    fn write_cp_kind(kind: Kind, v: &Value, ctx: &Ctx) -> Value {
+        match (kind, v) {
             (_, Value::Null) => Value::Null,
+            (Kind::Each(inner), Value::Array(items)) => {
+                Value::Array(items.iter().map(|i| Self::write_cp_kind(*inner, i, ctx)).collect())
+            }
             (Kind::Instant, Value::Number(n)) => n
                 .as_i64()
                 .and_then(|s| values::format_instant(s, &ctx.options.time_zone))
@@ -285,7 +385,8 @@ impl Prop {
                 (Some(m), Some(cur)) => Value::from(values::from_minor(m, cur)),
                 _ => Value::Null,
             },
-            (Kind::Enum(table), Value::String(s)) => table
+            (Kind::Enum(map), Value::String(s)) => map
+                .pairs
                 .iter()
                 .find(|(_, cb)| cb == s)
                 .map(|(cp, _)| Value::from(*cp))

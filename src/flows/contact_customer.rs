@@ -77,7 +77,7 @@ impl Flow for ContactCustomer {
     fn criteria(&self) -> &'static [Criterion] {
         &CRITERIA
     }
-    fn chargebee_id(&self, cp_id: &str, ctx: &Ctx) -> Result<String> {
+    fn chargebee_id(&self, cp_id: &str, _rec: &Value, ctx: &Ctx) -> Result<String> {
         customer::customer_id(&ctx.options.id_prefix, "contact", cp_id)
     }
     fn hold_customerp(&self, rec: &Value) -> Option<String> {
@@ -95,7 +95,7 @@ impl Flow for ContactCustomer {
     fn waiting_for(&self, _rec: &Value, _ctx: &Ctx) -> Vec<Wait> {
         Vec::new() // a contact never waits for a business entity: an unlinked one is omitted
     }
-    fn customerp_defaults(&self) -> Map<String, Value> {
+    fn customerp_new(&self, _cb: &Value, _ctx: &Ctx) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("is_active".into(), json!(true));
         m
@@ -105,8 +105,8 @@ impl Flow for ContactCustomer {
         m.insert("is_active".into(), json!(false));
         m
     }
-    fn create_requests(&self, id: &str, resource: Map<String, Value>, _ctx: &Ctx) -> Vec<RequestSpec> {
-        customer::create_requests(id, resource)
+    fn create_requests(&self, id: &str, resource: Map<String, Value>, _cp: &Value, _ctx: &Ctx) -> Result<Vec<RequestSpec>> {
+        Ok(customer::create_requests(id, resource))
     }
     fn update_requests(&self, id: &str, changed: &[usize], merged: &[Value], current: &Value, ctx: &Ctx) -> Vec<RequestSpec> {
         customer::update_requests(&PROPS, id, changed, merged, current, ctx)
@@ -114,7 +114,7 @@ impl Flow for ContactCustomer {
     fn mark_deleted_requests(&self, id: &str, current: &Value, cp_id: Option<&str>) -> Vec<RequestSpec> {
         customer::mark_deleted_requests("contact", id, current, cp_id)
     }
-    fn delete_requests(&self, id: &str) -> Vec<RequestSpec> {
+    fn delete_requests(&self, id: &str, _current: &Value) -> Vec<RequestSpec> {
         customer::delete_requests(id)
     }
 }

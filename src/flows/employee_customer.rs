@@ -15,7 +15,7 @@ const fn props() -> [Prop; 13] {
         both("last_name", "last_name", "string(150)", Text(150)),
         both("email", "email", "string(70), e-mail", Email(70)),
         both("phone", "phone", "string(50)", Text(50)),
-        to_chargebee("company", "company", "string(250)", Text(250)).from(CpSource::OwnCompanyName),
+        to_chargebee("company", "company", "string(250)", Text(250)).from(CpSource::Option("ownCompanyName")),
         a1, a2, a3, zip, city, region, country,
         to_chargebee("id", "meta_data.customerp", "JSON object", Json)
             .from(CpSource::Tag { type_name: "employee", extra: &["employee_number"] }),
@@ -70,7 +70,7 @@ impl Flow for EmployeeCustomer {
     fn criteria(&self) -> &'static [Criterion] {
         &CRITERIA
     }
-    fn chargebee_id(&self, cp_id: &str, ctx: &Ctx) -> Result<String> {
+    fn chargebee_id(&self, cp_id: &str, _rec: &Value, ctx: &Ctx) -> Result<String> {
         customer::customer_id(&ctx.options.id_prefix, "employee", cp_id)
     }
     fn hold_customerp(&self, rec: &Value) -> Option<String> {
@@ -89,7 +89,7 @@ impl Flow for EmployeeCustomer {
         // Untagged customers may still be matched by e-mail; a contact's customer never.
         customer::tag_released(rec) || matches!(customer::tag_type(rec), Some(t) if t != "employee")
     }
-    fn customerp_defaults(&self) -> Map<String, Value> {
+    fn customerp_new(&self, _cb: &Value, _ctx: &Ctx) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("is_active".into(), json!(true));
         m
@@ -99,8 +99,8 @@ impl Flow for EmployeeCustomer {
         m.insert("is_active".into(), json!(false));
         m
     }
-    fn create_requests(&self, id: &str, resource: Map<String, Value>, _ctx: &Ctx) -> Vec<RequestSpec> {
-        customer::create_requests(id, resource)
+    fn create_requests(&self, id: &str, resource: Map<String, Value>, _cp: &Value, _ctx: &Ctx) -> Result<Vec<RequestSpec>> {
+        Ok(customer::create_requests(id, resource))
     }
     fn update_requests(&self, id: &str, changed: &[usize], merged: &[Value], current: &Value, ctx: &Ctx) -> Vec<RequestSpec> {
         customer::update_requests(&PROPS, id, changed, merged, current, ctx)
@@ -108,7 +108,7 @@ impl Flow for EmployeeCustomer {
     fn mark_deleted_requests(&self, id: &str, current: &Value, cp_id: Option<&str>) -> Vec<RequestSpec> {
         customer::mark_deleted_requests("employee", id, current, cp_id)
     }
-    fn delete_requests(&self, id: &str) -> Vec<RequestSpec> {
+    fn delete_requests(&self, id: &str, _current: &Value) -> Vec<RequestSpec> {
         customer::delete_requests(id)
     }
 }

@@ -2,23 +2,35 @@
 
 mod contact_customer;
 mod customer;
+mod customer_business_entity;
 mod employee_customer;
+mod order;
+mod order_order;
+mod product_item;
+mod quote_order;
 
 use crate::engine::{unknown_flow, Flow, FlowId};
 use crate::error::Result;
 
 pub use contact_customer::ContactCustomer;
+pub use customer_business_entity::CustomerBusinessEntity;
 pub use employee_customer::EmployeeCustomer;
+pub use order_order::OrderOrder;
+pub use product_item::ProductItem;
+pub use quote_order::QuoteOrder;
 
 /// The flows this version implements, in dependency order (parents first).
 pub fn all() -> Vec<&'static dyn Flow> {
-    vec![&ContactCustomer, &EmployeeCustomer]
+    vec![&CustomerBusinessEntity, &ProductItem, &ContactCustomer, &EmployeeCustomer, &QuoteOrder, &OrderOrder]
 }
 
 pub fn get(name: &str) -> Result<&'static dyn Flow> {
-    let id = FlowId::parse(name).ok_or_else(|| unknown_flow(name, ""))?;
-    all()
-        .into_iter()
-        .find(|f| f.id() == id)
-        .ok_or_else(|| unknown_flow(name, ""))
+    Ok(match FlowId::parse(name).ok_or_else(|| unknown_flow(name, ""))? {
+        FlowId::ContactCustomer => &ContactCustomer,
+        FlowId::CustomerBusinessEntity => &CustomerBusinessEntity,
+        FlowId::EmployeeCustomer => &EmployeeCustomer,
+        FlowId::QuoteOrder => &QuoteOrder,
+        FlowId::OrderOrder => &OrderOrder,
+        FlowId::ProductItem => &ProductItem,
+    })
 }

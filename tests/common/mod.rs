@@ -33,7 +33,12 @@ macro_rules! scenario_suite {
             batch_isolates_the_bad_record, bad_inputs_give_typed_errors_and_the_next_call_works,
             read_only_sides_are_never_written, created_after_matches_but_never_copies,
             bases_from_other_flows_or_versions_are_refused, idempotency_keys_follow_request_and_state,
-            encode_form_cannot_be_injected, flows_lists_the_tables, dataflow_document_matches_flows
+            encode_form_cannot_be_injected, flows_lists_the_tables, dataflow_document_matches_flows,
+            business_entities_are_written_by_hand, product_creates_item_and_price_in_minor_units,
+            product_without_item_family_is_a_clear_error, product_edits_price_archive_and_back, item_maps_to_product,
+            accepted_quote_creates_invoice_then_order, order_from_a_linked_quote_takes_over_its_order,
+            order_statuses_tracking_and_lines_both_ways, chargebee_order_creates_customerp_order,
+            fractional_quantity_is_a_typed_error
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
@@ -692,7 +697,7 @@ pub fn encode_form_cannot_be_injected(d: &dyn Driver) {
         "item_prices": [{"item_price_id": "a-USD", "quantity": 2}], "meta_data": {"k": "v&w"}})]);
     let body = body.as_str().unwrap();
     assert_eq!(body.matches('&').count(), 4, "{body}");
-    assert!(body.starts_with("last_name=Smith%20%26%20Sons%3D1%26id%3Dx%5B0%5D%2520%0A%C3%98&"));
+    assert!(body.starts_with("last_name=Smith+%26+Sons%3D1%26id%3Dx%5B0%5D%2520%0A%C3%98&"));
     assert!(body.contains("billing_address%5Bcity%5D=Troms%C3%B8"));
     assert!(body.contains("item_prices%5Bitem_price_id%5D%5B0%5D=a-USD&item_prices%5Bquantity%5D%5B0%5D=2"));
     assert!(body.ends_with("meta_data=%7B%22k%22%3A%22v%26w%22%7D"));
@@ -742,4 +747,322 @@ pub fn dataflow_document_matches_flows(d: &dyn Driver) {
     }
     let e = err(d, "dataflowDocument", vec![json!("pdf")]);
     assert_eq!(e["code"], "invalid_value");
+}
+
+// ---- customer-business_entity -------------------------------------------------------------------
+
+fn business_entity_event() -> Value {
+    json!({"id": "ev_AzyZlMUbN2x9K1Fd", "occurred_at": 1735725600, "source": "admin_console", "object": "event",
+        "api_version": "v2", "event_type": "business_entity_created",
+        "content": {"business_entity": {"id": "AzqK1mUbN2x1Q4Fa", "name": "Fjordkraft  AS", "status": "active",
+            "deleted": false, "created_at": 1735725600, "resource_version": 1735725600512u64, "updated_at": 1735725600,
+            "object": "business_entity"}}})
+}
+
+fn erp_customer() -> Value {
+    json!({"id": "C-5", "name": "Fjordkraft AS", "organization_number": "987654321", "email": "post@fjordkraft.no",
+           "currency": "NOK", "is_active": true, "created": "2026-01-01T00:00:00Z", "updated": "2026-01-02T00:00:00Z"})
+}
+
+pub fn business_entities_are_written_by_hand(d: &dyn Driver) {
+    let f = "customer-business_entity";
+    // Customerp → Chargebee: a manual action saying what to create.
+    let p = plan(d, f, json!({"customerp": erp_customer()}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "manual");
+    assert_eq!(p["chargebee"]["requests"], json!([]));
+    let why = p["chargebee"]["reason"].as_str().unwrap();
+    assert!(why.contains("Create Business Entity") && why.contains("\"Fjordkraft AS\""), "{why}");
+    assert_eq!(p["link"]["chargebee"], Value::Null);
+    // Chargebee → Customerp works fully, from an event.
+    let p = plan(d, f, json!({"chargebee": business_entity_event()}), Value::Null);
+    assert_eq!(p["customerp"]["action"], "create");
+    assert_eq!(p["customerp"]["changes"], json!({"name": "Fjordkraft  AS", "is_active": true}), "written as Chargebee has it");
+    assert_eq!(p["link"]["chargebee"], "AzqK1mUbN2x1Q4Fa");
+    // Matched by normalised name: NFD vs NFC, case, spaces.
+    let m = ok(d, "match", vec![json!(f), json!([{"id": "C-7", "name": "  ÅSE   Bakeri "}, erp_customer()]),
+        json!([{"id": "be_1", "name": "a\u{30a}se bakeri"}, business_entity_event()["content"]["business_entity"].clone()]), Value::Null]);
+    assert_eq!(m["links"], json!([{"customerp": "C-7", "chargebee": "be_1", "by": "name"},
+                                  {"customerp": "C-5", "chargebee": "AzqK1mUbN2x1Q4Fa", "by": "name"}]));
+    // Linked; a rename in Customerp is a manual action, repeated until Chargebee shows it.
+    let be = with(business_entity_event()["content"]["business_entity"].clone(), json!({"name": "Fjordkraft AS"}));
+    let first = plan(d, f, json!({"customerp": erp_customer(), "chargebee": be.clone()}), Value::Null);
+    assert_eq!((first["customerp"]["action"].as_str(), first["chargebee"]["action"].as_str()), (Some("none"), Some("none")));
+    let renamed = with(erp_customer(), json!({"name": "Fjordkraft Energi AS", "updated": "2026-03-01T00:00:00Z"}));
+    let p = plan(d, f, json!({"customerp": renamed.clone(), "chargebee": be.clone(), "base": first["base"]}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "manual");
+    assert!(p["chargebee"]["reason"].as_str().unwrap().contains("rename it to \"Fjordkraft Energi AS\""));
+    assert_eq!(p["customerp"]["action"], "none");
+    let again = plan(d, f, json!({"customerp": renamed.clone(), "chargebee": be.clone(), "base": p["base"]}), Value::Null);
+    assert_eq!(again["chargebee"]["action"], "manual", "the instruction stands until done");
+    let done = with(be.clone(), json!({"name": "Fjordkraft Energi AS", "updated_at": 1772400000}));
+    let p = plan(d, f, json!({"customerp": renamed, "chargebee": done, "base": again["base"]}), Value::Null);
+    assert_eq!((p["customerp"]["action"].as_str(), p["chargebee"]["action"].as_str()), (Some("none"), Some("none")));
+    // Chargebee → Customerp: an entity set inactive deactivates the customer.
+    let inactive = with(be, json!({"status": "inactive", "updated_at": 1772400000}));
+    let p = plan(d, f, json!({"customerp": erp_customer(), "chargebee": inactive, "base": first["base"]}), Value::Null);
+    assert_eq!(p["customerp"]["changes"], json!({"is_active": false}));
+}
+
+// ---- product-item ---------------------------------------------------------------------------------
+
+fn product(sku: &str, price: &str, currency: &str) -> Value {
+    json!({"id": format!("P-{sku}"), "sku": sku, "name": format!("Produkt {sku} – Ærlig"), "description": "Håndlaget",
+           "unit": "pcs", "kind": "goods", "price": price, "currency": currency, "vat_rate": "25", "is_active": true,
+           "created": "2026-01-01T00:00:00Z", "updated": "2026-02-01T00:00:00Z"})
+}
+
+fn item_opts() -> Value {
+    json!({"itemFamilyId": "hardware"})
+}
+
+pub fn product_creates_item_and_price_in_minor_units(d: &dyn Driver) {
+    let f = "product-item";
+    let p = plan(d, f, json!({"customerp": product("KIT-1", "1499.50", "USD")}), item_opts());
+    let reqs = requests(&p);
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(reqs[0].0, "/items");
+    assert_eq!(reqs[0].1, json!({"name": "Produkt KIT-1 – Ærlig", "external_name": "Produkt KIT-1 – Ærlig", "description": "Håndlaget",
+        "type": "charge", "is_shippable": true, "unit": "pcs", "item_family_id": "hardware", "id": "KIT-1"}));
+    assert_eq!(reqs[1].0, "/item_prices");
+    assert_eq!(reqs[1].1["id"], "KIT-1-USD");
+    assert_eq!(reqs[1].1["item_id"], "KIT-1");
+    assert_eq!(reqs[1].1["price"], 149950);
+    assert_eq!(reqs[1].1["currency_code"], "USD");
+    assert_eq!(p["link"], json!({"customerp": "P-KIT-1", "chargebee": "KIT-1"}));
+    // Zero-decimal currency: JPY counts whole yen.
+    let p = plan(d, f, json!({"customerp": product("KIT-2", "1500", "JPY")}), item_opts());
+    assert_eq!(requests(&p)[1].1["price"], 1500);
+    assert_eq!(requests(&p)[1].1["id"], "KIT-2-JPY");
+    assert_eq!(p["warnings"], json!([]));
+    // More precision than the currency has: rounded half-even, with a warning.
+    let p = plan(d, f, json!({"customerp": product("KIT-3", "10.125", "EUR")}), item_opts());
+    assert_eq!(requests(&p)[1].1["price"], 1012);
+    assert_eq!(p["warnings"][0]["code"], "rounded");
+    assert_eq!(p["warnings"][0]["property"], "price");
+    let p = plan(d, f, json!({"customerp": product("KIT-4", "99.5", "JPY")}), item_opts());
+    assert_eq!(requests(&p)[1].1["price"], 100, "half-even: 99.5 → 100");
+    // A subscription: a plan with a period, and the price id names it.
+    let sub = with(product("PRO", "99", "NOK"), json!({"kind": "subscription", "billing_period_unit": "month"}));
+    let p = plan(d, f, json!({"customerp": sub}), item_opts());
+    let reqs = requests(&p);
+    assert_eq!(reqs[0].1["type"], "plan");
+    assert_eq!(reqs[0].1["is_shippable"], false);
+    assert_eq!(reqs[1].1["id"], "PRO-NOK-1-month");
+    assert_eq!((reqs[1].1["period"].clone(), reqs[1].1["period_unit"].clone()), (json!(1), json!("month")));
+    converge(d, f, Some(product("KIT-1", "1499.50", "USD")), None, Value::Null, Value::Null, item_opts());
+}
+
+pub fn product_without_item_family_is_a_clear_error(d: &dyn Driver) {
+    let e = err(d, "plan", vec![json!("product-item"), json!({"customerp": product("KIT-1", "10", "USD")}), Value::Null]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_options"), Some("/options/itemFamilyId")));
+    assert_eq!(e["recordId"], "P-KIT-1");
+    let e = err(d, "plan", vec![json!("product-item"), json!({"customerp": product("KIT-1", "10", "XYZ")}), item_opts()]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_value"), Some("/customerp/currency")));
+    let e = err(d, "plan", vec![json!("product-item"), json!({"customerp": product("KIT-1", "-5", "USD")}), item_opts()]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_value"), Some("/customerp/price")));
+    let e = err(d, "plan", vec![json!("product-item"), json!({"customerp": product("KIT-1", "1.234", "BHD")}), item_opts()]);
+    assert_eq!(e["code"], "unsupported");
+}
+
+pub fn product_edits_price_archive_and_back(d: &dyn Driver) {
+    let f = "product-item";
+    let (p, cp, cb) = converge(d, f, Some(product("KIT-1", "1499.50", "USD")), None, Value::Null, Value::Null, item_opts());
+    let (cp, cb) = (cp.unwrap(), cb.unwrap());
+    let cp2 = with(cp.clone(), json!({"price": "1599", "updated": "2026-07-01T00:00:00Z"}));
+    let p2 = plan(d, f, json!({"customerp": cp2.clone(), "chargebee": cb.clone(), "base": p["base"]}), item_opts());
+    assert_eq!(requests(&p2), vec![("/item_prices/KIT-1-USD".to_string(), json!({"price": 159900}))]);
+    // Inactive product → archived item.
+    let cp3 = with(cp.clone(), json!({"is_active": false, "updated": "2026-07-01T00:00:00Z"}));
+    let p3 = plan(d, f, json!({"customerp": cp3, "chargebee": cb.clone(), "base": p["base"]}), item_opts());
+    assert_eq!(requests(&p3), vec![("/items/KIT-1".to_string(), json!({"status": "archived"}))]);
+    // Deleted product → archived item (safe), deleted item and price (propagate).
+    let gone = json!({"customerp": null, "chargebee": cb.clone(), "base": p["base"]});
+    assert_eq!(requests(&plan(d, f, gone.clone(), item_opts())), vec![("/items/KIT-1".to_string(), json!({"status": "archived"}))]);
+    let prop = plan(d, f, gone, json!({"itemFamilyId": "hardware", "deletes": "propagate"}));
+    assert_eq!(requests(&prop).iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), vec!["/item_prices/KIT-1-USD/delete", "/items/KIT-1/delete"]);
+    // Chargebee edits reach Customerp; a deleted item marks the product inactive.
+    let cb2 = with(cb.clone(), json!({"description": "Ny beskrivelse", "updated_at": 1790000000}));
+    let p4 = plan(d, f, json!({"customerp": cp.clone(), "chargebee": cb2, "base": p["base"]}), item_opts());
+    assert_eq!(p4["customerp"]["changes"], json!({"description": "Ny beskrivelse"}));
+    let cb3 = with(cb, json!({"status": "deleted"}));
+    let p5 = plan(d, f, json!({"customerp": cp, "chargebee": cb3, "base": p["base"]}), item_opts());
+    assert_eq!(p5["customerp"]["changes"], json!({"is_active": false}));
+}
+
+pub fn item_maps_to_product(d: &dyn Driver) {
+    let item = json!({"id": "onboarding-kit", "name": "Onboarding Kit", "external_name": "Onboarding Kit",
+        "description": "One-time onboarding hardware kit.", "status": "active", "updated_at": 1738335720,
+        "item_family_id": "example-widgets", "type": "charge", "is_shippable": true, "is_giftable": false,
+        "enabled_for_checkout": true, "enabled_in_portal": true, "metered": false, "channel": "web", "metadata": {}, "object": "item",
+        "item_prices": [{"id": "onboarding-kit-USD", "name": "Onboarding Kit USD", "item_id": "onboarding-kit", "status": "active",
+            "pricing_model": "flat_fee", "price": 4900, "currency_code": "USD", "created_at": 1738335790, "object": "item_price"}]});
+    let cp = ok(d, "toCustomerp", vec![json!("product-item"), item.clone(), Value::Null]);
+    assert_eq!(cp, json!({"name": "Onboarding Kit", "description": "One-time onboarding hardware kit.", "is_active": true, "price": "49.00"}));
+    let p = plan(d, "product-item", json!({"chargebee": item.clone()}), item_opts());
+    let ch = &p["customerp"]["changes"];
+    assert_eq!((ch["sku"].as_str(), ch["kind"].as_str(), ch["currency"].as_str(), ch["price"].as_str()),
+               (Some("onboarding-kit"), Some("goods"), Some("USD"), Some("49.00")));
+    let m = ok(d, "match", vec![json!("product-item"), json!([{"id": 1, "sku": "onboarding-kit"}, {"id": 2, "sku": "X", "name": "ONBOARDING kit"}]),
+        json!([item, {"id": "other", "name": "Onboarding KIT"}]), Value::Null]);
+    assert_eq!(m["links"], json!([{"customerp": "1", "chargebee": "onboarding-kit", "by": "sku"},
+                                  {"customerp": "2", "chargebee": "other", "by": "name"}]));
+}
+
+// ---- quote-order and order-order --------------------------------------------------------------------
+
+fn order_links() -> Value {
+    json!({"contact-customer": {"17": "cp-contact-17"}, "product-item": {"P-KIT-1": "KIT-1", "P-KIT-2": "KIT-2"}})
+}
+
+fn quote() -> Value {
+    json!({"id": "42", "number": "Q-2026-0042", "customer_id": "C-5", "contact_id": "17", "status": "accepted",
+        "currency": "NOK", "quote_date": "2026-03-02", "valid_until": "2026-04-01", "note": "Levering før påske",
+        "delivery_address": {"street_1": "Kaigata 3", "postal_code": "5016", "city": "Bergen", "country": "NO"},
+        "lines": [
+            {"id": "L1", "product_id": "P-KIT-1", "sku": "KIT-1", "description": "Sett", "quantity": 2, "unit_price": "1499.50"},
+            {"id": "L2", "product_id": "P-KIT-2", "sku": "KIT-2", "description": "Kabel", "quantity": "1", "unit_price": "99"}],
+        "total_net": "3098.00", "total": "3872.50", "created": "2026-03-02T09:00:00+01:00", "updated": "2026-03-02T10:00:00+01:00"})
+}
+
+fn erp_order() -> Value {
+    with(quote(), json!({"id": "107", "number": "SO-2026-0107", "status": "confirmed", "order_date": "2026-03-05",
+        "quote_id": null, "quote_date": null, "tracking_number": null}))
+}
+
+pub fn accepted_quote_creates_invoice_then_order(d: &dyn Driver) {
+    let f = "quote-order";
+    let opts = json!({"timeZone": "Europe/Oslo"});
+    // Waits for its contact and products.
+    let p = plan(d, f, json!({"customerp": quote(), "links": {"product-item": {"P-KIT-1": "KIT-1"}}}), opts.clone());
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["waitingFor"], json!([{"flow": "contact-customer", "customerpId": "17"}, {"flow": "product-item", "customerpId": "P-KIT-2"}]));
+    // Only accepted quotes.
+    let sent = with(quote(), json!({"status": "sent"}));
+    let p = plan(d, f, json!({"customerp": sent, "links": order_links()}), opts.clone());
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert!(p["chargebee"]["reason"].as_str().unwrap().contains("accepted"));
+    let p = plan(d, f, json!({"customerp": quote(), "links": order_links()}), opts.clone());
+    let reqs = requests(&p);
+    assert_eq!(reqs[0].0, "/invoices/create_for_charge_items_and_charges");
+    assert_eq!(reqs[0].1["customer_id"], "cp-contact-17");
+    assert_eq!(reqs[0].1["currency_code"], "NOK");
+    assert_eq!(reqs[0].1["item_prices"], json!([
+        {"item_price_id": "KIT-1-NOK", "quantity": 2, "unit_price": 149950},
+        {"item_price_id": "KIT-2-NOK", "quantity": 1, "unit_price": 9900}]));
+    assert_eq!(reqs[0].1["shipping_address"], json!({"line1": "Kaigata 3", "zip": "5016", "city": "Bergen", "country": "NO"}));
+    assert_eq!(reqs[1].0, "/orders");
+    assert_eq!(reqs[1].1["invoice_id"], json!({"$result": 0, "path": "invoice.id"}));
+    assert_eq!(reqs[1].1["reference_id"], "Q-2026-0042");
+    assert_eq!(reqs[1].1["id"], "cp-quote-42");
+    // Created: the next plan writes what POST /orders cannot set; Customerp's values win over defaults.
+    let cb = fake_chargebee::apply(None, &p, 1_772_500_000).unwrap();
+    let p2 = plan(d, f, json!({"customerp": quote(), "chargebee": cb.clone(), "base": p["base"], "links": order_links()}), opts.clone());
+    let reqs = requests(&p2);
+    assert_eq!(reqs.len(), 1, "{p2}");
+    assert_eq!(reqs[0].0, "/orders/cp-quote-42");
+    assert_eq!(reqs[0].1["order_date"], 1772406000, "2026-03-02 00:00 in Oslo");
+    assert_eq!(reqs[0].1["order_line_items"], json!([{"id": "o_li_0", "sku": "KIT-1"}, {"id": "o_li_1", "sku": "KIT-2"}]));
+    assert_eq!(p2["customerp"]["action"], "none");
+    assert_eq!(p2["warnings"][0]["code"], "total_mismatch", "net total matches, the gross does not: {}", p2["warnings"]);
+    let cb2 = fake_chargebee::apply(Some(cb), &p2, 1_772_500_100).unwrap();
+    let p3 = plan(d, f, json!({"customerp": quote(), "chargebee": cb2.clone(), "base": p2["base"], "links": order_links()}), opts.clone());
+    assert_eq!((p3["chargebee"]["action"].as_str(), p3["customerp"]["action"].as_str()), (Some("none"), Some("none")), "{p3}");
+    // A price edit after creation is reported, never silently lost or written.
+    let mut edited = quote();
+    edited["lines"][0]["unit_price"] = json!("1399");
+    edited["updated"] = json!("2026-03-03T10:00:00+01:00");
+    let p4 = plan(d, f, json!({"customerp": edited, "chargebee": cb2.clone(), "base": p3["base"], "links": order_links()}), opts.clone());
+    assert_eq!(p4["chargebee"]["action"], "none");
+    assert!(p4["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "not_writable" && w["property"] == "lines.unit_price"), "{}", p4["warnings"]);
+    // Declined: cancelled with product_not_required; a cancelled order declines the quote.
+    let declined = with(quote(), json!({"status": "declined", "updated": "2026-03-04T10:00:00+01:00"}));
+    let p5 = plan(d, f, json!({"customerp": declined, "chargebee": cb2.clone(), "base": p3["base"], "links": order_links()}), opts.clone());
+    assert_eq!(requests(&p5), vec![("/orders/cp-quote-42/cancel".to_string(), json!({"cancellation_reason": "product_not_required"}))]);
+    let cancelled = with(cb2, json!({"status": "cancelled", "updated_at": 1772600000}));
+    let p6 = plan(d, f, json!({"customerp": quote(), "chargebee": cancelled, "base": p3["base"], "links": order_links()}), opts);
+    assert_eq!(p6["customerp"]["changes"], json!({"status": "declined"}));
+}
+
+pub fn order_from_a_linked_quote_takes_over_its_order(d: &dyn Driver) {
+    let mut links = order_links();
+    links["quote-order"] = json!({"42": "cp-quote-42"});
+    let order = with(erp_order(), json!({"quote_id": "42"}));
+    let p = plan(d, "order-order", json!({"customerp": order.clone(), "links": links.clone()}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["chargebee"]["requests"], json!([]));
+    assert_eq!(p["link"], json!({"customerp": "107", "chargebee": "cp-quote-42"}));
+    // With the quote's order as input, the next plan rewrites its reference to the order number.
+    let qp = plan(d, "quote-order", json!({"customerp": quote(), "links": order_links()}), Value::Null);
+    let cb = fake_chargebee::apply(None, &qp, 1_772_500_000).unwrap();
+    let p2 = plan(d, "order-order", json!({"customerp": order, "chargebee": cb, "links": links}), Value::Null);
+    let reqs = requests(&p2);
+    assert_eq!(reqs[0].0, "/orders/cp-quote-42");
+    assert_eq!(reqs[0].1["reference_id"], "SO-2026-0107");
+}
+
+pub fn order_statuses_tracking_and_lines_both_ways(d: &dyn Driver) {
+    let f = "order-order";
+    let opts = json!({"timeZone": "Europe/Oslo"});
+    let draft = with(erp_order(), json!({"status": "draft"}));
+    assert_eq!(plan(d, f, json!({"customerp": draft, "links": order_links()}), opts.clone())["chargebee"]["action"], "none");
+    let p = plan(d, f, json!({"customerp": erp_order(), "links": order_links()}), opts.clone());
+    assert_eq!(requests(&p)[1].1["id"], "cp-order-107");
+    let cb = fake_chargebee::apply(None, &p, 1_772_500_000).unwrap();
+    let p2 = plan(d, f, json!({"customerp": erp_order(), "chargebee": cb.clone(), "base": p["base"], "links": order_links()}), opts.clone());
+    let cb = fake_chargebee::apply(Some(cb), &p2, 1_772_500_100).unwrap();
+    assert_eq!(cb["order_date"], 1772665200, "2026-03-05 in Oslo");
+    // Chargebee's default shipping date fills Customerp's empty delivery date.
+    assert_eq!(p2["customerp"]["changes"], json!({"delivery_date": "2026-03-03"}));
+    let order = apply_customerp(Some(erp_order()), &p2, "", "2026-03-05T12:00:00Z").unwrap();
+    let base = p2["base"].clone();
+    // Chargebee ships line 2 and the order; tracking arrives: all reach Customerp.
+    let mut shipped = with(cb.clone(), json!({"status": "shipped", "tracking_id": "TRK-1", "shipment_carrier": "Posten",
+        "shipped_at": 1772700000, "updated_at": 1772700000}));
+    shipped["order_line_items"][1]["status"] = json!("shipped");
+    let p3 = plan(d, f, json!({"customerp": order.clone(), "chargebee": shipped.clone(), "base": base.clone(), "links": order_links()}), opts.clone());
+    let ch = &p3["customerp"]["changes"];
+    assert_eq!((ch["status"].as_str(), ch["tracking_number"].as_str(), ch["carrier"].as_str()), (Some("shipped"), Some("TRK-1"), Some("Posten")));
+    assert_eq!(ch["shipped_at"], "2026-03-05T09:40:00+01:00");
+    assert_eq!(ch["lines"][1]["status"], "shipped");
+    assert_eq!(ch["lines"][1]["sku"], "KIT-2", "lines are given whole");
+    assert_eq!(ch["lines"][0]["status"], "queued");
+    let cp3 = apply_customerp(Some(order.clone()), &p3, "", "2026-03-06T00:00:00Z").unwrap();
+    let p4 = plan(d, f, json!({"customerp": cp3.clone(), "chargebee": shipped.clone(), "base": p3["base"], "links": order_links()}), opts.clone());
+    assert_eq!((p4["chargebee"]["action"].as_str(), p4["customerp"]["action"].as_str()), (Some("none"), Some("none")), "{p4}");
+    // Customerp delivers line 1 and cancels with an unknown reason → others.
+    let mut cp5 = with(cp3.clone(), json!({"updated": "2026-03-07T00:00:00Z"}));
+    cp5["lines"][0]["status"] = json!("delivered");
+    let p5 = plan(d, f, json!({"customerp": cp5, "chargebee": shipped.clone(), "base": p4["base"], "links": order_links()}), opts.clone());
+    assert_eq!(requests(&p5), vec![("/orders/cp-order-107".to_string(), json!({"order_line_items": [{"id": "o_li_0", "status": "delivered"}, {"id": "o_li_1", "status": "shipped"}]}))]);
+    let cancel = with(cp3, json!({"status": "cancelled", "cancellation_reason": "changed my mind", "updated": "2026-03-07T00:00:00Z"}));
+    let p6 = plan(d, f, json!({"customerp": cancel, "chargebee": shipped, "base": p4["base"], "links": order_links()}), opts);
+    let reqs = requests(&p6);
+    assert_eq!(reqs.last().unwrap(), &("/orders/cp-order-107/cancel".to_string(), json!({"cancellation_reason": "others"})));
+    assert!(p6["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "unknown_value"));
+}
+
+pub fn chargebee_order_creates_customerp_order(d: &dyn Driver) {
+    let cb = json!({"id": "1187", "invoice_id": "1042", "customer_id": "cp-contact-17", "status": "queued", "order_date": 1741950216,
+        "created_at": 1741950218, "updated_at": 1741950218, "deleted": false, "object": "order", "sub_total": 4900, "total": 4900,
+        "currency_code": "USD", "reference_id": "",
+        "order_line_items": [{"id": "o_li_1", "invoice_id": "1042", "unit_price": 4900, "fulfillment_quantity": 1, "status": "queued",
+            "entity_id": "KIT-1-USD", "entity_type": "charge_item_price", "description": "Onboarding Kit", "is_shippable": true}]});
+    let p = plan(d, "order-order", json!({"chargebee": cb.clone(), "links": order_links()}), Value::Null);
+    assert_eq!(p["customerp"]["action"], "create");
+    let ch = &p["customerp"]["changes"];
+    assert_eq!((ch["number"].as_str(), ch["contact_id"].as_str(), ch["currency"].as_str(), ch["order_date"].as_str(), ch["status"].as_str()),
+               (Some("1187"), Some("17"), Some("USD"), Some("2025-03-14"), Some("confirmed")));
+    assert_eq!(ch["lines"], json!([{"description": "Onboarding Kit", "quantity": 1, "unit_price": "49.00", "product_id": "P-KIT-1", "status": "queued"}]));
+    // Quotes are never made from Chargebee orders.
+    let q = plan(d, "quote-order", json!({"chargebee": cb}), Value::Null);
+    assert_eq!(q["customerp"]["action"], "none");
+}
+
+pub fn fractional_quantity_is_a_typed_error(d: &dyn Driver) {
+    let mut q = quote();
+    q["lines"][1]["quantity"] = json!("1.5");
+    let e = err(d, "plan", vec![json!("quote-order"), json!({"customerp": q, "links": order_links()}), Value::Null]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str(), e["recordId"].as_str()), (Some("invalid_value"), Some("/customerp/lines/1/quantity"), Some("42")));
+    let e = err(d, "plan", vec![json!("quote-order"), json!({"customerp": with(quote(), json!({"contact_id": null})), "links": order_links()}), Value::Null]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("missing_field"), Some("/customerp/contact_id")));
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need, idempotently: a second run changes
+# nothing and prints one line per tool. A fresh machine (CI) has only cargo/rustup, Node and npm.
+#   - rustup target wasm32-unknown-unknown
+#   - wasm-bindgen-cli (wasm-bindgen + wasm-bindgen-test-runner) at exactly the crate's wasm-bindgen version
+#   - Debian's chromium + chromium-driver, for the wasm-bindgen-test browser suite and the ./web smoke test
+#   - the npm dependencies of tests/js (from its committed package-lock.json)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+# Runs a command as root (CI runs as root; elsewhere use sudo if there is one).
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+# --- Rust target -----------------------------------------------------------------------------
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "ok: rust target wasm32-unknown-unknown"
+else
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- wasm-bindgen-cli --------------------------------------------------------------------------
+# The CLI reads a schema that the wasm-bindgen crate embeds in the .wasm; both must be the very
+# same version, so install the one Cargo.toml pins. (No --locked: the CLI's own lockfile is not
+# needed, and cargo picks compatible dependency versions.)
+want="$(wasm_bindgen_version)"
+have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+have_runner="$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}' || true)"
+if [[ $have == "$want" && $have_runner == "$want" ]]; then
+  echo "ok: wasm-bindgen-cli $want"
+else
+  echo "installing wasm-bindgen-cli $want (found '${have:-none}')"
+  cargo install wasm-bindgen-cli --version "$want" --force
+fi
+
+# --- Chromium + ChromeDriver (Debian's; no browser download is possible here) -------------------
+if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then
+  echo "ok: chromium + chromedriver"
+else
+  echo "installing chromium + chromium-driver (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# --- Node dependencies of the JS tests ----------------------------------------------------------
+command -v node >/dev/null || die "node is missing (Node.js 20+ is expected on the machine)"
+command -v npm >/dev/null || die "npm is missing"
+# `npm ci` is exact and reproducible but not free: skip it while node_modules matches the lockfile (npm
+# writes node_modules/.package-lock.json after every install) and customerp-chargebee is still the
+# symlink to ../../pkg that the lockfile asks for (test.sh swaps in the packed tarball for a while).
+js="$ROOT/tests/js"
+if [[ -f $js/node_modules/.package-lock.json && $js/node_modules/.package-lock.json -nt $js/package-lock.json \
+      && -L $js/node_modules/customerp-chargebee ]]; then
+  echo "ok: tests/js/node_modules"
+elif [[ -f $js/package-lock.json ]]; then
+  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
+else
+  (cd "$js" && npm install --no-audit --no-fund --loglevel=error)
+fi

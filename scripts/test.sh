@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# THE test command (CI runs it through .ci/run). Fails at the first failing step.
+#   1. setup            scripts/setup.sh (idempotent installs)
+#   2. native           cargo test --all-targets, cargo test --doc
+#   3. wasm in Node     cargo test --target wasm32-unknown-unknown --test node     (wasm-bindgen-test-runner)
+#   4. wasm in Chromium cargo test --target wasm32-unknown-unknown --test browser  (headless, via chromedriver)
+#   5. package          scripts/build.sh, then `npm pack` of pkg/ and install of the tarball into tests/js
+#   6. types            tsc --noEmit against the packed package's .d.ts (Node and bundler resolution)
+#   7. JS tests         node --test tests/js/ (the package, the ./web build in Chromium, the request oracle)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+tmp="$(mktemp -d)"
+js="$ROOT/tests/js"
+# On any exit: remove temp files, and put tests/js/node_modules back as its lockfile has it
+# (customerp-chargebee -> ../../pkg) after the step below swapped in the packed tarball.
+cleanup() {
+  rm -rf "$tmp"
+  if [[ -d $js/node_modules/customerp-chargebee && ! -L $js/node_modules/customerp-chargebee ]]; then
+    rm -rf "$js/node_modules/customerp-chargebee"
+    ln -s ../../../pkg "$js/node_modules/customerp-chargebee"
+  fi
+}
+trap cleanup EXIT
+
+section "setup"
+bash scripts/setup.sh
+echo "$(cargo --version); $(wasm-bindgen --version); node $(node --version); $(/usr/bin/chromium --version)"
+
+section "cargo test (native)"
+cargo test --all-targets
+cargo test --doc
+
+# cargo runs wasm32 test binaries through this runner; it picks Node or a browser from the test binary
+# itself: wasm_bindgen_test_configure!(run_in_browser) in tests/browser.rs selects the browser.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+
+section "cargo test --target wasm32-unknown-unknown --test node (Node $(node --version))"
+cargo test --target wasm32-unknown-unknown --test node
+
+section "cargo test --target wasm32-unknown-unknown --test browser (headless Chromium)"
+log="$tmp/browser.log"
+# CHROMEDRIVER picks the driver (else the runner searches PATH for geckodriver first); the runner adds
+# --headless --no-sandbox itself, scripts/webdriver.json adds flags for a machine without internet.
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/scripts/webdriver.json" \
+  cargo test --target wasm32-unknown-unknown --test browser 2>&1 | tee "$log"
+# Without run_in_browser the same suite would quietly run in Node: insist on Chrome.
+grep -q "Running headless tests in Chrome" "$log" \
+  || die "tests/browser.rs did not run in Chromium (is wasm_bindgen_test_configure!(run_in_browser) there?)"
+
+section "build pkg/"
+bash scripts/build.sh
+
+section "npm pack pkg/ and install the tarball into tests/js"
+(cd pkg && npm pack --pack-destination "$tmp" --loglevel=warn)
+tarball="$(ls "$tmp"/customerp-chargebee-*.tgz)"
+tar -tzf "$tarball" | sort
+# Tests then see exactly what a consumer gets from the registry, not the work tree (--no-save: package.json
+# and package-lock.json stay as committed).
+(cd "$js" && npm install --no-save --no-audit --no-fund --loglevel=error "$tarball")
+[[ ! -L $js/node_modules/customerp-chargebee ]] || die "tests/js still links to pkg/ instead of the tarball"
+
+section "tsc --noEmit (package types, strict)"
+"$js/node_modules/.bin/tsc" --version
+"$js/node_modules/.bin/tsc" --noEmit -p tests/js
+"$js/node_modules/.bin/tsc" --noEmit -p tests/js/tsconfig.bundler.json
+echo "types ok"
+
+section "node --test tests/js/"
+node --test tests/js/
