@@ -177,9 +177,9 @@ pub fn to_minor(amount: Decimal, cur: Currency, path: &str) -> Result<MinorAmoun
             format!("{path}: {amount} {} has more than two decimals, which Chargebee cannot represent", cur.code),
         ));
     }
-    let scaled = rounded * Decimal::from(10i64.pow(digits));
-    let minor = i64::try_from(scaled.trunc().mantissa() / 10i128.pow(scaled.trunc().scale()))
-        .ok()
+    let minor = rounded
+        .checked_mul(Decimal::from(10i64.pow(digits)))
+        .and_then(|scaled| i64::try_from(scaled.trunc().mantissa() / 10i128.pow(scaled.trunc().scale())).ok())
         .filter(|m| (*m as u64) <= MAX_SAFE_INTEGER)
         .ok_or_else(|| SyncError::invalid_value(path, format!("amount {amount} is too large")))?;
     Ok(MinorAmount { minor, rounded_from: (rounded != amount).then_some(amount) })
@@ -310,6 +310,8 @@ mod tests {
         assert_eq!(from_minor(15099, usd), "150.99");
         assert_eq!(from_minor(1500, jpy), "1500");
         assert_eq!(currency("XXX").unwrap_err().code, ErrorCode::Unsupported);
+        let huge = Decimal::from_str("79228162514264337593543950335").unwrap();
+        assert_eq!(to_minor(huge, usd, "/p").unwrap_err().code, ErrorCode::InvalidValue, "overflow is an error, not a panic");
         assert_eq!(currency("ABC").unwrap_err().code, ErrorCode::InvalidValue);
     }
 
