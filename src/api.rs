@@ -80,6 +80,7 @@ pub fn to_chargebee(flow: &str, customerp: &Value, options: Option<&Value>) -> R
             }
         }
     }
+    f.resource_from_view(&mut out, &ctx);
     Ok(Value::Object(out))
 }
 

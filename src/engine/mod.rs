@@ -220,6 +220,9 @@ pub trait Flow: Sync {
         Ok(Cow::Borrowed(rec))
     }
 
+    /// Turns this flow's view back into the resource shape Chargebee uses (`toChargebee`).
+    fn resource_from_view(&self, _view: &mut Map<String, Value>, _ctx: &Ctx) {}
+
     /// Whether a Chargebee record counts as deleted beyond its `deleted` flag.
     fn chargebee_deleted(&self, _view: &Value) -> bool {
         false

@@ -197,6 +197,19 @@ impl Flow for ProductItem {
         Ok(Cow::Owned(Value::Object(view)))
     }
 
+    /// `item_price: {…}` → `item_prices: [{id, item_id, …}]`, as Chargebee lists an item's prices.
+    fn resource_from_view(&self, view: &mut Map<String, Value>, ctx: &Ctx) {
+        if let Some(Value::Object(mut price)) = view.remove("item_price") {
+            if let Some(pid) = scratch_str(ctx, "price_id") {
+                price.insert("id".into(), json!(pid));
+            }
+            if let Some(item) = view.get("id") {
+                price.insert("item_id".into(), item.clone());
+            }
+            view.insert("item_prices".into(), json!([price]));
+        }
+    }
+
     fn chargebee_deleted(&self, view: &Value) -> bool {
         view.get("status").and_then(Value::as_str) == Some("deleted")
     }

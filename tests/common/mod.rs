@@ -38,7 +38,7 @@ macro_rules! scenario_suite {
             product_without_item_family_is_a_clear_error, product_edits_price_archive_and_back, item_maps_to_product,
             accepted_quote_creates_invoice_then_order, order_from_a_linked_quote_takes_over_its_order,
             order_statuses_tracking_and_lines_both_ways, chargebee_order_creates_customerp_order,
-            fractional_quantity_is_a_typed_error
+            fractional_quantity_is_a_typed_error, product_every_row_to_chargebee
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
@@ -1065,4 +1065,12 @@ pub fn fractional_quantity_is_a_typed_error(d: &dyn Driver) {
     assert_eq!((e["code"].as_str(), e["path"].as_str(), e["recordId"].as_str()), (Some("invalid_value"), Some("/customerp/lines/1/quantity"), Some("42")));
     let e = err(d, "plan", vec![json!("quote-order"), json!({"customerp": with(quote(), json!({"contact_id": null})), "links": order_links()}), Value::Null]);
     assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("missing_field"), Some("/customerp/contact_id")));
+}
+
+pub fn product_every_row_to_chargebee(d: &dyn Driver) {
+    let sub = with(product("PRO", "99.90", "NOK"), json!({"kind": "subscription", "billing_period_unit": "year", "billing_period": 1}));
+    let cb = ok(d, "toChargebee", vec![json!("product-item"), sub, item_opts()]);
+    assert_eq!(cb, json!({"id": "PRO", "name": "Produkt PRO – Ærlig", "external_name": "Produkt PRO – Ærlig", "description": "Håndlaget",
+        "type": "plan", "is_shippable": false, "unit": "pcs", "status": "active", "item_family_id": "hardware",
+        "item_prices": [{"price": 9990, "currency_code": "NOK", "period_unit": "year", "period": 1, "id": "PRO-NOK-1-year", "item_id": "PRO"}]}));
 }
