@@ -17,10 +17,15 @@ pub fn encode_form(params: &Value) -> Result<String> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for (key, value) in map {
         let path = pointer("", key);
-        if JSON_KEYS.contains(&key.as_str()) && !value.is_null() {
+        if JSON_KEYS.contains(&key.as_str()) {
+            // As the SDK: null is sent empty, a string as it is, anything else as JSON text.
             reject_references(value, &path)?;
-            let json = serde_json::to_string(value).map_err(|e| SyncError::invalid_value(&path, e))?;
-            pairs.push((key.clone(), json));
+            let text = match value {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            pairs.push((key.clone(), text));
         } else {
             flatten(key.clone(), value, &path, &mut pairs)?;
         }

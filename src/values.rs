@@ -140,7 +140,11 @@ pub struct Currency {
 
 pub fn read_currency(v: Option<&Value>, path: &str) -> Result<Option<Currency>> {
     let Some(s) = read_text(v, path, None)? else { return Ok(None) };
-    currency(&s).map(Some).map_err(|e| SyncError { path: path.to_string(), message: format!("{path}: {}", e.message), ..e })
+    currency(&s).map(Some).map_err(|e| SyncError {
+        path: path.to_string(),
+        message: format!("{path}: {}", e.message.trim_start_matches(": ")),
+        ..e
+    })
 }
 
 pub fn currency(code: &str) -> Result<Currency> {

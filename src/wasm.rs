@@ -111,6 +111,28 @@ fn to_js<T: Serialize>(v: &T) -> JsResult {
     JSON::parse(&text)
 }
 
+/// The id of a record that could not be read, for the error: `id` of the value itself, or of its
+/// `customerp` / `chargebee` member.
+fn record_hint(v: &JsValue) -> Option<String> {
+    let id_of = |o: &JsValue| {
+        let id = Reflect::get(o, &"id".into()).ok()?;
+        id.as_string().or_else(|| id.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15).map(|f| format!("{f:.0}")))
+    };
+    if !v.is_object() {
+        return None;
+    }
+    ["customerp", "chargebee"]
+        .iter()
+        .filter_map(|k| Reflect::get(v, &(*k).into()).ok().filter(JsValue::is_object))
+        .find_map(|o| id_of(&o))
+        .or_else(|| id_of(v))
+}
+
+/// Reads a record-bearing input; an error names the flow and, where it can, the record.
+fn from_js_record(v: &JsValue, path: &str, flow: &str) -> Result<Value, SyncError> {
+    from_js(v, path).map_err(|e| e.in_flow(flow).for_record(record_hint(v).as_deref()))
+}
+
 fn flow_name(v: &JsValue) -> Result<String, SyncError> {
     v.as_string().ok_or_else(|| SyncError::new(ErrorCode::UnknownFlow, "", "the flow must be a flow id string"))
 }
@@ -147,7 +169,7 @@ pub fn to_chargebee(
 ) -> JsResult {
     run(|| {
         let flow = flow_name(&flow)?;
-        let rec = from_js(&customerp, "/customerp")?;
+        let rec = from_js_record(&customerp, "/customerp", &flow)?;
         api::to_chargebee(&flow, &rec, Some(&self::options(&options)?))
     })
 }
@@ -161,7 +183,7 @@ pub fn to_customerp(
 ) -> JsResult {
     run(|| {
         let flow = flow_name(&flow)?;
-        let rec = from_js(&chargebee, "/chargebee")?;
+        let rec = from_js_record(&chargebee, "/chargebee", &flow)?;
         api::to_customerp(&flow, &rec, Some(&self::options(&options)?))
     })
 }
@@ -191,7 +213,7 @@ pub fn plan(
 ) -> JsResult {
     run(|| {
         let flow = flow_name(&flow)?;
-        let input = from_js(&input, "")?;
+        let input = from_js_record(&input, "", &flow)?;
         api::plan(&flow, &input, Some(&self::options(&options)?))
     })
 }
@@ -208,7 +230,7 @@ pub fn plan_batch(
         return Err(to_js_error(&SyncError::invalid_type("", "an array of PlanInput")));
     }
     let opts = self::options(&options).map_err(|e| to_js_error(&e))?;
-    let parsed: Vec<Result<Value, SyncError>> = Array::from(&inputs).iter().map(|v| from_js(&v, "")).collect();
+    let parsed: Vec<Result<Value, SyncError>> = Array::from(&inputs).iter().map(|v| from_js_record(&v, "", &flow)).collect();
     let results = api::plan_batch(&flow, parsed, Some(&opts)).map_err(|e| to_js_error(&e))?;
     // Error slots hold real SyncError objects, like the ones `plan` throws.
     let out = Array::new_with_length(results.len() as u32);

@@ -43,7 +43,7 @@ fn read_side<'a>(flow: &dyn Flow, v: &'a Value, root: &str, customerp: bool) -> 
     let mut out = Vec::with_capacity(arr.len());
     for (i, rec) in arr.iter().enumerate() {
         let at = pointer(root, &i.to_string());
-        let rec = if customerp { rec } else { unwrap_resource(flow, rec) };
+        let rec = if customerp { rec } else { unwrap_resource(flow, rec).0 };
         if !rec.is_object() {
             return Err(SyncError::invalid_type(&at, "a record object"));
         }

@@ -220,8 +220,18 @@ pub trait Flow: Sync {
         Ok(Cow::Borrowed(rec))
     }
 
+    /// Maps an error path in this flow's view to where the field sits in the input.
+    fn input_path(&self, path: String, _ctx: &Ctx) -> String {
+        path
+    }
+
     /// Turns this flow's view back into the resource shape Chargebee uses (`toChargebee`).
     fn resource_from_view(&self, _view: &mut Map<String, Value>, _ctx: &Ctx) {}
+
+    /// The record's last change when more than `updated_at` says it (an item whose price changed).
+    fn chargebee_clock(&self, _view: &Value) -> Option<i64> {
+        None
+    }
 
     /// Whether a Chargebee record counts as deleted beyond its `deleted` flag.
     fn chargebee_deleted(&self, _view: &Value) -> bool {

@@ -8,7 +8,7 @@
 use crate::engine::base::{is_pending, pending, Base};
 use crate::engine::path::{get_path, head, set_path};
 use crate::engine::record::{read_chargebee, read_customerp, Record};
-use crate::engine::table::{Dir, Kind, Prop};
+use crate::engine::table::{CpSource, Dir, Kind, Prop};
 use crate::engine::{Ctx, Flow, FlowId, Links, RequestSpec, Warning};
 use crate::error::{Result, SyncError};
 use crate::options::{ConflictPolicy, DeletePolicy, Options, Side};
@@ -120,7 +120,9 @@ fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan>
     };
     let base = Base::parse(flow, obj.get("base"), "/base")
         .map_err(|e| e.for_record(cp_id.as_deref().or(cb.as_ref().map(|r| r.id.as_str()))))?;
-    let base_json = obj.get("base").cloned().unwrap_or(Value::Null);
+    // The state a plan is based on, in the plugin's own key order: a host that stores the base in a
+    // store that reorders keys still gets the same idempotency keys.
+    let base_json = base.as_ref().map(|b| b.to_value(flow)).unwrap_or(Value::Null);
     let mut p = Planner { flow, ctx, base_json, plan: empty_plan(flow, cp.as_ref(), cb.as_ref()) };
     p.run(cp.as_ref(), cb.as_ref(), base.as_ref())?;
     let Planner { ctx, mut plan, .. } = p;
@@ -292,13 +294,32 @@ impl<'f, 'c> Planner<'f, 'c> {
             self.hold_both(why);
             return Ok(());
         }
-        self.create_in_customerp_unchecked(cb);
+        self.create_in_customerp_unchecked(cb)?;
         self.plan.customerp.reason = Some("new in Chargebee: created in Customerp".into());
         Ok(())
     }
 
-    fn create_in_customerp_unchecked(&mut self, cb: &Record) {
+    /// The canonical values of the Customerp record a create will make, read back as any Customerp
+    /// record is read, so the next plan sees exactly what was written. A Chargebee value Customerp
+    /// would refuse (a malformed e-mail) is a typed error naming the Chargebee field.
+    fn read_back(&self, changes: &Map<String, Value>, cb: &Record) -> Result<Vec<Value>> {
+        let mut probe = changes.clone();
+        probe.insert("id".into(), json!(cb.id)); // stands in for the id Customerp will assign
+        let probe = Value::Object(probe);
+        let mut ctx = Ctx::new(self.ctx.options, self.ctx.links);
+        read_customerp(self.flow, &probe, "/customerp", &mut ctx).map(|r| r.values).map_err(|mut e| {
+            if let Some(p) = self.props().iter().find(|p| crate::error::pointer_for_dotted("/customerp", p.cp_field()) == e.path) {
+                e.path = crate::error::pointer_for_dotted("/chargebee", p.cb);
+                e.message = format!("{}: Chargebee's value cannot be copied to Customerp: {}", e.path, e.message);
+            }
+            e.record_id = Some(cb.id.clone());
+            e
+        })
+    }
+
+    fn create_in_customerp_unchecked(&mut self, cb: &Record) -> Result<()> {
         let changes = self.new_customerp_record(cb);
+        let cp_side = self.read_back(&changes, cb)?;
         self.plan.link = Link { customerp: None, chargebee: Some(cb.id.clone()) };
         self.plan.customerp = CustomerpAction {
             action: "create",
@@ -307,13 +328,8 @@ impl<'f, 'c> Planner<'f, 'c> {
             expect: Some(json!({"exists": false})),
             reason: None,
         };
-        let cp_side = self
-            .props()
-            .iter()
-            .zip(&cb.values)
-            .map(|(p, v)| if p.dir.writes_customerp() { v.clone() } else { Value::Null })
-            .collect();
         self.plan.base = Some(Base { customerp: cp_side, chargebee: cb.values.clone() }.to_value(self.flow));
+        Ok(())
     }
 
     fn too_old(&self, created: Option<i64>, side: &str) -> Option<String> {
@@ -405,6 +421,20 @@ impl<'f, 'c> Planner<'f, 'c> {
                 _ => {}
             }
         }
+        // A Customerp field Chargebee just changed may feed other rows one way (an item's name is
+        // also its external name): they follow in the same plan, not the next.
+        for i in write_cp.clone() {
+            let p = &self.props()[i];
+            for (j, q) in self.props().iter().enumerate() {
+                let same_source = matches!(q.source, CpSource::Field) && q.cp == p.cp && q.kind == p.kind;
+                if q.dir == Dir::ToChargebee && same_source && !cb_ro && !q.same(&merged_cp[i], &cb.values[j]) && !write_cb.contains(&j) {
+                    merged_cp[j] = merged_cp[i].clone();
+                    merged_cb[j] = merged_cp[i].clone();
+                    write_cb.push(j);
+                }
+            }
+        }
+        write_cb.sort_unstable();
         self.flow.check_pair(cp, cb, &mut self.ctx);
 
         self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(cb.id.clone()) };
@@ -468,7 +498,8 @@ impl<'f, 'c> Planner<'f, 'c> {
         self.plan.conflicts.push(Conflict {
             property: p.cp.to_string(),
             customerp: p.write_customerp(a, &self.ctx),
-            chargebee: p.write_chargebee(b, &self.ctx).filter(|_| !b.is_null()).unwrap_or(Value::Null),
+            // Both values in Customerp's form, so they compare at a glance (money as decimals, dates as dates).
+            chargebee: p.write_customerp(b, &self.ctx),
             base: p.write_customerp(base, &self.ctx),
             winner,
             rule,
@@ -532,6 +563,12 @@ impl<'f, 'c> Planner<'f, 'c> {
             }
             let current = get_path(&cb.raw, p.cb, "").ok().flatten().cloned().unwrap_or(Value::Null);
             set_path(&mut expect, p.cb, current);
+            // A nested resource with its own clock (an item's price): its clock is part of the state.
+            if let Some((parent, _)) = p.cb.split_once('.') {
+                if let Some(t) = cb.raw.get(parent).and_then(|o| o.get("updated_at")) {
+                    set_path(&mut expect, &format!("{parent}.updated_at"), t.clone());
+                }
+            }
         }
         Value::Object(expect)
     }
@@ -594,7 +631,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                     self.plan.base = Some(Base { customerp: merged, chargebee: cb.values.clone() }.to_value(self.flow));
                 }
                 None => {
-                    self.create_in_customerp_unchecked(cb);
+                    self.create_in_customerp_unchecked(cb)?;
                     self.plan.customerp.reason = Some("deleted in Customerp but edited in Chargebee: recreated".into());
                 }
             }
@@ -697,6 +734,21 @@ pub fn set_each(target: &mut Map<String, Value>, dotted: &str, values: &Value) {
     }
 }
 
+/// JSON text with object keys sorted at every level: the same state always hashes the same,
+/// whatever key order a store gave it back in.
+fn sorted_json(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let parts: Vec<String> = keys.iter().map(|k| format!("{}:{}", Value::from(k.as_str()), sorted_json(&m[k.as_str()]))).collect();
+            format!("{{{}}}", parts.join(","))
+        }
+        Value::Array(a) => format!("[{}]", a.iter().map(sorted_json).collect::<Vec<_>>().join(",")),
+        other => other.to_string(),
+    }
+}
+
 /// Gives each request an idempotency key derived from the flow, its position, the request itself
 /// and the state it was planned from, so equal inputs give equal keys and an A→B→A edit never
 /// replays a stale response.
@@ -712,9 +764,9 @@ pub fn keyed_requests(flow: FlowId, specs: Vec<RequestSpec>, expect: &Value, bas
             }
             h.update(Value::Object(s.params.clone()).to_string().as_bytes());
             h.update([0]);
-            h.update(expect.to_string().as_bytes());
+            h.update(sorted_json(expect).as_bytes());
             h.update([0]);
-            h.update(base.to_string().as_bytes());
+            h.update(sorted_json(base).as_bytes());
             let digest = h.finalize();
             let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
             Request { method: s.method, path: s.path, params: s.params, idempotency_key: format!("cpcb-{hex}") }

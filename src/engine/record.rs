@@ -20,18 +20,19 @@ pub struct Record<'a> {
 
 /// Chargebee hands resources in an envelope (`{"customer": {…}}`) or inside an event
 /// (`{"content": {"business_entity": {…}}}`); accept those shapes as well as the bare resource.
-pub fn unwrap_resource<'a>(flow: &dyn Flow, v: &'a Value) -> &'a Value {
+/// Returns the resource and where it sits in what was given (for error paths).
+pub fn unwrap_resource<'a>(flow: &dyn Flow, v: &'a Value) -> (&'a Value, String) {
     let key = flow.resource_key();
     match v {
         Value::Object(m) if m.get("object").and_then(Value::as_str) == Some("event") => match m.get("content").and_then(|c| c.get(key)) {
-            Some(inner @ Value::Object(_)) => inner,
-            _ => v,
+            Some(inner @ Value::Object(_)) => (inner, format!("/content/{key}")),
+            _ => (v, String::new()),
         },
         Value::Object(m) if !m.contains_key("id") => match m.get(key) {
-            Some(inner @ Value::Object(_)) => inner,
-            _ => v,
+            Some(inner @ Value::Object(_)) => (inner, format!("/{key}")),
+            _ => (v, String::new()),
         },
-        _ => v,
+        _ => (v, String::new()),
     }
 }
 
@@ -55,7 +56,8 @@ pub fn read_customerp<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
 }
 
 pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut Ctx) -> Result<Record<'a>> {
-    let v = unwrap_resource(flow, v);
+    let (v, inner) = unwrap_resource(flow, v);
+    let root = &format!("{root}{inner}");
     if !v.is_object() {
         return Err(SyncError::invalid_type(root, "a Chargebee resource (object) or null"));
     }
@@ -71,11 +73,21 @@ pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
     let deleted = values::read_bool(v.get("deleted"), &pointer(root, "deleted")).map_err(wrap)?.unwrap_or(false);
     let view = flow.chargebee_view(v, root, ctx).map_err(wrap)?;
     let deleted = deleted || flow.chargebee_deleted(&view);
+    let clock = flow.chargebee_clock(&view).or(clock);
     // A deleted record's values are never merged; its status may not even be a mapped value.
     let values = if deleted {
         vec![Value::Null; flow.props().len()]
     } else {
-        flow.props().iter().map(|p| p.read_chargebee(&view, root, ctx)).collect::<Result<Vec<_>>>().map_err(wrap)?
+        let mut vals = Vec::with_capacity(flow.props().len());
+        for p in flow.props() {
+            // Rows read from the flow's view name the field where it sits in the input.
+            let v = p.read_chargebee(&view, root, ctx).map_err(|mut e| {
+                e.path = flow.input_path(std::mem::take(&mut e.path), ctx);
+                wrap(e)
+            })?;
+            vals.push(v);
+        }
+        vals
     };
     Ok(Record { raw: view, id, clock, created, deleted, values })
 }

@@ -84,8 +84,8 @@ pub enum CpSource {
     LinkedParent(&'static str),
     /// A value from the options, by its option name.
     Option(&'static str),
-    /// Computed from the Customerp record (e.g. `is_shippable` from `kind`).
-    Computed(fn(&Value) -> Value),
+    /// Computed from the Customerp record (e.g. `is_shippable` from `kind`), in canonical form.
+    Computed(fn(&Value, &str, &mut Ctx) -> Result<Value>),
     /// `{type, id, …extra fields}`: who this Chargebee record belongs to in Customerp.
     Tag { type_name: &'static str, extra: &'static [&'static str] },
 }
@@ -172,7 +172,7 @@ impl Prop {
                 let other_path = pointer_for_dotted(root, other);
                 self.read_cp_value(self.kind, get_path(rec, other, root)?, &other_path, ctx)
             }
-            CpSource::Computed(f) => Ok(f(rec)),
+            CpSource::Computed(f) => f(rec, root, ctx),
             CpSource::LinkedParent(flow) => {
                 let Some(parent) = values::read_text(get_path(rec, self.cp, root)?, &path, None)? else {
                     return Ok(Value::Null);
@@ -223,7 +223,7 @@ impl Prop {
         }
     }
 
-    fn read_cp_value(&self, kind: Kind, v: Option<&Value>, path: &str, ctx: &mut Ctx) -> Result<Value> {
+    pub fn read_cp_value(&self, kind: Kind, v: Option<&Value>, path: &str, ctx: &mut Ctx) -> Result<Value> {
         Ok(match kind {
             Kind::Text(max) => values::read_text(v, path, Some(max))?.map(Value::from).unwrap_or(Value::Null),
             Kind::Email(max) => values::read_email(v, path, Some(max))?.map(Value::from).unwrap_or(Value::Null),
@@ -350,9 +350,10 @@ impl Prop {
 
     fn write_cb_kind(kind: Kind, v: &Value, ctx: &Ctx) -> Option<Value> {
         match (kind, v) {
-            (Kind::Each(inner), Value::Array(items)) => {
-                Some(Value::Array(items.iter().map(|i| Self::write_cb_kind(*inner, i, ctx).unwrap_or(Value::Null)).collect()))
-            }
+            // An unknown line value (an unlinked product) is left out of that line, not sent empty.
+            (Kind::Each(inner), Value::Array(items)) => Some(Value::Array(
+                items.iter().map(|i| if i.is_null() { Value::Null } else { Self::write_cb_kind(*inner, i, ctx).unwrap_or(Value::Null) }).collect(),
+            )),
             (Kind::Text(_) | Kind::Email(_) | Kind::Country, Value::Null) => Some(Value::from("")),
             (_, Value::Null) => None,
             (Kind::Date, Value::String(s)) => s

@@ -28,8 +28,26 @@ pub const CUSTOMER: Prop = to_chargebee("contact_id", "customer_id", "string(50)
 pub const CURRENCY: Prop = to_chargebee("currency", "currency_code", "string(3), ISO 4217", Text(3)).on_create();
 pub const NOTE: Prop = both("note", "note", "string(600)", Text(600));
 
+/// A line's product as Chargebee's item price `{item id}-{CURRENCY}`, through product-item's links.
+fn item_price_ids(rec: &Value, _root: &str, ctx: &mut Ctx) -> Result<Value> {
+    let Some(Value::Array(lines)) = rec.get("lines") else { return Ok(Value::Null) };
+    let ids = lines
+        .iter()
+        .map(|l| {
+            let product = l.get("product_id").and_then(|v| values::read_id(v, "").ok());
+            match (product.and_then(|p| ctx.links.get(FlowId::ProductItem, &p)), ctx.currency) {
+                (Some(item), Some(cur)) => json!(format!("{item}-{}", cur.code)),
+                _ => Value::Null,
+            }
+        })
+        .collect::<Vec<_>>();
+    Ok(if ids.is_empty() { Value::Null } else { Value::Array(ids) })
+}
+
 pub const LINES: [Prop; 5] = [
-    to_chargebee("lines.product_id", "order_line_items.entity_id", "string(50), item price {item id}-{CURRENCY}", Each(&Text(50))).on_create(),
+    to_chargebee("lines.product_id", "order_line_items.entity_id", "string(50), item price {item id}-{CURRENCY}", Each(&Text(50)))
+        .on_create()
+        .from(CpSource::Computed(item_price_ids)),
     both("lines.sku", "order_line_items.sku", "string(250)", Each(&Text(250))),
     to_chargebee("lines.description", "order_line_items.description", "string(250)", Each(&Text(250))).on_create(),
     to_chargebee("lines.quantity", "order_line_items.fulfillment_quantity", "integer", Each(&Count)).on_create(),
@@ -83,6 +101,8 @@ pub fn chargebee_view<'a>(rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<C
     };
     let mut used = vec![false; lines.len()];
     let mut aligned: Vec<Value> = Vec::with_capacity(lines.len().max(skus.len()));
+    // aligned position → position in the input, for error paths
+    let mut origin: Vec<Value> = Vec::with_capacity(aligned.capacity());
     for (i, sku) in skus.iter().enumerate() {
         let by_sku = sku.as_str().and_then(|s| (0..lines.len()).find(|&j| !used[j] && lines[j].get("sku").and_then(Value::as_str) == Some(s)));
         let pick = by_sku.or_else(|| (i < lines.len() && !used[i]).then_some(i));
@@ -90,11 +110,19 @@ pub fn chargebee_view<'a>(rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<C
             Some(j) => {
                 used[j] = true;
                 aligned.push(lines[j].clone());
+                origin.push(json!(j));
             }
-            None => aligned.push(json!({})),
+            None => {
+                aligned.push(json!({}));
+                origin.push(Value::Null);
+            }
         }
     }
-    aligned.extend(lines.iter().enumerate().filter(|(j, _)| !used[*j]).map(|(_, l)| l.clone()));
+    for (j, l) in lines.iter().enumerate().filter(|(j, _)| !used[*j]) {
+        aligned.push(l.clone());
+        origin.push(json!(j));
+    }
+    ctx.scratch.insert("line_origin".into(), Value::Array(origin));
     let mut view = rec.as_object().cloned().unwrap_or_default();
     view.insert("order_line_items".into(), Value::Array(aligned));
     Ok(Cow::Owned(Value::Object(view)))
@@ -250,6 +278,16 @@ pub fn update_requests(
             fields.insert("order_line_items".into(), Value::Array(items));
         }
     }
+    // Chargebee replaces an order's shipping address: send all of it, merged.
+    if changed.iter().any(|&i| props[i].cb.starts_with("shipping_address.")) {
+        for (i, p) in props.iter().enumerate() {
+            if p.cb.starts_with("shipping_address.") {
+                if let Some(v) = p.write_chargebee(&merged[i], ctx) {
+                    crate::engine::path::set_path(&mut fields, p.cb, v);
+                }
+            }
+        }
+    }
     let reason = fields.remove("cancellation_reason");
     let cancelled_at = fields.remove("cancelled_at");
     if !cancel {
@@ -352,4 +390,17 @@ pub fn customerp_new(cb: &Value, ctx: &Ctx) -> Map<String, Value> {
         }
     }
     m
+}
+
+/// `/order_line_items/{aligned}/…` → `/order_line_items/{as given}/…`.
+pub fn input_path(path: String, ctx: &Ctx) -> String {
+    const AT: &str = "/order_line_items/";
+    let (Some(start), Some(Value::Array(origin))) = (path.find(AT), ctx.scratch.get("line_origin")) else { return path };
+    let rest = &path[start + AT.len()..];
+    let (index, tail) = rest.split_once('/').map_or((rest, ""), |(i, t)| (i, t));
+    match index.parse::<usize>().ok().and_then(|i| origin.get(i)).and_then(Value::as_u64) {
+        Some(j) if tail.is_empty() => format!("{}{AT}{j}", &path[..start]),
+        Some(j) => format!("{}{AT}{j}/{tail}", &path[..start]),
+        None => path,
+    }
 }

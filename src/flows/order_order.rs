@@ -3,9 +3,9 @@
 use super::order::{self, CURRENCY, CUSTOMER, DELIVERY_ADDRESS, LINES, LINE_STATUS, NOTE, REFERENCE};
 use crate::engine::plan::Wait;
 use crate::engine::record::Record;
-use crate::engine::table::{both, EnumMap, Kind::*, Prop};
+use crate::engine::table::{both, CpSource, EnumMap, Kind::*, Prop};
 use crate::engine::{Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
-use crate::error::Result;
+use crate::error::{pointer, Result};
 use crate::values;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
@@ -50,6 +50,17 @@ static CANCELLATION_REASON: EnumMap = EnumMap {
     customerp_unknown: Some("others"),
 };
 
+const REASON: Prop = both("cancellation_reason", "cancellation_reason", "enum (Chargebee's list; missing or unknown → others)", Enum(&CANCELLATION_REASON))
+    .from(CpSource::Computed(cancellation_reason));
+
+/// Chargebee's reason for a cancelled order: unknown → `others` (warned), missing → `others`.
+fn cancellation_reason(rec: &Value, root: &str, ctx: &mut Ctx) -> Result<Value> {
+    let at = pointer(root, "cancellation_reason");
+    let v = REASON.read_cp_value(REASON.kind, rec.get("cancellation_reason"), &at, ctx)?;
+    let cancelled = rec.get("status").and_then(Value::as_str) == Some("cancelled");
+    Ok(if v.is_null() && cancelled { json!("others") } else { v })
+}
+
 const fn props() -> [Prop; 27] {
     let [a1, a2, a3, zip, city, region, country] = DELIVERY_ADDRESS;
     let [product, sku, description, quantity, unit_price] = LINES;
@@ -63,7 +74,7 @@ const fn props() -> [Prop; 27] {
         both("shipped_at", "shipped_at", "timestamp", Instant),
         both("delivered_at", "delivered_at", "timestamp", Instant),
         both("cancelled_at", "cancelled_at", "timestamp", Instant),
-        both("cancellation_reason", "cancellation_reason", "enum (Chargebee's list; unknown → others)", Enum(&CANCELLATION_REASON)),
+        REASON,
         both("tracking_number", "tracking_id", "string(50)", Text(50)),
         both("tracking_url", "tracking_url", "string(255)", Text(255)),
         both("carrier", "shipment_carrier", "string(50)", Text(50)),
@@ -118,6 +129,9 @@ impl Flow for OrderOrder {
     }
     fn chargebee_view<'a>(&self, rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<Cow<'a, Value>> {
         order::chargebee_view(rec, root, ctx)
+    }
+    fn input_path(&self, path: String, ctx: &Ctx) -> String {
+        order::input_path(path, ctx)
     }
     fn settable_on_create(&self, p: &Prop) -> bool {
         order::settable_on_create(p)

@@ -25,11 +25,18 @@ static PERIOD_UNIT: EnumMap = EnumMap {
     customerp_unknown: None,
 };
 
-fn is_goods(rec: &Value) -> Value {
-    match rec.get("kind").and_then(Value::as_str) {
+fn is_goods(rec: &Value, _root: &str, _ctx: &mut Ctx) -> Result<Value> {
+    Ok(match rec.get("kind").and_then(Value::as_str) {
         Some(kind) => Value::Bool(kind == "goods"),
         None => Value::Null,
-    }
+    })
+}
+
+/// `billing_period`, 1 when a subscription leaves it out.
+fn period(rec: &Value, root: &str, _ctx: &mut Ctx) -> Result<Value> {
+    let n = values::read_count(rec.get("billing_period"), &pointer(root, "billing_period"))?;
+    let subscription = rec.get("kind").and_then(Value::as_str) == Some("subscription");
+    Ok(n.or(subscription.then_some(1)).map(Value::from).unwrap_or(Value::Null))
 }
 
 static PROPS: [Prop; 13] = [
@@ -42,11 +49,12 @@ static PROPS: [Prop; 13] = [
     both("unit", "unit", "string(30)", Text(30)),
     both("is_active", "status", "enum active, archived", BoolEnum("active", "archived")),
     to_chargebee("itemFamilyId", "item_family_id", "string(100), required on create", Text(100))
+        .on_create()
         .from(CpSource::Option("itemFamilyId")),
     both("price", "item_price.price", "money (integer, minor unit)", Money),
     to_chargebee("currency", "item_price.currency_code", "string(3), ISO 4217", Text(3)).on_create(),
     to_chargebee("billing_period_unit", "item_price.period_unit", "enum day, week, month, year", Enum(&PERIOD_UNIT)).on_create(),
-    to_chargebee("billing_period", "item_price.period", "integer ≥ 1", Count).on_create(),
+    to_chargebee("billing_period", "item_price.period", "integer ≥ 1 (default 1)", Count).on_create().from(CpSource::Computed(period)),
 ];
 
 const PRICE: usize = 9;
@@ -173,28 +181,45 @@ impl Flow for ProductItem {
     fn chargebee_view<'a>(&self, rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<Cow<'a, Value>> {
         let prices = match rec.get("item_prices") {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a.iter().collect(),
+            // Bare item prices, or as the list API wraps them: [{"item_price": {…}}].
+            Some(Value::Array(a)) => a.iter().map(|p| p.get("item_price").filter(|v| v.is_object()).unwrap_or(p)).collect(),
             Some(_) => return Err(SyncError::invalid_type(&pointer(root, "item_prices"), "an array of item prices")),
         };
         let live = |p: &Value| p.get("status").and_then(Value::as_str) != Some("deleted") && p.get("deleted") != Some(&Value::Bool(true));
         let want_id = scratch_str(ctx, "price_id").map(str::to_string);
         let want_cur = ctx.currency.map(|c| c.code);
+        let id_of = |p: &Value| p.get("id").and_then(Value::as_str).map(str::to_string);
+        let cur_of = |p: &Value| p.get("currency_code").and_then(Value::as_str).map(str::to_string);
         let chosen = prices
             .iter()
-            .find(|p| want_id.is_some() && p.get("id").and_then(Value::as_str) == want_id.as_deref())
-            .or_else(|| prices.iter().find(|p| live(p) && want_cur.is_some() && p.get("currency_code").and_then(Value::as_str) == want_cur))
-            .or_else(|| if want_cur.is_none() { prices.iter().find(|p| live(p)) } else { None })
-            .copied();
+            .position(|p| want_id.is_some() && id_of(p) == want_id)
+            .or_else(|| prices.iter().position(|p| live(p) && want_cur.is_some() && cur_of(p).as_deref() == want_cur))
+            .or_else(|| if want_cur.is_none() { prices.iter().position(|p| live(p)) } else { None });
+        if let Some(i) = chosen {
+            ctx.scratch.insert("price_index".into(), json!(i));
+        }
+        let chosen = chosen.and_then(|i| prices.get(i).copied());
         let mut view = rec.as_object().cloned().unwrap_or_default();
         view.remove("item_prices");
         if let Some(p) = chosen {
             if ctx.currency.is_none() {
+                let i = ctx.scratch.get("price_index").and_then(Value::as_u64).unwrap_or(0);
                 let at = pointer(root, "item_prices");
-                ctx.currency = values::read_currency(p.get("currency_code"), &format!("{at}/currency_code"))?;
+                ctx.currency = values::read_currency(p.get("currency_code"), &format!("{at}/{i}/currency_code"))?;
             }
             view.insert("item_price".into(), p.clone());
         }
         Ok(Cow::Owned(Value::Object(view)))
+    }
+
+    fn input_path(&self, path: String, ctx: &Ctx) -> String {
+        let i = ctx.scratch.get("price_index").and_then(Value::as_u64).unwrap_or(0);
+        let to = format!("/item_prices/{i}");
+        match path.find("/item_price/") {
+            Some(at) => format!("{}{to}{}", &path[..at], &path[at + "/item_price".len()..]),
+            None if path.ends_with("/item_price") => format!("{}{to}", &path[..path.len() - "/item_price".len()]),
+            None => path,
+        }
     }
 
     /// `item_price: {…}` → `item_prices: [{id, item_id, …}]`, as Chargebee lists an item's prices.
@@ -208,6 +233,13 @@ impl Flow for ProductItem {
             }
             view.insert("item_prices".into(), json!([price]));
         }
+    }
+
+    /// An item price changes without touching its item: the newer of the two clocks.
+    fn chargebee_clock(&self, view: &Value) -> Option<i64> {
+        let item = view.get("updated_at").and_then(Value::as_i64);
+        let price = view.get("item_price").and_then(|p| p.get("updated_at")).and_then(Value::as_i64);
+        item.max(price)
     }
 
     fn chargebee_deleted(&self, view: &Value) -> bool {

@@ -101,6 +101,9 @@ impl Flow for QuoteOrder {
     fn chargebee_view<'a>(&self, rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<Cow<'a, Value>> {
         order::chargebee_view(rec, root, ctx)
     }
+    fn input_path(&self, path: String, ctx: &Ctx) -> String {
+        order::input_path(path, ctx)
+    }
     fn settable_on_create(&self, p: &Prop) -> bool {
         order::settable_on_create(p)
     }
