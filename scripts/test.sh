@@ -32,6 +32,14 @@ section "cargo test (native)"
 cargo test --all-targets
 cargo test --doc
 
+section "fuzz smoke (every entry point, a few seconds each)"
+# A short run of each fuzz target; fuzz/run.sh without --smoke runs the long budget.
+if rustup toolchain list | grep -q '^nightly'; then
+  bash fuzz/run.sh --smoke
+else
+  echo "no nightly Rust toolchain here: fuzz smoke skipped (fuzz/run.sh needs nightly)"
+fi
+
 # cargo runs wasm32 test binaries through this runner; it picks Node or a browser from the test binary
 # itself: wasm_bindgen_test_configure!(run_in_browser) in tests/browser.rs selects the browser.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner

@@ -219,7 +219,11 @@ pub fn time_zone(name: &str) -> Option<TimeZone> {
 /// An RFC 3339 date-time with offset → Unix seconds. A value without offset is an error.
 pub fn read_instant(v: Option<&Value>, path: &str) -> Result<Option<i64>> {
     let Some(s) = read_text(v, path, None)? else { return Ok(None) };
-    parse_instant(&s).map(Some).map_err(|why| SyncError::invalid_value(path, why))
+    match parse_instant(&s) {
+        Ok(t) if t < 0 => Err(SyncError::invalid_value(path, format!("{s:?} is before 1970, which Chargebee cannot hold"))),
+        Ok(t) => Ok(Some(t)),
+        Err(why) => Err(SyncError::invalid_value(path, why)),
+    }
 }
 
 pub fn parse_instant(s: &str) -> std::result::Result<i64, String> {
@@ -258,9 +262,12 @@ pub fn read_date(v: Option<&Value>, path: &str) -> Result<Option<Date>> {
     if s.len() != 10 {
         return Err(SyncError::invalid_value(path, format!("{s:?} is not a date YYYY-MM-DD")));
     }
-    Date::from_str(&s)
-        .map(Some)
-        .map_err(|_| SyncError::invalid_value(path, format!("{s:?} is not a date YYYY-MM-DD")))
+    let d = Date::from_str(&s).map_err(|_| SyncError::invalid_value(path, format!("{s:?} is not a date YYYY-MM-DD")))?;
+    // Chargebee timestamps are Unix seconds: nothing before 1970.
+    if d.year() < 1970 {
+        return Err(SyncError::invalid_value(path, format!("{s:?} is before 1970, which Chargebee cannot hold")));
+    }
+    Ok(Some(d))
 }
 
 /// A calendar date → Unix seconds of its midnight in the zone.
@@ -271,14 +278,6 @@ pub fn date_to_timestamp(d: Date, tz: &TimeZone) -> Option<i64> {
 /// Unix seconds → the calendar date it falls on in the zone.
 pub fn timestamp_to_date(secs: i64, tz: &TimeZone) -> Option<Date> {
     Timestamp::from_second(secs).ok().map(|t| t.to_zoned_datetime(tz.clone()).date())
-}
-
-/// Rejects text Chargebee would mangle: NUL and other C0 controls except tab and line breaks.
-pub fn check_clean_text(s: &str, path: &str) -> Result<()> {
-    if let Some(c) = s.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-        return Err(SyncError::invalid_value(path, format!("control character U+{:04X} in text", c as u32)));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -302,24 +302,40 @@ impl<'f, 'c> Planner<'f, 'c> {
     /// The canonical values of the Customerp record a create will make, read back as any Customerp
     /// record is read, so the next plan sees exactly what was written. A Chargebee value Customerp
     /// would refuse (a malformed e-mail) is a typed error naming the Chargebee field.
-    fn read_back(&self, changes: &Map<String, Value>, cb: &Record) -> Result<Vec<Value>> {
-        let mut probe = changes.clone();
-        probe.insert("id".into(), json!(cb.id)); // stands in for the id Customerp will assign
-        let probe = Value::Object(probe);
+    fn read_back(&self, record: &Value, cb: &Record) -> Result<Vec<Value>> {
         let mut ctx = Ctx::new(self.ctx.options, self.ctx.links);
-        read_customerp(self.flow, &probe, "/customerp", &mut ctx).map(|r| r.values).map_err(|mut e| {
-            if let Some(p) = self.props().iter().find(|p| crate::error::pointer_for_dotted("/customerp", p.cp_field()) == e.path) {
-                e.path = crate::error::pointer_for_dotted("/chargebee", p.cb);
-                e.message = format!("{}: Chargebee's value cannot be copied to Customerp: {}", e.path, e.message);
+        read_customerp(self.flow, record, "/customerp", &mut ctx).map(|r| r.values).map_err(|mut e| {
+            if let Some(at) = self.chargebee_path_of(&e.path) {
+                e.message = format!("{at}: Chargebee's value cannot be copied to Customerp: {}", e.message);
+                e.path = at;
             }
             e.record_id = Some(cb.id.clone());
             e
         })
     }
 
+    /// `/customerp/address/city` → `/chargebee/billing_address/city`;
+    /// `/customerp/lines/0/quantity` → `/chargebee/order_line_items/0/fulfillment_quantity`.
+    fn chargebee_path_of(&self, cp_path: &str) -> Option<String> {
+        use crate::error::pointer_for_dotted;
+        self.props().iter().find_map(|p| {
+            if let Kind::Each(_) = p.kind {
+                let (cp_arr, cp_field) = p.cp.split_once('.')?;
+                let (cb_arr, cb_field) = p.cb.split_once('.')?;
+                let rest = cp_path.strip_prefix(&format!("/customerp/{cp_arr}/"))?;
+                let (i, field) = rest.split_once('/')?;
+                (field == cp_field).then(|| format!("/chargebee/{cb_arr}/{i}/{cb_field}"))
+            } else {
+                (pointer_for_dotted("/customerp", p.cp_field()) == cp_path).then(|| pointer_for_dotted("/chargebee", p.cb))
+            }
+        })
+    }
+
     fn create_in_customerp_unchecked(&mut self, cb: &Record) -> Result<()> {
         let changes = self.new_customerp_record(cb);
-        let cp_side = self.read_back(&changes, cb)?;
+        let mut probe = changes.clone();
+        probe.insert("id".into(), json!(cb.id)); // stands in for the id Customerp will assign
+        let cp_side = self.read_back(&Value::Object(probe), cb)?;
         self.plan.link = Link { customerp: None, chargebee: Some(cb.id.clone()) };
         self.plan.customerp = CustomerpAction {
             action: "create",
@@ -410,6 +426,11 @@ impl<'f, 'c> Planner<'f, 'c> {
 
         for i in 0..n {
             match self.decide(i, cp, cb, base) {
+                Outcome::CopyTo(Side::Chargebee) if !cb_ro && cp.values[i].is_null() && self.props()[i].write_chargebee(&Value::Null, &self.ctx).is_none() => {
+                    // Chargebee's API cannot empty this field: say so once; the base keeps both sides as they are.
+                    let p = &self.props()[i];
+                    self.ctx.warn("not_clearable", Some(p.cp), format!("{} was emptied in Customerp, but Chargebee cannot empty {}: not written", p.cp, p.cb));
+                }
                 Outcome::CopyTo(Side::Chargebee) if !cb_ro => {
                     merged_cb[i] = cp.values[i].clone();
                     write_cb.push(i);
@@ -441,7 +462,18 @@ impl<'f, 'c> Planner<'f, 'c> {
         if !write_cp.is_empty() {
             self.plan.customerp = self.customerp_update(cp, &write_cp, &merged_cp);
         }
-        let mut base_cp = merged_cp.clone();
+        // What Customerp will hold, read back as any Customerp record is read (a cleared `phone`
+        // shows `mobile` again), so the next plan sees no echo of this one's writes.
+        let mut base_cp = match &self.plan.customerp.changes {
+            Some(changes) if !write_cp.is_empty() => {
+                let mut after = cp.raw.clone().into_owned();
+                if let Value::Object(m) = &mut after {
+                    m.extend(changes.clone());
+                }
+                self.read_back(&after, cb)?
+            }
+            _ => merged_cp.clone(),
+        };
         if !write_cb.is_empty() {
             if self.manual() {
                 let instruction = self.flow.manual_instruction("update", Some(&cb.id), &write_cb, &merged_cb);
@@ -574,6 +606,9 @@ impl<'f, 'c> Planner<'f, 'c> {
     }
 
     fn chargebee_action(&self, action: &'static str, id: &str, specs: Vec<RequestSpec>, expect: Value) -> ChargebeeAction {
+        if specs.is_empty() {
+            return ChargebeeAction { id: Some(id.to_string()), ..ChargebeeAction::none() };
+        }
         let requests = keyed_requests(self.flow.id(), specs, &expect, &self.base_json);
         ChargebeeAction { action, id: Some(id.to_string()), requests, expect: Some(expect), reason: None }
     }

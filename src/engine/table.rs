@@ -174,8 +174,10 @@ impl Prop {
             }
             CpSource::Computed(f) => f(rec, root, ctx),
             CpSource::LinkedParent(flow) => {
-                let Some(parent) = values::read_text(get_path(rec, self.cp, root)?, &path, None)? else {
-                    return Ok(Value::Null);
+                let parent = match get_path(rec, self.cp, root)? {
+                    None => return Ok(Value::Null),
+                    Some(Value::String(s)) if s.trim().is_empty() => return Ok(Value::Null),
+                    Some(v) => values::read_id(v, &path)?,
                 };
                 Ok(ctx.linked(flow, &parent).map(Value::from).unwrap_or(Value::Null))
             }

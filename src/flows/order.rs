@@ -94,6 +94,19 @@ pub fn chargebee_view<'a>(rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<C
     if ctx.currency.is_none() {
         ctx.currency = values::read_currency(rec.get("currency_code"), &pointer(root, "currency_code"))?;
     }
+    // Line amounts are Chargebee integers; they may be copied into a new Customerp order.
+    if let Some(Value::Array(lines)) = rec.get("order_line_items") {
+        for (j, line) in lines.iter().enumerate() {
+            let at = format!("{}/{j}", pointer(root, "order_line_items"));
+            values::read_minor(line.get("unit_price"), &format!("{at}/unit_price"))?;
+            match line.get("fulfillment_quantity") {
+                None | Some(Value::Null) => {}
+                Some(Value::Number(n)) if n.as_u64().is_some() => {}
+                Some(Value::Number(_)) => return Err(SyncError::invalid_value(&format!("{at}/fulfillment_quantity"), "not a whole number ≥ 0")),
+                Some(_) => return Err(SyncError::invalid_type(&format!("{at}/fulfillment_quantity"), "a whole number")),
+            }
+        }
+    }
     let Some(Value::Array(skus)) = ctx.scratch.get("line_skus") else { return Ok(Cow::Borrowed(rec)) };
     let lines = match rec.get("order_line_items") {
         Some(Value::Array(l)) => l,
@@ -151,11 +164,17 @@ pub fn waiting_for(rec: &Value, ctx: &Ctx) -> Vec<Wait> {
 /// `{prefix}-{quote|order}-{id}`, within Chargebee's 40 characters for order ids.
 pub fn order_id(prefix: &str, record_type: &str, cp_id: &str) -> Result<String> {
     let id = format!("{prefix}-{record_type}-{cp_id}");
-    if id.chars().count() > 40 || !cp_id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+    if id.chars().count() > 40 {
         return Err(SyncError::new(
             ErrorCode::TooLong,
             "/customerp/id",
-            format!("/customerp/id: {id:?} is not a valid Chargebee order id (at most 40 characters of A-Z, a-z, 0-9, '-', '_', '.')"),
+            format!("/customerp/id: the Chargebee order id {id:?} would be longer than 40 characters"),
+        ));
+    }
+    if !cp_id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(SyncError::invalid_value(
+            "/customerp/id",
+            format!("{cp_id:?} cannot be part of a Chargebee order id (only A-Z, a-z, 0-9, '-', '_', '.')"),
         ));
     }
     Ok(id)

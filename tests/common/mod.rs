@@ -3,7 +3,9 @@
 //! A `Driver` calls an API function by its JS name with JSON arguments and returns JSON.
 #![allow(dead_code)]
 
+pub mod corpus;
 pub mod fake_chargebee;
+pub use corpus::bad_input_corpus;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_driver;
 
@@ -38,7 +40,7 @@ macro_rules! scenario_suite {
             product_without_item_family_is_a_clear_error, product_edits_price_archive_and_back, item_maps_to_product,
             accepted_quote_creates_invoice_then_order, order_from_a_linked_quote_takes_over_its_order,
             order_statuses_tracking_and_lines_both_ways, chargebee_order_creates_customerp_order,
-            fractional_quantity_is_a_typed_error, product_every_row_to_chargebee
+            fractional_quantity_is_a_typed_error, product_every_row_to_chargebee, bad_input_corpus
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {

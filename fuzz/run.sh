@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Fuzzes every entry point of the core through its JSON form, all six flows, for a fixed time each.
+#
+#   fuzz/run.sh              every target for FUZZ_SECONDS (default 300) seconds
+#   fuzz/run.sh --smoke      every target for a few seconds (about 20 s in all): for CI
+#   fuzz/run.sh plan match   only the named targets
+#
+# Needs nightly Rust and cargo-fuzz (`cargo install cargo-fuzz`; installed here when missing).
+# The corpus starts from fuzz/seeds (test records, Chargebee fixtures when ../shared/fixtures is
+# there, and the pairs a real sync passes through). A crash stops the script with the reproducer in
+# fuzz/artifacts/<target>/ (`cargo +nightly fuzz run <target> <file>` replays it). Per target it
+# prints the executions and the corpus size; fuzz/RESULTS.md records the figures of the long runs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+case ":$PATH:" in *":${CARGO_HOME:-$HOME/.cargo}/bin:"*) ;; *) export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" ;; esac
+
+TARGETS=(plan plan_batch match to_chargebee to_customerp encode_form)
+seconds="${FUZZ_SECONDS:-300}"
+if [[ ${1:-} == --smoke ]]; then
+  seconds=3
+  shift
+fi
+(($#)) && TARGETS=("$@")
+
+rustup toolchain list | grep -q '^nightly' || { echo "fuzz/run.sh: needs nightly Rust (rustup toolchain install nightly)" >&2; exit 1; }
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+
+# Seeds: regenerated each run (cheap), merged into the working corpus.
+fixtures=""
+for d in ../../shared/fixtures/chargebee ../shared/fixtures/chargebee; do [[ -d $d ]] && fixtures="$d" && break; done
+cargo +nightly run --quiet --example make_seeds -- seeds/generated ${fixtures:+"$fixtures"}
+
+cargo +nightly fuzz build -O
+
+summary=()
+for t in "${TARGETS[@]}"; do
+  mkdir -p "corpus/$t" "artifacts/$t"
+  log="$(mktemp)"
+  echo "==== $t: ${seconds}s"
+  # -rss_limit_mb: a 10 MB string input is legal; -max_len: large enough for whole records.
+  if ! cargo +nightly fuzz run -O "$t" "corpus/$t" "seeds/generated/$t" -- \
+      -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -dict=dict/json.dict \
+      -print_final_stats=1 -close_fd_mask=3 >"$log" 2>&1; then
+    tail -n 60 "$log"
+    echo "fuzz/run.sh: $t found a crash; reproducer in fuzz/artifacts/$t/" >&2
+    exit 1
+  fi
+  execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)"
+  units="$(ls "corpus/$t" | wc -l)"
+  summary+=("$t: ${execs:-?} executions in ${seconds}s, corpus ${units} inputs, no crash")
+  rm -f "$log"
+done
+echo "==== summary"
+printf '  %s\n' "${summary[@]}"
