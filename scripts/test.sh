@@ -6,7 +6,8 @@
 #   4. wasm in Chromium cargo test --target wasm32-unknown-unknown --test browser  (headless, via chromedriver)
 #   5. package          scripts/build.sh, then `npm pack` of pkg/ and install of the tarball into tests/js
 #   6. types            tsc --noEmit against the packed package's .d.ts (Node and bundler resolution)
-#   7. JS tests         node --test tests/js/ (the package, the ./web build in Chromium, the request oracle)
+#   7. host example     host-example/scripts/test.sh (servers, store, loop, the official SDK against the emulator)
+#   8. JS tests         node --test tests/js/ (the package, the ./web build in Chromium, the request oracle)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -74,6 +75,9 @@ section "tsc --noEmit (package types, strict)"
 "$js/node_modules/.bin/tsc" --noEmit -p tests/js
 "$js/node_modules/.bin/tsc" --noEmit -p tests/js/tsconfig.bundler.json
 echo "types ok"
+
+section "host-example (Customerp server, Chargebee emulator, SQLite store, the sync loop)"
+bash host-example/scripts/test.sh
 
 section "node --test tests/js/"
 node --test tests/js/

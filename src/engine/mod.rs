@@ -260,6 +260,11 @@ pub trait Flow: Sync {
         None
     }
 
+    /// Why a linked pair no longer syncs, if it does not (a quote whose order an order took over).
+    fn released(&self, _cp: &record::Record, _cb: &record::Record) -> Option<String> {
+        None
+    }
+
     /// Warnings about a linked pair beyond its rows (totals that disagree).
     fn check_pair(&self, _cp: &record::Record, _cb: &record::Record, _ctx: &mut Ctx) {}
 

@@ -225,6 +225,13 @@ impl<'f, 'c> Planner<'f, 'c> {
             return Ok(());
         }
         if let Some((id, why)) = self.flow.adopt(&cp.raw, &self.ctx) {
+            // The adopted record's values are defaults for this one, not edits: Customerp's win.
+            let cb_side = self
+                .props()
+                .iter()
+                .map(|p| if matches!(p.dir, Dir::Both | Dir::ToChargebee) { pending() } else { Value::Null })
+                .collect();
+            self.plan.base = Some(Base { customerp: cp.values.clone(), chargebee: cb_side }.to_value(self.flow));
             self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(id) };
             self.hold_both(why);
             return Ok(());
@@ -416,6 +423,12 @@ impl<'f, 'c> Planner<'f, 'c> {
     }
 
     fn merge(&mut self, cp: &Record, cb: &Record, base: Option<&Base>) -> Result<()> {
+        if let Some(why) = self.flow.released(cp, cb) {
+            self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(cb.id.clone()) };
+            self.plan.base = base.map(|b| b.to_value(self.flow));
+            self.hold_both(why);
+            return Ok(());
+        }
         let n = self.props().len();
         let mut merged_cp = cp.values.clone();
         let mut merged_cb = cb.values.clone();
@@ -448,10 +461,17 @@ impl<'f, 'c> Planner<'f, 'c> {
             let p = &self.props()[i];
             for (j, q) in self.props().iter().enumerate() {
                 let same_source = matches!(q.source, CpSource::Field) && q.cp == p.cp && q.kind == p.kind;
-                if q.dir == Dir::ToChargebee && same_source && !cb_ro && !q.same(&merged_cp[i], &cb.values[j]) && !write_cb.contains(&j) {
+                if q.dir == Dir::ToChargebee && same_source && !cb_ro {
                     merged_cp[j] = merged_cp[i].clone();
                     merged_cb[j] = merged_cp[i].clone();
-                    write_cb.push(j);
+                    let needed = !q.same(&merged_cp[i], &cb.values[j]);
+                    match (needed, write_cb.iter().position(|&k| k == j)) {
+                        (true, None) => write_cb.push(j),
+                        (false, Some(at)) => {
+                            write_cb.remove(at);
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
@@ -474,6 +494,16 @@ impl<'f, 'c> Planner<'f, 'c> {
             }
             _ => merged_cp.clone(),
         };
+        // Where Customerp will read differently from what it was given (a cleared `phone` falls back
+        // to `mobile`), Chargebee gets that value now, so both sides agree after this plan.
+        for &i in &write_cp {
+            let p = &self.props()[i];
+            if p.dir == Dir::Both && !cb_ro && !p.same(&base_cp[i], &merged_cb[i]) && !write_cb.contains(&i) {
+                merged_cb[i] = base_cp[i].clone();
+                write_cb.push(i);
+            }
+        }
+        write_cb.sort_unstable();
         if !write_cb.is_empty() {
             if self.manual() {
                 let instruction = self.flow.manual_instruction("update", Some(&cb.id), &write_cb, &merged_cb);
@@ -602,6 +632,8 @@ impl<'f, 'c> Planner<'f, 'c> {
                 }
             }
         }
+        // In the shape the host reads the record in (an item's price under `item_prices`).
+        self.flow.resource_from_view(&mut expect, &self.ctx);
         Value::Object(expect)
     }
 

@@ -152,6 +152,11 @@ impl Prop {
     pub fn same(&self, a: &Value, b: &Value) -> bool {
         match (self.kind, a, b) {
             (Kind::Email(_), Value::String(x), Value::String(y)) => values::email_key(x) == values::email_key(y),
+            // The same text in composed and decomposed Unicode is the same text.
+            (_, Value::String(x), Value::String(y)) if x != y => {
+                use unicode_normalization::UnicodeNormalization;
+                x.nfc().eq(y.nfc())
+            }
             _ => a == b,
         }
     }

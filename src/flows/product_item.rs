@@ -197,6 +197,14 @@ impl Flow for ProductItem {
             .or_else(|| if want_cur.is_none() { prices.iter().position(|p| live(p)) } else { None });
         if let Some(i) = chosen {
             ctx.scratch.insert("price_index".into(), json!(i));
+            let others: Vec<String> = prices.iter().enumerate().filter(|(j, p)| *j != i && live(p)).filter_map(|(_, p)| id_of(p)).collect();
+            if !others.is_empty() {
+                ctx.warn(
+                    "unmapped_prices",
+                    Some("price"),
+                    format!("a product has one price; the item's other prices ({}) are not synced", others.join(", ")),
+                );
+            }
         }
         let chosen = chosen.and_then(|i| prices.get(i).copied());
         let mut view = rec.as_object().cloned().unwrap_or_default();

@@ -125,6 +125,13 @@ impl Flow for QuoteOrder {
     fn waiting_for(&self, rec: &Value, ctx: &Ctx) -> Vec<Wait> {
         order::waiting_for(rec, ctx)
     }
+    /// Once an order made from this quote took its Chargebee order over (the order's reference is
+    /// no longer the quote number), the quote stops writing to it and taking its edits.
+    fn released(&self, cp: &Record, cb: &Record) -> Option<String> {
+        let number = number_key(&cp.raw)?;
+        let reference = reference_key(&cb.raw)?;
+        (number != reference).then(|| format!("order {reference} took over Chargebee order {}: quote {number} no longer syncs with it", cb.id))
+    }
     fn check_pair(&self, cp: &Record, cb: &Record, ctx: &mut Ctx) {
         order::check_totals(&cp.raw, &cb.raw, ctx);
     }

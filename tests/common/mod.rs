@@ -996,10 +996,17 @@ pub fn order_from_a_linked_quote_takes_over_its_order(d: &dyn Driver) {
     // With the quote's order as input, the next plan rewrites its reference to the order number.
     let qp = plan(d, "quote-order", json!({"customerp": quote(), "links": order_links()}), Value::Null);
     let cb = fake_chargebee::apply(None, &qp, 1_772_500_000).unwrap();
-    let p2 = plan(d, "order-order", json!({"customerp": order, "chargebee": cb, "links": links}), Value::Null);
+    let p2 = plan(d, "order-order", json!({"customerp": order, "chargebee": cb.clone(), "base": p["base"], "links": links}), Value::Null);
     let reqs = requests(&p2);
     assert_eq!(reqs[0].0, "/orders/cp-quote-42");
     assert_eq!(reqs[0].1["reference_id"], "SO-2026-0107");
+    assert_eq!(reqs[0].1["order_date"], 1772668800, "the order's own date wins over the quote's (2026-03-05 UTC)");
+    assert_eq!(p2["conflicts"], json!([]));
+    // The quote no longer syncs with the order its order took over.
+    let taken = fake_chargebee::apply(Some(cb), &p2, 1_772_600_000).unwrap();
+    let q = plan(d, "quote-order", json!({"customerp": quote(), "chargebee": taken, "base": qp["base"], "links": order_links()}), Value::Null);
+    assert_eq!((q["customerp"]["action"].as_str(), q["chargebee"]["action"].as_str()), (Some("none"), Some("none")), "{q}");
+    assert!(q["chargebee"]["reason"].as_str().unwrap().contains("took over"));
 }
 
 pub fn order_statuses_tracking_and_lines_both_ways(d: &dyn Driver) {

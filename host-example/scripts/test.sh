@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# host-example's tests: installs its npm dependencies from package-lock.json when node_modules does not
+# match it (idempotent: a second run skips the install), checks the JSDoc types with tsc, then runs
+# node --test on test/.
+# Needs the package built in ../pkg (the repository's scripts/build.sh; run here when it is missing).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$here"
+
+if [[ ! -f $root/pkg/dist/node/customerp_chargebee.js ]]; then
+  echo "host-example: ../pkg/dist is missing; building it"
+  (cd "$root" && bash scripts/build.sh)
+fi
+
+# npm writes node_modules/.package-lock.json after each install; newer than package-lock.json = in sync.
+# The native better-sqlite3 build and the link to ../pkg must be there too.
+if [[ -f node_modules/.package-lock.json && node_modules/.package-lock.json -nt package-lock.json \
+      && -f node_modules/better-sqlite3/build/Release/better_sqlite3.node && -e node_modules/customerp-chargebee ]]; then
+  echo "host-example: node_modules is up to date"
+else
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "host-example: tsc (JSDoc types)"
+npx --no-install tsc -p jsconfig.json
+node --test --test-concurrency=1 test/

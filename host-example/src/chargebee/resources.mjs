@@ -1,0 +1,129 @@
+// How the host reads each Chargebee resource a flow syncs, in the shape `plan` takes: changed since
+// the cursors, by ids, and one by id. Customers and orders include deleted ones; items come with
+// their item prices under `item_prices`; business entities have no list API, so they are read from
+// business_entity_* events into a local copy kept in the store.
+
+/** @typedef {Record<string, any>} Json */
+/** @typedef {Record<string, string | null>} Cursors */
+/**
+ * @typedef {object} ResourceReader
+ * @property {string[]} cursorTypes the cursors this resource keeps (per system and type)
+ * @property {(cursors: Cursors) => Promise<{ records: Json[], cursors: Cursors }>} changed
+ * @property {(ids: string[]) => Promise<Json[]>} byIds
+ * @property {(id: string) => Promise<Json | null>} get
+ */
+
+const ALL_STATUSES = JSON.stringify(["active", "archived", "deleted"]);
+export const BUSINESS_ENTITY_EVENTS = ["business_entity_created", "business_entity_updated", "business_entity_deleted"];
+
+/** `updated_at[after]` one second before the cursor: a change in the cursor's own second is read again, never lost. */
+const since = (/** @type {string | null} */ c, field = "updated_at") => (c ? { [`${field}[after]`]: Number(c) - 1 } : {});
+
+/** @param {Json[]} rows @param {string} field @param {string | null} prev */
+const maxCursor = (rows, field, prev) =>
+  rows.reduce((m, r) => (typeof r[field] === "number" && r[field] > Number(m ?? 0) ? String(r[field]) : m), prev);
+
+/** @template T @param {T[]} xs @param {number} n @returns {T[][]} */
+const chunks = (xs, n) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+
+/**
+ * @param {import("./client.mjs").ChargebeeClient} cb
+ * @param {import("../store.mjs").Store} store
+ * @returns {Record<string, ResourceReader>}
+ */
+export function chargebeeResources(cb, store) {
+  /** A plain resource with a list (customers, orders). @param {string} key @param {string} path */
+  const simple = (key, path) => ({
+    cursorTypes: [key],
+    /** @param {Cursors} c */
+    async changed(c) {
+      const rows = await cb.listAll(path, { include_deleted: true, ...since(c[key]), "sort_by[asc]": "updated_at" });
+      const records = rows.map((e) => e[key]);
+      return { records, cursors: { [key]: maxCursor(records, "updated_at", c[key]) } };
+    },
+    /** @param {string[]} ids */
+    async byIds(ids) {
+      const out = [];
+      for (const part of chunks(ids, 100)) {
+        out.push(...(await cb.listAll(path, { "id[in]": JSON.stringify(part), include_deleted: true })).map((e) => e[key]));
+      }
+      return out;
+    },
+    /** @param {string} id */
+    async get(id) {
+      return (await cb.getOrNull(`${path}/${encodeURIComponent(id)}`))?.[key] ?? null;
+    },
+  });
+
+  /** Items with their prices under `item_prices`, sorted by id. @param {Json[]} items */
+  async function withPrices(items) {
+    /** @type {Map<string, Json[]>} */
+    const byItem = new Map();
+    for (const part of chunks(items.map((i) => i.id), 100)) {
+      const rows = await cb.listAll("/item_prices", { "item_id[in]": JSON.stringify(part), "status[in]": ALL_STATUSES });
+      for (const { item_price: p } of rows) byItem.set(p.item_id, [...(byItem.get(p.item_id) ?? []), p]);
+    }
+    return items.map((i) => ({ ...i, item_prices: (byItem.get(i.id) ?? []).sort((a, b) => (a.id < b.id ? -1 : 1)) }));
+  }
+
+  /** @param {string[]} ids */
+  async function itemsByIds(ids) {
+    const out = [];
+    for (const part of chunks(ids, 100)) {
+      const rows = await cb.listAll("/items", { "id[in]": JSON.stringify(part), "status[in]": ALL_STATUSES });
+      out.push(...rows.map((e) => e.item));
+    }
+    return out;
+  }
+
+  /** @type {ResourceReader} */
+  const item = {
+    cursorTypes: ["item", "item_price"],
+    async changed(c) {
+      const q = { "status[in]": ALL_STATUSES, "sort_by[asc]": "updated_at" };
+      const items = (await cb.listAll("/items", { ...q, ...since(c.item) })).map((e) => e.item);
+      const prices = (await cb.listAll("/item_prices", { ...q, ...since(c.item_price) })).map((e) => e.item_price);
+      const have = new Set(items.map((i) => i.id));
+      const missing = [...new Set(prices.map((p) => p.item_id))].filter((id) => !have.has(id));
+      const records = await withPrices([...items, ...(await itemsByIds(missing))]);
+      return {
+        records,
+        cursors: { item: maxCursor(items, "updated_at", c.item), item_price: maxCursor(prices, "updated_at", c.item_price) },
+      };
+    },
+    async byIds(ids) {
+      return withPrices(await itemsByIds(ids));
+    },
+    async get(id) {
+      const found = (await cb.getOrNull(`/items/${encodeURIComponent(id)}`))?.item;
+      return found ? (await withPrices([found]))[0] : null;
+    },
+  };
+
+  /** @type {ResourceReader} */
+  const businessEntity = {
+    cursorTypes: ["business_entity_event"],
+    async changed(c) {
+      const key = "business_entity_event";
+      const rows = await cb.listAll("/events", {
+        "event_type[in]": JSON.stringify(BUSINESS_ENTITY_EVENTS), ...since(c[key], "occurred_at"), "sort_by[asc]": "occurred_at",
+      });
+      const events = rows.map((e) => e.event).filter((e) => e.content?.business_entity);
+      for (const e of events) {
+        const be = { ...e.content.business_entity };
+        if (e.event_type === "business_entity_deleted") be.deleted = true;
+        store.saveBusinessEntity(be);
+      }
+      const ids = [...new Set(events.map((e) => e.content.business_entity.id))];
+      return { records: store.businessEntities(ids), cursors: { [key]: maxCursor(events, "occurred_at", c[key]) } };
+    },
+    async byIds(ids) {
+      return store.businessEntities(ids);
+    },
+    async get(id) {
+      return store.businessEntities([id])[0] ?? null;
+    },
+  };
+
+  return { customer: simple("customer", "/customers"), order: simple("order", "/orders"), item, business_entity: businessEntity };
+}

@@ -1,0 +1,109 @@
+// The main command: both local servers with demo data, a full sync, edits on both sides (one of them
+// a conflict), a second sync, and a third that must send no writes.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEMO_OPTIONS, localSync, startLocalServers } from "./local.mjs";
+import { printSummary, writesOf } from "./report.mjs";
+import { sleep } from "./http.mjs";
+
+/** @param {(line: string) => void} out */
+export async function demo(out = console.log) {
+  const servers = await startLocalServers();
+  const dir = mkdtempSync(join(tmpdir(), "customerp-chargebee-demo-"));
+  const db = join(dir, "sync.sqlite");
+  const host = localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, db, out });
+  try {
+    const cpDb = servers.customerp.db;
+    const site = servers.chargebee.site;
+    out("customerp-chargebee host example: a two-way sync over HTTP with an SQLite store");
+    out(`  Chargebee emulator  ${servers.chargebee.url}/api/v2  (${site.tables.customer.size} customers, ${site.tables.event.size} business-entity events, ${site.tables.item.size} items, ${site.tables.item_price.size} item prices, ${site.tables.order.size} order)`);
+    out(`  Customerp server    ${servers.customerp.url}/api  (${[...cpDb.tables].map(([t, rows]) => `${rows.size} ${t}`).join(", ")})`);
+    out(`  store               ${db}`);
+    out(`  options             ${JSON.stringify(DEMO_OPTIONS)}`);
+
+    const run = async (/** @type {string} */ title) => {
+      out("");
+      out(title);
+      const s = await host.sync.run();
+      out("");
+      printSummary(s, out);
+      return s;
+    };
+    const logOf = (/** @type {number} */ runId, /** @type {string[]} */ kinds) => {
+      for (const e of host.store.logEntries({ run: runId }).filter((x) => kinds.includes(x.kind))) {
+        out(`  ${e.kind.padEnd(9)} ${e.flow}: ${e.message}`);
+      }
+    };
+
+    const first = await run("Run 1: first sync of both systems");
+    out("");
+    out("  What a person should look at (the store's log table):");
+    logOf(first.run, ["conflict", "manual", "ambiguous", "waiting", "error"]);
+
+    out("");
+    out("Edits");
+    await edits(host, servers, out);
+
+    const second = await run("Run 2: sync after the edits");
+    out("");
+    logOf(second.run, ["conflict", "manual", "warning", "error"]);
+
+    const third = await run("Run 3: nothing changed since run 2");
+    const writes = writesOf(third);
+    out("");
+    out(writes === 0 ? "  Run 3 sent no writes: both systems agree." : `  Run 3 sent ${writes} writes: the sync has not settled.`);
+    return { first, second, third };
+  } finally {
+    host.store.close();
+    await servers.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A few edits as people make them: in the ERP (over its REST API), in Chargebee (over its API), and one
+ * in Chargebee's settings. One contact is edited on both sides: a conflict.
+ * @param {ReturnType<typeof localSync>} host
+ * @param {import("./local.mjs").LocalServers} servers
+ * @param {(line: string) => void} out
+ */
+async function edits(host, servers, out) {
+  const cp = host.customerp;
+  const cb = host.chargebee;
+  const contactCb = (/** @type {string} */ id) => host.store.linkByCustomerp("contact-customer", id)?.chargebee_id ?? "";
+
+  await cp.update("contacts", "1", { phone: "+47 913 00 000" });
+  out("  Customerp  contact 1 (Åse Ødegård): phone → +47 913 00 000");
+  await cp.update("products", "1", { price: "1350.00" });
+  out("  Customerp  product SUPPORT-HOUR: price 1250.00 → 1350.00 NOK");
+  await cp.update("quotes", "2", { status: "accepted" });
+  out("  Customerp  quote Q-2026-0042 (Müller & Söhne, 4 × Widget Ø40): sent → accepted");
+  const emp = await cp.create("employees", { employee_number: "E-1005", first_name: "Noah", last_name: "Fjeld", email: "noah.fjeld@fjordvik.example", department: "Salg", is_active: true });
+  out(`  Customerp  new employee ${emp.id}: Noah Fjeld`);
+
+  const taro = contactCb("3");
+  const current = (await cb.get(`/customers/${taro}`)).customer;
+  await cb.send("POST", `/customers/${taro}/update_billing_info`, { billing_address: { ...stripObject(current.billing_address), line2: "ポートアイランド 3F" } });
+  out(`  Chargebee  customer ${taro} (山田 太郎): billing address line 2 → ポートアイランド 3F`);
+  await cb.send("POST", "/customers", { first_name: "Astrid", last_name: "Lindqvist", email: "astrid.lindqvist@kontor.example", locale: "sv-SE", billing_address: { city: "Göteborg", country: "SE" } });
+  out("  Chargebee  new customer Astrid Lindqvist (Göteborg)");
+  const order = host.store.linkByCustomerp("order-order", "2")?.chargebee_id;
+  if (order) {
+    await cb.send("POST", `/orders/${order}`, { status: "delivered", delivered_at: Math.floor(Date.now() / 1000) });
+    out(`  Chargebee  order ${order} (SO-2026-0108): shipped → delivered`);
+  }
+  servers.chargebee.site.adminSaveBusinessEntity({ id: "AzqK1mUbN2x1Q4Fa", name: "Example Widgets Europe" });
+  out("  Chargebee  settings: business entity \"Example Widgets EU\" renamed \"Example Widgets Europe\"");
+
+  await cp.update("contacts", "2", { last_name: "Müller-Lüdenscheidt" });
+  await sleep(1100); // Chargebee's clock counts seconds: its edit must be later to win under "newest"
+  await cb.send("POST", `/customers/${contactCb("2")}`, { last_name: "Mueller" });
+  out(`  Conflict   contact 2: Customerp last name "Müller-Lüdenscheidt", one second later Chargebee "Mueller" (${contactCb("2")})`);
+}
+
+/** A Chargebee address as update_billing_info takes it (without `object`). @param {Record<string, any>} a */
+function stripObject(a) {
+  const { object: _o, ...rest } = a ?? {};
+  return rest;
+}

@@ -1,0 +1,171 @@
+// A local HTTP server that speaks Chargebee's API v2 (Product Catalog 2.0) for what the host uses:
+// Basic auth with the API key, form bodies with brackets, list envelopes with next_offset, Chargebee's
+// error JSON, 429 + Retry-After over a configurable rate limit, and idempotency-key replay.
+import http from "node:http";
+import { close, listen, readBody, sendJson } from "../http.mjs";
+import { parseForm } from "./form.mjs";
+import { Site } from "./site.mjs";
+import * as catalog from "./catalog.mjs";
+import * as billing from "./billing.mjs";
+import {
+  ApiError, authFailed, idempotencyMismatch, internalError, methodNotSupported, notFound, rateLimited,
+  temporaryError, wrongValue,
+} from "./errors.mjs";
+
+/** @typedef {Record<string, any>} Json */
+/** @typedef {(site: Site, ids: string[], params: any) => Json} Handler */
+
+const BE_REFUSED =
+  "Business entities cannot be created, read or changed through the API; they are managed in Chargebee's settings " +
+  "and reach integrations through business_entity_* events (GET /events)";
+
+/** @type {[string, RegExp, Handler][]} */
+const ROUTES = [
+  ["GET", /^\/customers$/, (s, _, q) => s.list("customer", q, { sortable: ["created_at", "updated_at"], includeDeleted: true })],
+  ["POST", /^\/customers$/, (s, _, p) => s.createCustomer(p)],
+  ["GET", /^\/customers\/([^/]+)$/, (s, [id]) => ({ customer: s.find("customer", id) })],
+  ["POST", /^\/customers\/([^/]+)$/, (s, [id], p) => s.updateCustomer(id, p)],
+  ["POST", /^\/customers\/([^/]+)\/update_billing_info$/, (s, [id], p) => s.updateBillingInfo(id, p)],
+  ["POST", /^\/customers\/([^/]+)\/delete$/, (s, [id], p) => s.deleteCustomer(id, p)],
+  ["GET", /^\/events$/, (s, _, q) => s.list("event", q, { sortable: ["occurred_at"], defaultSort: "occurred_at" })],
+  ["GET", /^\/events\/([^/]+)$/, (s, [id]) => ({ event: s.find("event", id) })],
+  ["GET", /^\/item_families$/, (s, _, q) => s.list("item_family", q, { sortable: ["name", "id", "updated_at"] })],
+  ["POST", /^\/item_families$/, (s, _, p) => catalog.createItemFamily(s, p)],
+  ["GET", /^\/item_families\/([^/]+)$/, (s, [id]) => ({ item_family: s.find("item_family", id) })],
+  ["GET", /^\/items$/, (s, _, q) => s.list("item", q, { sortable: ["name", "id", "updated_at"], hideDeletedStatus: true })],
+  ["POST", /^\/items$/, (s, _, p) => catalog.createItem(s, p)],
+  ["GET", /^\/items\/([^/]+)$/, (s, [id]) => ({ item: s.find("item", id) })],
+  ["POST", /^\/items\/([^/]+)$/, (s, [id], p) => catalog.updateItem(s, id, p)],
+  ["POST", /^\/items\/([^/]+)\/delete$/, (s, [id]) => catalog.deleteItem(s, id)],
+  ["GET", /^\/item_prices$/, (s, _, q) => s.list("item_price", q, { sortable: ["name", "id", "updated_at"], hideDeletedStatus: true })],
+  ["POST", /^\/item_prices$/, (s, _, p) => catalog.createItemPrice(s, p)],
+  ["GET", /^\/item_prices\/([^/]+)$/, (s, [id]) => ({ item_price: s.find("item_price", id) })],
+  ["POST", /^\/item_prices\/([^/]+)$/, (s, [id], p) => catalog.updateItemPrice(s, id, p)],
+  ["POST", /^\/item_prices\/([^/]+)\/delete$/, (s, [id]) => catalog.deleteItemPrice(s, id)],
+  ["POST", /^\/invoices\/create_for_charge_items_and_charges$/, (s, _, p) => billing.createInvoiceForChargeItems(s, p)],
+  ["GET", /^\/invoices\/([^/]+)$/, (s, [id]) => ({ invoice: s.find("invoice", id) })],
+  ["GET", /^\/orders$/, (s, _, q) => s.list("order", q, { sortable: ["created_at", "updated_at"], includeDeleted: true })],
+  ["POST", /^\/orders$/, (s, _, p) => billing.createOrder(s, p)],
+  ["GET", /^\/orders\/([^/]+)$/, (s, [id]) => ({ order: s.find("order", id) })],
+  ["POST", /^\/orders\/([^/]+)$/, (s, [id], p) => billing.updateOrder(s, id, p)],
+  ["POST", /^\/orders\/([^/]+)\/cancel$/, (s, [id], p) => billing.cancelOrder(s, id, p)],
+];
+
+/** @param {string} method @param {string} path */
+function route(method, path) {
+  if (path.startsWith("/business_entities")) throw notFound(undefined, BE_REFUSED);
+  const hits = ROUTES.map(([m, re, h]) => ({ m, h, match: re.exec(path) })).filter((r) => r.match);
+  if (hits.length === 0) throw notFound();
+  const hit = hits.find((r) => r.m === method);
+  if (!hit) throw methodNotSupported(method);
+  return { handler: hit.h, ids: /** @type {RegExpExecArray} */ (hit.match).slice(1).map(decodeURIComponent) };
+}
+
+/**
+ * @typedef {object} EmulatorOptions
+ * @property {string} apiKey the only API key the site accepts
+ * @property {number} [port] 0 (default) = any free port on 127.0.0.1
+ * @property {() => number} [now] the site's clock in ms
+ * @property {string} [baseCurrency] default "USD"
+ * @property {{ limit: number, windowMs: number }} [rateLimit] default 1000 a minute (Chargebee's Performance plan; test sites allow 150)
+ * @property {(site: Site) => void} [seed] fills the site before it serves
+ */
+
+/** @param {EmulatorOptions} opts */
+export async function startChargebeeEmulator(opts) {
+  const site = new Site({ now: opts.now, baseCurrency: opts.baseCurrency });
+  opts.seed?.(site);
+  const now = site.now;
+  let rateLimit = opts.rateLimit ?? { limit: 1000, windowMs: 60_000 };
+  let window = { start: 0, count: 0 };
+  /** @type {number[]} statuses to fail the next requests with */
+  const faults = [];
+  /** @type {Map<string, { fingerprint: string, status: number, body: Json, expires: number }>} */
+  const idempotency = new Map();
+  /** @type {{ method: string, path: string, status: number, replayed: boolean }[]} */
+  const requests = [];
+  const expectedAuth = "Basic " + Buffer.from(`${opts.apiKey}:`).toString("base64");
+
+  /** @returns {number} seconds to wait, 0 when the request may pass */
+  function takeToken() {
+    const t = now();
+    if (t - window.start >= rateLimit.windowMs) window = { start: t, count: 0 };
+    window.count += 1;
+    if (window.count <= rateLimit.limit) return 0;
+    return Math.max(1, Math.ceil((window.start + rateLimit.windowMs - t) / 1000));
+  }
+
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+  async function handle(req, res) {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname.replace(/^\/api\/v2(?=\/)/, "");
+    /** @type {Record<string, string>} */
+    const headers = {};
+    let status = 200;
+    /** @type {Json} */
+    let body;
+    let replayed = false;
+    try {
+      if (path === url.pathname) throw notFound();
+      const wait = takeToken();
+      if (wait) {
+        headers["retry-after"] = String(wait);
+        throw rateLimited();
+      }
+      const fault = faults.shift();
+      if (fault) throw fault >= 500 ? temporaryError(fault) : new ApiError(fault, "injected", "injected fault");
+      if (req.headers.authorization !== expectedAuth) throw authFailed();
+      const { handler, ids } = route(req.method ?? "GET", path);
+      if (req.method !== "POST") {
+        body = handler(site, ids, url.searchParams);
+      } else {
+        const raw = await readBody(req);
+        const { params, badKey } = parseForm(raw);
+        if (badKey) throw wrongValue(badKey, "malformed parameter name");
+        const key = /** @type {string | undefined} */ (req.headers["chargebee-idempotency-key"]);
+        if (key !== undefined && key.length > 100) throw wrongValue("chargebee-idempotency-key", "cannot be more than 100 characters");
+        const fingerprint = `${path}\n${raw}`;
+        const seen = key ? idempotency.get(key) : undefined;
+        if (seen && seen.expires > now()) {
+          if (seen.fingerprint !== fingerprint) throw idempotencyMismatch();
+          replayed = true;
+          headers["chargebee-idempotency-replayed"] = "true";
+          status = seen.status;
+          body = seen.body;
+        } else {
+          body = handler(site, ids, params);
+          if (key) idempotency.set(key, { fingerprint, status, body: structuredClone(body), expires: now() + 30 * 60_000 });
+        }
+      }
+    } catch (e) {
+      const err = e instanceof ApiError ? e : internalError();
+      if (!(e instanceof ApiError)) console.error("chargebee emulator:", e);
+      status = err.status;
+      body = err.body();
+    }
+    requests.push({ method: req.method ?? "GET", path, status, replayed });
+    sendJson(res, status, body, headers);
+  }
+
+  const server = http.createServer((req, res) => void handle(req, res));
+  const { origin, port } = await listen(server, opts.port ?? 0);
+  return {
+    site,
+    port,
+    /** Base URL for the host, e.g. http://127.0.0.1:PORT */
+    url: origin,
+    requests,
+    /** @param {{ limit: number, windowMs: number }} limit */
+    setRateLimit(limit) {
+      rateLimit = limit;
+      window = { start: 0, count: 0 };
+    },
+    /** The next requests fail with these statuses (e.g. 503), one each. @param {...number} statuses */
+    failNext(...statuses) {
+      faults.push(...statuses);
+    },
+    close: () => close(server),
+  };
+}
+
+/** @typedef {Awaited<ReturnType<typeof startChargebeeEmulator>>} ChargebeeEmulator */

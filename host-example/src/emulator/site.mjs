@@ -1,0 +1,173 @@
+// The state of one emulated Chargebee site: records with their list order, the clock that stamps
+// `updated_at`/`resource_version`, customers, and business entities (seen only through events).
+import { randomBytes } from "node:crypto";
+import { listPage } from "./list.mjs";
+import { coerce } from "./schema.mjs";
+import { ApiError, duplicate, notFound, unknownParam, wrongValue } from "./errors.mjs";
+import { BILLING_ONLY, CUSTOMER_BILLING_INFO, CUSTOMER_CREATE, CUSTOMER_DELETE, CUSTOMER_UPDATE } from "./schemas.mjs";
+
+/** @typedef {import("./list.mjs").Entry} Entry */
+/** @typedef {Record<string, any>} Json */
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/** A random id in Chargebee's style, e.g. "AzZiyeUbT8kq3bN1". */
+export function randomId() {
+  return [...randomBytes(16)].map((b) => ALPHABET[b % ALPHABET.length]).join("");
+}
+
+/** Drops undefined fields and fields set to "" (Chargebee clears an attribute sent empty). */
+export function compact(/** @type {Json} */ o) {
+  for (const k of Object.keys(o)) if (o[k] === undefined || o[k] === "") delete o[k];
+  return o;
+}
+
+/** @param {Json} a @param {string} object */
+export const address = (a, object) => compact({ ...a, validation_status: a.validation_status ?? "not_validated", object });
+
+export class Site {
+  /**
+   * @param {{ now?: () => number, baseCurrency?: string }} [opts] `now` in ms (the site's clock)
+   */
+  constructor(opts = {}) {
+    this.now = opts.now ?? Date.now;
+    this.baseCurrency = opts.baseCurrency ?? "USD";
+    this.seq = 0;
+    this.lastVersion = 0;
+    /** @type {string | undefined} */
+    this.defaultBusinessEntityId = undefined;
+    /** @type {Record<string, Map<string, Entry>>} */
+    this.tables = {};
+    for (const t of ["customer", "business_entity", "event", "item_family", "item", "item_price", "invoice", "order"]) {
+      this.tables[t] = new Map();
+    }
+    this.counters = { invoice: 1000, order: 1100, event: 0 };
+  }
+
+  nowSec() {
+    return Math.floor(this.now() / 1000);
+  }
+
+  /** Sets updated_at and a strictly increasing resource_version (ms). @param {Json} rec */
+  stamp(rec) {
+    const ms = Math.max(this.now(), this.lastVersion + 1);
+    this.lastVersion = ms;
+    rec.updated_at = Math.floor(ms / 1000);
+    rec.resource_version = ms;
+    return rec;
+  }
+
+  /** Inserts or replaces a record, keeping its place in list order. @param {string} table @param {Json} data */
+  put(table, data) {
+    const t = this.tables[table];
+    const e = t.get(data.id);
+    if (e) e.data = data;
+    else t.set(data.id, { seq: ++this.seq, data });
+    return data;
+  }
+
+  /** @param {string} table @param {string} id @param {{ deleted?: boolean, param?: string }} [o] */
+  find(table, id, o = {}) {
+    const d = this.tables[table].get(id)?.data;
+    if (!d || (d.deleted && !o.deleted)) throw notFound(o.param);
+    return d;
+  }
+
+  /** @param {string} table @param {URLSearchParams} q @param {Omit<import("./list.mjs").ListOptions, "wrap">} o */
+  list(table, q, o) {
+    return listPage(this.tables[table].values(), q, { wrap: table, ...o });
+  }
+
+  // ---- customers -------------------------------------------------------------------------
+
+  /** @param {Json} params */
+  createCustomer(params) {
+    const p = coerce(CUSTOMER_CREATE, params);
+    const id = p.id ?? randomId();
+    if (this.tables.customer.get(id)?.data.deleted === false) throw duplicate("id", id);
+    const be = p.business_entity_id ?? this.defaultBusinessEntityId;
+    if (p.business_entity_id) {
+      const e = this.tables.business_entity.get(be)?.data;
+      if (!e || e.deleted) throw notFound("business_entity_id", `business_entity_id : ${be} not found`);
+      if (e.status !== "active") throw wrongValue("business_entity_id", `${be} is inactive and cannot be used`);
+    }
+    const now = this.nowSec();
+    const { billing_address, meta_data, ...fields } = p;
+    /** @type {Json} */
+    const c = compact({
+      id, ...fields, auto_collection: p.auto_collection ?? "on", net_term_days: p.net_term_days ?? 0,
+      allow_direct_debit: p.allow_direct_debit ?? false, created_at: now, taxability: p.taxability ?? "taxable",
+      updated_at: 0, pii_cleared: "active", channel: "web", resource_version: 0, deleted: false, object: "customer",
+    });
+    if (billing_address) c.billing_address = address(billing_address, "billing_address");
+    Object.assign(c, {
+      card_status: "no_card", promotional_credits: 0, refundable_credits: 0, excess_payments: 0, unbilled_charges: 0,
+      preferred_currency_code: p.preferred_currency_code ?? this.baseCurrency, mrr: 0,
+    });
+    if (be) c.business_entity_id = be;
+    c.tax_providers_fields = [];
+    c.auto_close_invoices = p.auto_close_invoices ?? true;
+    if (meta_data) c.meta_data = meta_data;
+    return { customer: this.put("customer", this.stamp(c)) };
+  }
+
+  /** @param {string} id @param {Json} params */
+  updateCustomer(id, params) {
+    const c = this.find("customer", id);
+    const billing = Object.keys(params).find((k) => BILLING_ONLY.includes(k));
+    if (billing) {
+      const v = params[billing];
+      const name = v && typeof v === "object" ? `${billing}[${Object.keys(v)[0]}]` : billing;
+      throw unknownParam(name, "cannot be changed by this operation; use POST /customers/{customer-id}/update_billing_info");
+    }
+    const p = coerce(CUSTOMER_UPDATE, params);
+    Object.assign(c, p);
+    return { customer: this.stamp(compact(c)) };
+  }
+
+  /** @param {string} id @param {Json} params */
+  updateBillingInfo(id, params) {
+    const c = this.find("customer", id);
+    const { billing_address, ...rest } = coerce(CUSTOMER_BILLING_INFO, params);
+    Object.assign(c, rest);
+    if (billing_address) c.billing_address = address(billing_address, "billing_address");
+    return { customer: this.stamp(compact(c)) };
+  }
+
+  /** @param {string} id @param {Json} params */
+  deleteCustomer(id, params) {
+    coerce(CUSTOMER_DELETE, params);
+    const c = this.find("customer", id);
+    c.deleted = true;
+    return { customer: this.stamp(c) };
+  }
+
+  // ---- business entities (no API: made in Chargebee's settings, seen through events) ---------
+
+  /**
+   * What a person does in Chargebee's settings: create or change a business entity. Emits the event.
+   * @param {{ id?: string, name?: string, status?: "active" | "inactive", deleted?: boolean }} change
+   * @param {number} [at] occurred_at (Unix seconds); default now
+   */
+  adminSaveBusinessEntity(change, at) {
+    const occurred = at ?? this.nowSec();
+    const old = change.id ? this.tables.business_entity.get(change.id)?.data : undefined;
+    if (!old && !change.name) throw new ApiError(400, "param_wrong_value", "name is required");
+    /** @type {Json} */
+    const be = old ? { ...old } : { id: change.id ?? randomId(), name: "", status: "active", deleted: false, created_at: occurred };
+    if (change.name !== undefined) be.name = change.name;
+    if (change.status !== undefined) be.status = change.status;
+    if (change.deleted) be.deleted = true;
+    be.resource_version = Math.max(occurred * 1000, (old?.resource_version ?? 0) + 1);
+    be.updated_at = occurred;
+    be.object = "business_entity";
+    this.put("business_entity", be);
+    this.defaultBusinessEntityId ??= be.id;
+    const type = change.deleted ? "business_entity_deleted" : old ? "business_entity_updated" : "business_entity_created";
+    this.put("event", {
+      id: `ev_${randomId()}`, occurred_at: occurred, source: "admin_console", user: "admin@example.com",
+      object: "event", api_version: "v2", content: { business_entity: { ...be } }, event_type: type,
+      webhook_status: "not_configured", webhooks: [],
+    });
+    return be;
+  }
+}

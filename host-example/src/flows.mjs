@@ -1,0 +1,35 @@
+// The six flows as the host runs them, in dependency order: parents first, so their links exist when
+// the children are planned. `parents` are the flows whose links go into each plan input.
+import { plan } from "customerp-chargebee";
+
+/**
+ * @typedef {object} FlowSpec
+ * @property {import("customerp-chargebee").FlowId} id
+ * @property {string} customerp Customerp record type (REST collection)
+ * @property {"business_entity" | "item" | "customer" | "order"} chargebee the Chargebee resource reader
+ * @property {import("customerp-chargebee").FlowId[]} parents
+ */
+
+/** @type {FlowSpec[]} */
+export const FLOWS = [
+  { id: "customer-business_entity", customerp: "customers", chargebee: "business_entity", parents: [] },
+  { id: "product-item", customerp: "products", chargebee: "item", parents: [] },
+  { id: "contact-customer", customerp: "contacts", chargebee: "customer", parents: ["customer-business_entity"] },
+  { id: "employee-customer", customerp: "employees", chargebee: "customer", parents: [] },
+  { id: "quote-order", customerp: "quotes", chargebee: "order", parents: ["contact-customer", "product-item"] },
+  { id: "order-order", customerp: "orders", chargebee: "order", parents: ["contact-customer", "product-item", "quote-order"] },
+];
+
+/**
+ * Whether the installed customerp-chargebee plans this flow: an empty pair is planned, and only a
+ * SyncError `unknown_flow` means the flow is missing from this build.
+ * @param {string} flow
+ */
+export function flowAvailable(flow) {
+  try {
+    plan(/** @type {any} */ (flow), { customerp: null, chargebee: null, base: null });
+    return true;
+  } catch (e) {
+    return !(e instanceof Error && /** @type {any} */ (e).code === "unknown_flow");
+  }
+}

@@ -1,0 +1,49 @@
+// The embedded defaults: both local servers with the demo data, and the host wired to them.
+import { startChargebeeEmulator } from "./emulator/server.mjs";
+import { startCustomerpServer } from "./customerp/server.mjs";
+import { ChargebeeClient } from "./chargebee/client.mjs";
+import { CustomerpClient } from "./customerp/client.mjs";
+import { Store } from "./store.mjs";
+import { Sync } from "./sync.mjs";
+import { DEMO_ITEM_FAMILY, DEMO_OWN_COMPANY, seedChargebee, seedCustomerp } from "./seed.mjs";
+
+/** Credentials of the local servers only (a real site's key comes from CHARGEBEE_API_KEY). */
+export const LOCAL_API_KEY = "test_local_emulator_key";
+export const LOCAL_TOKEN = "local-customerp-token";
+
+/** Plan options for the demo data. @type {import("customerp-chargebee").Options} */
+export const DEMO_OPTIONS = { timeZone: "Europe/Oslo", ownCompanyName: DEMO_OWN_COMPANY, itemFamilyId: DEMO_ITEM_FAMILY };
+
+/**
+ * Starts the Chargebee emulator and the Customerp server on loopback, seeded.
+ * @param {{ seed?: boolean, rateLimit?: { limit: number, windowMs: number }, chargebeePort?: number, customerpPort?: number }} [o]
+ */
+export async function startLocalServers(o = {}) {
+  const seed = o.seed ?? true;
+  const chargebee = await startChargebeeEmulator({ apiKey: LOCAL_API_KEY, seed: seed ? seedChargebee : undefined, rateLimit: o.rateLimit, port: o.chargebeePort });
+  const customerp = await startCustomerpServer({ token: LOCAL_TOKEN, seed: seed ? seedCustomerp : undefined, port: o.customerpPort });
+  return {
+    chargebee,
+    customerp,
+    async close() {
+      await chargebee.close();
+      await customerp.close();
+    },
+  };
+}
+
+/** @typedef {Awaited<ReturnType<typeof startLocalServers>>} LocalServers */
+
+/**
+ * A Sync against the local servers (or any URLs), with its own store.
+ * @param {{ chargebeeUrl: string, customerpUrl: string, db?: string, apiKey?: string, token?: string,
+ *   options?: import("customerp-chargebee").Options, out?: (line: string) => void,
+ *   retry?: import("./retry.mjs").RetryOptions, hooks?: import("./sync.mjs").SyncOptions["hooks"] }} o
+ */
+export function localSync(o) {
+  const chargebee = new ChargebeeClient({ site: o.chargebeeUrl, apiKey: o.apiKey ?? LOCAL_API_KEY, ...o.retry });
+  const customerp = new CustomerpClient({ url: o.customerpUrl, token: o.token ?? LOCAL_TOKEN, ...o.retry });
+  const store = new Store(o.db ?? ":memory:");
+  const sync = new Sync({ customerp, chargebee, store, options: o.options ?? DEMO_OPTIONS, out: o.out, hooks: o.hooks });
+  return { sync, store, chargebee, customerp };
+}

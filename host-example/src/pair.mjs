@@ -1,0 +1,183 @@
+// One pair at a time: execute its plan (Chargebee requests in order, then the Customerp change, then
+// link and base in one transaction), re-reading the targets first and re-planning when they moved.
+import { plan as planOne } from "customerp-chargebee";
+import { CustomerpError } from "./customerp/client.mjs";
+import { describeConflict, hasWrites, matchesExpect, resolveRefs, sameJson, shortHash } from "./plans.mjs";
+
+/** @typedef {Record<string, any>} Json */
+/** @typedef {import("customerp-chargebee").Plan} Plan */
+/** @typedef {import("./flows.mjs").FlowSpec} FlowSpec */
+/** @typedef {import("./store.mjs").Link} Link */
+/** @typedef {import("./sync.mjs").Input} Input */
+/** @typedef {import("./sync.mjs").FlowStats} FlowStats */
+/** @typedef {import("./sync.mjs").Sync} Sync */
+
+const MAX_ROUNDS = 5; // plans per pair in one run: expect re-plans, and re-plans after writes
+
+/** Thrown when Customerp refused a write because the record moved (412): the pair is re-planned. */
+class Moved extends Error {}
+
+/**
+ * Executes a pair's plan, re-planning when a target moved, and again after each write until the
+ * plan writes nothing (at most MAX_ROUNDS plans). Returns a reason to retry next run, or undefined.
+ * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Link} stored the link as the store has it
+ * @param {Plan} plan @param {FlowStats} stats @param {number} run
+ * @returns {Promise<string | undefined>}
+ */
+export async function settle(s, f, input, stored, plan, stats, run) {
+  let link = stored;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (plan.waitingFor.length > 0) {
+      stats.waiting++;
+      const on = plan.waitingFor.map((w) => `${w.flow} ${w.customerpId}`).join(", ");
+      s.store.log({ run, flow: f.id, kind: "waiting", customerp: plan.link.customerp, chargebee: plan.link.chargebee, message: `waiting for ${on}` });
+      return `waiting for ${on}`;
+    }
+    const check = await checkExpect(s, f, input, plan);
+    if (check.replan) {
+      stats.replanned++;
+      input = check.replan;
+      plan = planOne(f.id, input, s.options);
+      continue;
+    }
+    if (!hasWrites(plan) && plan.chargebee.action !== "manual" && !storable(plan, link, input.base)) {
+      if (!plan.link.customerp || !plan.link.chargebee) stats.held++;
+      return undefined;
+    }
+    let result;
+    try {
+      result = await execute(s, f, input, plan, link, check.etag, stats, run);
+    } catch (e) {
+      if (!(e instanceof Moved)) throw e;
+      stats.replanned++;
+      input = await reread(s, f, { customerp: input.customerp?.id ?? null, chargebee: input.chargebee?.id ?? null }, input.base, input.links);
+      plan = planOne(f.id, input, s.options);
+      continue;
+    }
+    link = result.link;
+    if (!result.again) return undefined;
+    input = await reread(s, f, link, plan.base, input.links);
+    plan = planOne(f.id, input, s.options);
+  }
+  stats.errors++;
+  s.store.log({ run, flow: f.id, kind: "error", customerp: link.customerp, chargebee: link.chargebee, message: `not settled after ${MAX_ROUNDS} plans; retried next run` });
+  return "not settled";
+}
+
+/** Whether a plan without writes still changes what the store holds. @param {Plan} plan @param {Link} link @param {Json | null} base */
+function storable(plan, link, base) {
+  const { customerp, chargebee } = plan.link;
+  if (customerp && chargebee) return customerp !== link.customerp || chargebee !== link.chargebee || !sameJson(plan.base, base);
+  return !customerp && !chargebee && plan.base == null && Boolean(link.customerp || link.chargebee);
+}
+
+/**
+ * Re-reads the targets of the plan's writes and compares them with `expect`. A Chargebee create whose
+ * deterministic id already exists (e.g. after a crash) is re-planned with that record and no base.
+ * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Plan} plan
+ * @returns {Promise<{ replan?: Input, etag?: string | null }>}
+ */
+async function checkExpect(s, f, input, plan) {
+  const reader = s.readers[f.chargebee];
+  const cb = plan.chargebee;
+  const cp = plan.customerp;
+  if (cb.action === "create" && cb.id && /** @type {any} */ (cb.expect)?.exists === false) {
+    const found = await reader.get(cb.id);
+    if (found && !found.deleted) return { replan: { ...input, chargebee: found, base: null } };
+  }
+  let moved = false;
+  /** @type {Json | null | undefined} */
+  let cbFresh;
+  /** @type {Json | null | undefined} */
+  let cpFresh;
+  /** @type {string | null} */
+  let etag = null;
+  if ((cb.action === "update" || cb.action === "delete") && cb.id && cb.expect) {
+    cbFresh = await reader.get(cb.id);
+    moved = !cbFresh || !matchesExpect(cb.expect, cbFresh);
+  }
+  if ((cp.action === "update" || cp.action === "delete") && cp.id) {
+    const got = await s.cp.get(f.customerp, cp.id);
+    etag = got?.etag ?? null;
+    cpFresh = got?.record ?? null;
+    moved ||= !got || (cp.expect !== undefined && !matchesExpect(cp.expect, got.record));
+  }
+  if (!moved) return { etag };
+  const fresh = await reread(s, f, { customerp: cpFresh === undefined ? input.customerp?.id ?? null : null, chargebee: cbFresh === undefined ? input.chargebee?.id ?? null : null }, input.base, input.links);
+  return {
+    replan: {
+      ...fresh,
+      customerp: cpFresh === undefined ? fresh.customerp : cpFresh,
+      chargebee: cbFresh === undefined ? fresh.chargebee : cbFresh,
+    },
+  };
+}
+
+/** Current records of a pair. @param {Sync} s @param {FlowSpec} f @param {Link} link @param {Json | null} base @param {Json} links @returns {Promise<Input>} */
+export async function reread(s, f, link, base, links) {
+  const customerp = link.customerp ? (await s.cp.get(f.customerp, String(link.customerp)))?.record ?? null : null;
+  const chargebee = link.chargebee ? await s.readers[f.chargebee].get(link.chargebee) : null;
+  return { customerp, chargebee, base, links };
+}
+
+/**
+ * Writes one plan: Chargebee requests in order, then the Customerp change, then link and base in one
+ * transaction. Returns the new link and whether to plan the pair again. Warnings are logged when the
+ * plan writes or links, not again for each re-read of a settled pair.
+ * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Plan} plan @param {Link} link @param {string | null | undefined} etag
+ * @param {FlowStats} stats @param {number} run
+ */
+async function execute(s, f, input, plan, link, etag, stats, run) {
+  const ids = { customerp: plan.link.customerp, chargebee: plan.link.chargebee };
+  for (const c of plan.conflicts) {
+    stats.conflicts++;
+    s.store.log({ run, flow: f.id, kind: "conflict", ...ids, property: c.property, message: describeConflict(c), detail: c });
+  }
+  const fresh = link.customerp !== ids.customerp || link.chargebee !== ids.chargebee;
+  for (const w of hasWrites(plan) || fresh ? plan.warnings : []) {
+    stats.warnings++;
+    s.store.log({ run, flow: f.id, kind: "warning", ...ids, property: w.property, message: `${w.code}: ${w.message}`, detail: w });
+  }
+  const cb = plan.chargebee;
+  if (cb.action === "manual") {
+    stats.manual++;
+    s.store.log({ run, flow: f.id, kind: "manual", ...ids, message: cb.reason ?? "a change to make by hand in Chargebee" });
+  }
+  /** @type {Json[]} */
+  const responses = [];
+  for (const [index, req] of cb.requests.entries()) {
+    const params = resolveRefs(req.params, responses);
+    responses.push((await s.cb.send(req.method, req.path, params, { idempotencyKey: req.idempotencyKey })).body);
+    await s.hooks.afterChargebeeRequest?.({ flow: f.id, plan, index });
+  }
+  if (cb.requests.length > 0 && (cb.action === "create" || cb.action === "update" || cb.action === "delete")) {
+    stats[cb.action === "create" ? "created" : cb.action === "update" ? "updated" : "deleted"].chargebee++;
+  }
+  await s.hooks.afterChargebeeWrite?.({ flow: f.id, plan });
+
+  let cpId = plan.link.customerp;
+  const cp = plan.customerp;
+  try {
+    if (cp.action === "create") {
+      const key = `${f.id}:${plan.link.chargebee ?? ""}:${shortHash(cp.changes)}`;
+      cpId = String((await s.cp.create(f.customerp, cp.changes ?? {}, key)).id);
+      stats.created.customerp++;
+    } else if (cp.action === "update" && cp.id) {
+      await s.cp.update(f.customerp, cp.id, cp.changes ?? {}, etag);
+      stats.updated.customerp++;
+    } else if (cp.action === "delete" && cp.id) {
+      await s.cp.remove(f.customerp, cp.id, etag);
+      stats.deleted.customerp++;
+    }
+  } catch (e) {
+    if (e instanceof CustomerpError && e.status === 412) throw new Moved();
+    throw e;
+  }
+  const next = { customerp: cpId, chargebee: plan.link.chargebee };
+  s.store.commitPair(f.id, link, next, plan.base);
+  // Plan the pair again after any write: a create leaves properties for a second plan (e.g. an order's
+  // date and status), a relink (an order taking over its quote's order) needs the other record, and
+  // a written pair must plan nothing more, so the next run finds it settled.
+  const relinked = next.chargebee !== null && next.chargebee !== (input.chargebee?.id ?? null);
+  return { link: next, again: relinked || hasWrites(plan) };
+}

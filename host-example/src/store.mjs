@@ -1,0 +1,194 @@
+// The host's memory, in SQLite (better-sqlite3): links per flow with the last `base` of each pair,
+// cursors per flow, system and type, records to retry, a log of conflicts, warnings and errors, the
+// runs, and the business entities learnt from Chargebee's events.
+import Database from "better-sqlite3";
+
+/** @typedef {{ customerp: string | null, chargebee: string | null }} Link */
+/** @typedef {{ flow: string, customerp_id: string, chargebee_id: string, base: string | null }} LinkRow */
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS links (
+  flow TEXT NOT NULL, customerp_id TEXT NOT NULL, chargebee_id TEXT NOT NULL,
+  base TEXT, linked_by TEXT NOT NULL, updated_at TEXT NOT NULL,
+  PRIMARY KEY (flow, customerp_id), UNIQUE (flow, chargebee_id));
+CREATE INDEX IF NOT EXISTS links_by_chargebee ON links (chargebee_id);
+CREATE TABLE IF NOT EXISTS cursors (
+  flow TEXT NOT NULL, system TEXT NOT NULL, type TEXT NOT NULL, value TEXT NOT NULL,
+  PRIMARY KEY (flow, system, type));
+CREATE TABLE IF NOT EXISTS pending (
+  flow TEXT NOT NULL, side TEXT NOT NULL, id TEXT NOT NULL, reason TEXT NOT NULL, attempts INTEGER NOT NULL,
+  PRIMARY KEY (flow, side, id));
+CREATE TABLE IF NOT EXISTS log (
+  id INTEGER PRIMARY KEY, run INTEGER, at TEXT NOT NULL, flow TEXT, kind TEXT NOT NULL,
+  customerp_id TEXT, chargebee_id TEXT, property TEXT, message TEXT NOT NULL, detail TEXT);
+CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, summary TEXT);
+CREATE TABLE IF NOT EXISTS business_entities (id TEXT PRIMARY KEY, resource_version INTEGER, json TEXT NOT NULL);
+`;
+
+const now = () => new Date().toISOString();
+
+export class Store {
+  /** @param {string} path a file, or ":memory:" */
+  constructor(path) {
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.q = {
+      byCp: db.prepare("SELECT * FROM links WHERE flow = ? AND customerp_id = ?"),
+      byCb: db.prepare("SELECT * FROM links WHERE flow = ? AND chargebee_id = ?"),
+      cbFlows: db.prepare("SELECT flow FROM links WHERE chargebee_id = ?"),
+      linksOf: db.prepare("SELECT customerp_id, chargebee_id FROM links WHERE flow = ?"),
+      delCp: db.prepare("DELETE FROM links WHERE flow = ? AND customerp_id = ?"),
+      delCb: db.prepare("DELETE FROM links WHERE flow = ? AND chargebee_id = ?"),
+      upsert: db.prepare(`INSERT INTO links (flow, customerp_id, chargebee_id, base, linked_by, updated_at)
+        VALUES (@flow, @customerp, @chargebee, @base, @by, @at)
+        ON CONFLICT (flow, customerp_id) DO UPDATE SET chargebee_id = excluded.chargebee_id, base = excluded.base,
+          updated_at = excluded.updated_at`),
+      cursor: db.prepare("SELECT value FROM cursors WHERE flow = ? AND system = ? AND type = ?"),
+      setCursor: db.prepare(`INSERT INTO cursors (flow, system, type, value) VALUES (?, ?, ?, ?)
+        ON CONFLICT (flow, system, type) DO UPDATE SET value = excluded.value`),
+      pending: db.prepare("SELECT side, id, reason, attempts FROM pending WHERE flow = ?"),
+      addPending: db.prepare(`INSERT INTO pending (flow, side, id, reason, attempts) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (flow, side, id) DO UPDATE SET reason = excluded.reason, attempts = excluded.attempts`),
+      clearPending: db.prepare("DELETE FROM pending WHERE flow = ?"),
+      log: db.prepare(`INSERT INTO log (run, at, flow, kind, customerp_id, chargebee_id, property, message, detail)
+        VALUES (@run, @at, @flow, @kind, @customerp, @chargebee, @property, @message, @detail)`),
+      be: db.prepare("SELECT json FROM business_entities WHERE id = ?"),
+      saveBe: db.prepare(`INSERT INTO business_entities (id, resource_version, json) VALUES (@id, @rv, @json)
+        ON CONFLICT (id) DO UPDATE SET resource_version = excluded.resource_version, json = excluded.json
+        WHERE excluded.resource_version >= business_entities.resource_version`),
+    };
+  }
+
+  /** @param {string} flow @param {string} id @returns {LinkRow | undefined} */
+  linkByCustomerp(flow, id) {
+    return /** @type {LinkRow | undefined} */ (this.q.byCp.get(flow, id));
+  }
+
+  /** @param {string} flow @param {string} id @returns {LinkRow | undefined} */
+  linkByChargebee(flow, id) {
+    return /** @type {LinkRow | undefined} */ (this.q.byCb.get(flow, id));
+  }
+
+  /** Flows in which this Chargebee id is linked. @param {string} id @returns {string[]} */
+  flowsLinkingChargebee(id) {
+    return this.q.cbFlows.all(id).map((r) => /** @type {{ flow: string }} */ (r).flow);
+  }
+
+  /** Customerp id → Chargebee id, for `links` in the plan input. @param {string} flow */
+  linksOf(flow) {
+    /** @type {Record<string, string>} */
+    const out = {};
+    for (const r of /** @type {{ customerp_id: string, chargebee_id: string }[]} */ (this.q.linksOf.all(flow))) {
+      out[r.customerp_id] = r.chargebee_id;
+    }
+    return out;
+  }
+
+  /** Links found by `match`: stored without a base (the next plan settles the first sync). */
+  saveMatches(/** @type {string} */ flow, /** @type {{ customerp: string, chargebee: string, by: string }[]} */ links) {
+    this.db.transaction(() => {
+      for (const l of links) this.q.upsert.run({ flow, customerp: l.customerp, chargebee: l.chargebee, base: null, by: `match:${l.by}`, at: now() });
+    })();
+  }
+
+  /**
+   * After both sides are written: the pair's link and base in one transaction. A plan whose link is
+   * {null, null} ends the link: the row and its base go.
+   * @param {string} flow
+   * @param {Link} previous the link the plan was made for (null ids when there was none)
+   * @param {Link} link the link after the plan (with the id Customerp gave a created record)
+   * @param {unknown} base
+   */
+  commitPair(flow, previous, link, base) {
+    this.db.transaction(() => {
+      if (previous.customerp && previous.customerp !== link.customerp) this.q.delCp.run(flow, previous.customerp);
+      if (previous.chargebee && previous.chargebee !== link.chargebee) this.q.delCb.run(flow, previous.chargebee);
+      if (link.customerp && link.chargebee) {
+        this.q.delCb.run(flow, link.chargebee); // a Chargebee record is linked to one Customerp record per flow
+        this.q.upsert.run({ flow, customerp: link.customerp, chargebee: link.chargebee, base: base == null ? null : JSON.stringify(base), by: "plan", at: now() });
+      } else if (link.customerp === null && link.chargebee === null && base == null) {
+        if (previous.customerp) this.q.delCp.run(flow, previous.customerp);
+        if (previous.chargebee) this.q.delCb.run(flow, previous.chargebee);
+      }
+    })();
+  }
+
+  /** @param {string} flow @param {string} system @param {string} type @returns {string | null} */
+  cursor(flow, system, type) {
+    return /** @type {{ value: string } | undefined} */ (this.q.cursor.get(flow, system, type))?.value ?? null;
+  }
+
+  /**
+   * The end of a flow's run, in one transaction: its new cursors, and its records to retry next run
+   * (replacing the ones this run read again).
+   * @param {string} flow
+   * @param {{ system: string, type: string, value: string | null }[]} cursors
+   * @param {{ side: string, id: string, reason: string, attempts: number }[]} retry
+   */
+  finishFlow(flow, cursors, retry) {
+    this.db.transaction(() => {
+      for (const c of cursors) if (c.value !== null) this.q.setCursor.run(flow, c.system, c.type, c.value);
+      this.q.clearPending.run(flow);
+      for (const p of retry) this.q.addPending.run(flow, p.side, p.id, p.reason, p.attempts);
+    })();
+  }
+
+  /** @param {string} flow @returns {{ side: string, id: string, reason: string, attempts: number }[]} */
+  pending(flow) {
+    return /** @type {any} */ (this.q.pending.all(flow));
+  }
+
+  /**
+   * @param {{ run?: number, flow?: string, kind: string, customerp?: string | null, chargebee?: string | null,
+   *   property?: string, message: string, detail?: unknown }} e
+   */
+  log(e) {
+    this.q.log.run({
+      run: e.run ?? null, at: now(), flow: e.flow ?? null, kind: e.kind, customerp: e.customerp ?? null,
+      chargebee: e.chargebee ?? null, property: e.property ?? null, message: e.message,
+      detail: e.detail === undefined ? null : JSON.stringify(e.detail),
+    });
+  }
+
+  /** @param {{ run?: number, kind?: string }} [f] */
+  logEntries(f = {}) {
+    const where = [];
+    /** @type {unknown[]} */
+    const args = [];
+    if (f.run !== undefined) (where.push("run = ?"), args.push(f.run));
+    if (f.kind !== undefined) (where.push("kind = ?"), args.push(f.kind));
+    const sql = `SELECT * FROM log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id`;
+    return /** @type {Record<string, any>[]} */ (this.db.prepare(sql).all(...args));
+  }
+
+  beginRun() {
+    return Number(this.db.prepare("INSERT INTO runs (started) VALUES (?)").run(now()).lastInsertRowid);
+  }
+
+  /** @param {number} run @param {unknown} summary */
+  finishRun(run, summary) {
+    this.db.prepare("UPDATE runs SET finished = ?, summary = ? WHERE id = ?").run(now(), JSON.stringify(summary), run);
+  }
+
+  /** A business entity from an event; an older version never overwrites a newer one. @param {Record<string, any>} be */
+  saveBusinessEntity(be) {
+    this.q.saveBe.run({ id: be.id, rv: be.resource_version ?? 0, json: JSON.stringify(be) });
+  }
+
+  /** @param {string[]} ids @returns {Record<string, any>[]} */
+  businessEntities(ids) {
+    return ids.map((id) => /** @type {{ json: string } | undefined} */ (this.q.be.get(id))).filter((r) => r !== undefined).map((r) => JSON.parse(r.json));
+  }
+
+  /** @param {string} flow */
+  linkCount(flow) {
+    return /** @type {{ n: number }} */ (this.db.prepare("SELECT count(*) AS n FROM links WHERE flow = ?").get(flow)).n;
+  }
+
+  close() {
+    if (this.db.open) this.db.close();
+  }
+}

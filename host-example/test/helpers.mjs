@@ -1,0 +1,37 @@
+// Shared set-up of the tests: both local servers with the demo data and a host with an in-memory store.
+import { localSync, startLocalServers } from "../src/local.mjs";
+
+/**
+ * @param {{ rateLimit?: { limit: number, windowMs: number }, retry?: import("../src/retry.mjs").RetryOptions,
+ *   apiKey?: string, hooks?: import("../src/sync.mjs").SyncOptions["hooks"], db?: string,
+ *   options?: import("customerp-chargebee").Options }} [o]
+ */
+export async function setup(o = {}) {
+  const servers = await startLocalServers({ rateLimit: o.rateLimit });
+  const connect = (/** @type {typeof o} */ more = {}) =>
+    localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, retry: { baseDelayMs: 20, ...o.retry }, ...o, ...more });
+  const host = connect();
+  return {
+    servers,
+    host,
+    connect,
+    async close() {
+      host.store.close();
+      await servers.close();
+    },
+  };
+}
+
+/** Writes a run sent to both systems. @param {{ requests: { customerp: { writes: number }, chargebee: { writes: number } } }} s */
+export const writes = (s) => s.requests.customerp.writes + s.requests.chargebee.writes;
+
+/** The flows' stats of a run, skipped flows left out. @param {{ flows: Record<string, any> }} s */
+export const stats = (s) => /** @type {Record<string, import("../src/sync.mjs").FlowStats>} */ (
+  Object.fromEntries(Object.entries(s.flows).filter(([, v]) => !("skipped" in v)))
+);
+
+/** Sum of one counter over all flows. @param {{ flows: Record<string, any> }} s @param {"errors" | "conflicts" | "warnings" | "waiting" | "manual"} k */
+export const total = (s, k) => Object.values(stats(s)).reduce((n, f) => n + f[k], 0);
+
+/** Live (not deleted) records of an emulator table. @param {import("../src/emulator/site.mjs").Site} site @param {string} table */
+export const live = (site, table) => [...site.tables[table].values()].map((e) => e.data).filter((d) => !d.deleted);

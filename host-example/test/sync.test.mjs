@@ -1,0 +1,244 @@
+// The host's loop against both local servers with the demo data.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { live, setup, stats, total, writes } from "./helpers.mjs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sleep } from "../src/http.mjs";
+import { Sync } from "../src/sync.mjs";
+
+test("a full sync of the demo data links, creates and copies what it should", async () => {
+  const t = await setup();
+  try {
+    const s = await t.host.sync.run();
+    const f = stats(s);
+    assert.deepEqual(Object.keys(f), ["customer-business_entity", "product-item", "contact-customer", "employee-customer", "quote-order", "order-order"]);
+    assert.equal(total(s, "errors"), 0, JSON.stringify(t.host.store.logEntries({ kind: "error" })));
+    const c = (/** @type {string} */ flow) => ({ matched: f[flow].matched, created: f[flow].created, ambiguous: f[flow].ambiguous });
+    // 2 entities match by name (case, spaces, Unicode normalised); 1 made in Chargebee becomes a customer; 3 to make by hand
+    assert.deepEqual(c("customer-business_entity"), { matched: 2, created: { customerp: 1, chargebee: 0 }, ambiguous: 0 });
+    assert.equal(f["customer-business_entity"].manual, 4); // "Müller & Söhne" in composed and decomposed form is one name
+    // onboarding-kit by sku, CONSULT-DAY by name; 4 new items; gift-card comes back; LEGACY-WIDGET is inactive
+    assert.deepEqual(c("product-item"), { matched: 2, created: { customerp: 1, chargebee: 4 }, ambiguous: 0 });
+    // Jürgen and François by e-mail (other case); post@nordlys is shared by two contacts: ambiguous, held
+    assert.deepEqual(c("contact-customer"), { matched: 2, created: { customerp: 3, chargebee: 4 }, ambiguous: 1 });
+    // Håkon by e-mail; Pål (tagged employee in Chargebee) comes back; Mei left the company
+    assert.deepEqual(c("employee-customer"), { matched: 1, created: { customerp: 1, chargebee: 2 }, ambiguous: 0 });
+    // the accepted quote becomes an order; SO-2026-0107 takes it over; SO-2026-0108 is new; order 1187 comes back
+    assert.deepEqual(c("quote-order"), { matched: 0, created: { customerp: 0, chargebee: 1 }, ambiguous: 0 });
+    assert.equal(f["quote-order"].waiting, 1, "Q-2026-0044 waits for its contact, whose e-mail is ambiguous");
+    assert.deepEqual(c("order-order"), { matched: 0, created: { customerp: 1, chargebee: 1 }, ambiguous: 0 });
+
+    const site = t.servers.chargebee.site;
+    const db = t.servers.customerp.db;
+    assert.equal(live(site, "customer").length, 14);
+    assert.equal(live(site, "item").length, 7);
+    assert.equal(live(site, "item_price").length, 8);
+    assert.equal(site.tables.invoice.size, 3);
+    assert.equal(live(site, "order").length, 3);
+    const sizes = Object.fromEntries([...db.tables].map(([k, v]) => [k, v.size]));
+    assert.deepEqual(sizes, { customers: 6, contacts: 12, employees: 5, products: 8, quotes: 4, orders: 3 });
+    const store = t.host.store;
+    const links = Object.fromEntries(Object.keys(f).map((flow) => [flow, store.linkCount(flow)]));
+    assert.deepEqual(links, { "customer-business_entity": 3, "product-item": 7, "contact-customer": 9, "employee-customer": 4, "quote-order": 1, "order-order": 3 });
+    assert.equal(store.logEntries({ kind: "ambiguous" }).length, 1);
+    // every Chargebee customer made for a Customerp record exists once
+    const tags = live(site, "customer").map((c) => c.meta_data?.customerp).filter(Boolean).map((g) => `${g.type}:${g.id}`);
+    assert.equal(new Set(tags).size, tags.length);
+  } finally {
+    await t.close();
+  }
+});
+
+test("a second run right after the first sends no writes", async () => {
+  const t = await setup();
+  try {
+    await t.host.sync.run();
+    const again = await t.host.sync.run();
+    assert.equal(writes(again), 0, JSON.stringify(again.requests));
+    assert.equal(total(again, "errors"), 0);
+    assert.equal(total(again, "conflicts"), 0);
+  } finally {
+    await t.close();
+  }
+});
+
+test("a record waiting for its parent goes across in the run that links the parent", async () => {
+  const t = await setup();
+  try {
+    await t.host.sync.run();
+    const waiting = t.host.store.logEntries({ kind: "waiting" });
+    assert.equal(waiting.length, 1);
+    assert.match(waiting[0].message, /waiting for contact-customer 8/);
+    assert.equal(writes(await t.host.sync.run()), 0, "still waiting: nothing is written");
+    // a person settles the shared mailbox: Sigrid gets her own address, so Ola matches the Chargebee customer
+    await t.host.customerp.update("contacts", "9", { email: "sigrid.nordmann@nordlys.example" });
+    const s = await t.host.sync.run();
+    assert.equal(stats(s)["contact-customer"].matched, 1);
+    assert.equal(stats(s)["quote-order"].created.chargebee, 1);
+    assert.equal(stats(s)["quote-order"].waiting, 0);
+    const order = t.host.store.linkByCustomerp("quote-order", "4")?.chargebee_id;
+    assert.equal(t.servers.chargebee.site.tables.order.get(/** @type {string} */ (order))?.data.customer_id, "AzZj6kUbTE5g9hN7");
+  } finally {
+    await t.close();
+  }
+});
+
+test("an edit on both sides is a conflict: settled by the newest edit, logged with both values", async () => {
+  const t = await setup();
+  try {
+    await t.host.sync.run();
+    const cbId = /** @type {string} */ (t.host.store.linkByCustomerp("contact-customer", "2")?.chargebee_id);
+    await t.host.customerp.update("contacts", "2", { last_name: "Müller-Lüdenscheidt", phone: "+49 221 111 222" });
+    await sleep(1100); // Chargebee's updated_at counts seconds
+    await t.host.chargebee.send("POST", `/customers/${cbId}`, { last_name: "Mueller" });
+    const s = await t.host.sync.run();
+    assert.equal(total(s, "conflicts"), 1);
+    const [c] = t.host.store.logEntries({ run: s.run, kind: "conflict" });
+    assert.equal(c.property, "last_name");
+    assert.equal(c.customerp_id, "2");
+    assert.equal(c.chargebee_id, cbId);
+    assert.deepEqual(JSON.parse(c.detail), { property: "last_name", customerp: "Müller-Lüdenscheidt", chargebee: "Mueller", base: "Müller",
+      winner: "chargebee", rule: "newest: Chargebee was updated later" });
+    const contact = (await t.host.customerp.get("contacts", "2"))?.record;
+    assert.equal(contact?.last_name, "Mueller");
+    const customer = t.servers.chargebee.site.tables.customer.get(cbId)?.data;
+    assert.equal(customer?.last_name, "Mueller");
+    assert.equal(customer?.phone, "+49 221 111 222", "the edit without a conflict still goes across");
+    assert.equal(writes(await t.host.sync.run()), 0);
+  } finally {
+    await t.close();
+  }
+});
+
+test("a crash between the Chargebee write and the store commit: the rerun makes no twin", async () => {
+  const crash = () => Object.assign(new Error("simulated crash"), { fatal: true });
+  let crashes = 0;
+  const dir = mkdtempSync(join(tmpdir(), "host-example-crash-"));
+  const t = await setup({
+    db: join(dir, "sync.sqlite"),
+    hooks: {
+      // after the contact's customer is created in Chargebee, before link and base are stored
+      afterChargebeeWrite: ({ flow, plan }) => {
+        if (flow === "contact-customer" && plan.chargebee.action === "create" && crashes++ === 0) throw crash();
+      },
+    },
+  });
+  /** @type {ReturnType<typeof t.connect> | undefined} */
+  let restarted;
+  try {
+    await assert.rejects(t.host.sync.run(), /simulated crash/);
+    const site = t.servers.chargebee.site;
+    const made = [...site.tables.customer.keys()].filter((id) => id.startsWith("cp-contact-"));
+    assert.equal(made.length, 1, "one customer was written before the crash");
+    assert.equal(t.host.store.linkByChargebee("contact-customer", made[0]), undefined, "its link was not stored");
+
+    // a new process on the same store file
+    t.host.store.close();
+    restarted = t.connect({ hooks: {} });
+    const s = await restarted.sync.run();
+    assert.equal(total(s, "errors"), 0);
+    assert.equal(live(site, "customer").length, 14, "no twin");
+    assert.ok(restarted.store.linkByChargebee("contact-customer", made[0]), "the rerun linked the customer written before the crash");
+    assert.equal(writes(await restarted.sync.run()), 0);
+  } finally {
+    restarted?.store.close();
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a crash between an order's invoice and the order: the rerun reuses the invoice", async () => {
+  let crashed = false;
+  const t = await setup({
+    hooks: {
+      afterChargebeeRequest: ({ flow, plan, index }) => {
+        if (flow === "quote-order" && plan.chargebee.action === "create" && index === 0 && !crashed) {
+          crashed = true;
+          throw Object.assign(new Error("simulated crash"), { fatal: true });
+        }
+      },
+    },
+  });
+  try {
+    await assert.rejects(t.host.sync.run(), /simulated crash/);
+    const site = t.servers.chargebee.site;
+    assert.equal(site.tables.invoice.size, 2, "the quote's invoice was made, its order not");
+    const s = await t.host.sync.run();
+    assert.equal(total(s, "errors"), 0);
+    assert.equal(site.tables.invoice.size, 3, "the quote's invoice was not made twice (idempotency replay)");
+    assert.equal(live(site, "order").length, 3);
+    assert.ok(t.servers.chargebee.requests.some((r) => r.replayed && r.path === "/invoices/create_for_charge_items_and_charges"));
+    assert.equal(writes(await t.host.sync.run()), 0);
+  } finally {
+    await t.close();
+  }
+});
+
+test("a 429 storm and 503s are survived: the sync waits as Retry-After says and finishes", async () => {
+  const t = await setup({ rateLimit: { limit: 40, windowMs: 1000 } });
+  try {
+    t.servers.chargebee.failNext(503, 502);
+    const s = await t.host.sync.run();
+    assert.equal(total(s, "errors"), 0);
+    assert.ok(s.requests.chargebee.rateLimited > 0, "the emulator answered 429");
+    assert.ok(s.requests.chargebee.retries >= s.requests.chargebee.rateLimited + 2);
+    assert.ok(t.servers.chargebee.requests.filter((r) => r.status === 429).length > 0);
+    assert.equal(live(t.servers.chargebee.site, "customer").length, 14);
+  } finally {
+    await t.close();
+  }
+});
+
+test("an invalid API key fails the run clearly, with Chargebee's code and without the key", async () => {
+  const t = await setup();
+  try {
+    const bad = t.connect({ apiKey: "test_wrong_key_12345" });
+    const err = await bad.sync.run().then(() => null, (e) => e);
+    bad.store.close();
+    assert.ok(err, "the run failed");
+    assert.equal(err.name, "ChargebeeError");
+    assert.equal(err.status, 401);
+    assert.equal(err.apiErrorCode, "api_authentication_failed");
+    assert.match(err.message, /401 api_authentication_failed.*CHARGEBEE_API_KEY/);
+    assert.doesNotMatch(err.message, /test_wrong_key_12345/);
+    assert.equal(t.servers.customerp.requests.filter((r) => r.method !== "GET").length, 0, "nothing was written");
+  } finally {
+    await t.close();
+  }
+});
+
+test("a flow this build of the package does not plan is skipped with a notice", async () => {
+  const t = await setup();
+  try {
+    /** @type {string[]} */
+    const lines = [];
+    const flows = [{ id: /** @type {any} */ ("invoice-invoice"), customerp: "invoices", chargebee: /** @type {const} */ ("order"), parents: [] }];
+    const s = await new Sync({ customerp: t.host.customerp, chargebee: t.host.chargebee, store: t.host.store, flows, out: (l) => lines.push(l) }).run();
+    assert.deepEqual(s.flows, { "invoice-invoice": { skipped: "not in this build of customerp-chargebee (plan throws unknown_flow)" } });
+    assert.match(lines.join("\n"), /invoice-invoice +skipped: this build of customerp-chargebee does not plan it yet/);
+    assert.equal(writes(s), 0);
+    assert.equal(s.requests.chargebee.reads + s.requests.customerp.reads, 0);
+  } finally {
+    await t.close();
+  }
+});
+
+test("a contact deleted in Customerp ends its link; the Chargebee customer is kept and marked", async () => {
+  const t = await setup();
+  try {
+    await t.host.sync.run();
+    const cbId = /** @type {string} */ (t.host.store.linkByCustomerp("contact-customer", "1")?.chargebee_id);
+    await t.host.customerp.remove("contacts", "1");
+    const s = await t.host.sync.run();
+    assert.equal(total(s, "errors"), 0);
+    assert.equal(t.host.store.linkByCustomerp("contact-customer", "1"), undefined, "link and base are gone");
+    const customer = t.servers.chargebee.site.tables.customer.get(cbId)?.data;
+    assert.equal(customer?.deleted, false, 'deletes: "safe" keeps the customer');
+    assert.equal(customer?.meta_data?.customerp?.deleted, true);
+    assert.equal(writes(await t.host.sync.run()), 0);
+  } finally {
+    await t.close();
+  }
+});
