@@ -76,6 +76,10 @@ section "tsc --noEmit (package types, strict)"
 "$js/node_modules/.bin/tsc" --noEmit -p tests/js/tsconfig.bundler.json
 echo "types ok"
 
+section "perf guard (counts Wasm operations, never a clock)"
+(cd bench && npm ci --no-audit --no-fund --loglevel=error)
+node --test bench/guard.mjs
+
 section "host-example (Customerp server, Chargebee emulator, SQLite store, the sync loop)"
 bash host-example/scripts/test.sh
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The benchmarks in one command: builds the release package (scripts/build.sh), then measures
+#   api.mjs     requests by method and path through host-example's Chargebee emulator
+#   plan.mjs    planBatch / toChargebee throughput against the JSON floor and a plain-JS mapping
+#   match.mjs   match on 10k, 100k and 1M records per side
+#   size.mjs    .wasm size as built and after wasm-opt -Oz (npm binaryen, bench/node_modules)
+#   memory.mjs  peak Wasm memory while streaming 1M records through planBatch in pages
+# and prints one Markdown table (table.mjs) on stdout; progress goes to stderr.
+# QUICK=1 runs everything on smaller sizes (a smoke test, not figures to quote).
+# It takes about 20 minutes and up to ~8 GiB of memory (the 1M × 1M match).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/build.sh >&2
+if [[ ! -x bench/node_modules/.bin/wasm-opt ]]; then
+  (cd bench && npm ci --no-audit --no-fund >&2)
+fi
+
+rm -rf bench/results
+node=(node --expose-gc --max-old-space-size=16384)
+if [[ ${QUICK:-0} == 1 ]]; then
+  api_args=(--records 120)
+  plan_args=(--records 10000 --runs 3)
+  match_args=(--sizes 1000,10000,100000 --runs 3)
+  memory_args=(--records 50000)
+else
+  api_args=()
+  plan_args=()
+  match_args=()
+  memory_args=()
+fi
+
+# host-example is optional: without it (or its node_modules) api.mjs reports the API economy as skipped.
+node bench/api.mjs "${api_args[@]}" || echo "api.mjs failed: see above" >&2
+"${node[@]}" bench/plan.mjs "${plan_args[@]}"
+"${node[@]}" bench/match.mjs "${match_args[@]}"
+node bench/size.mjs
+"${node[@]}" bench/memory.mjs "${memory_args[@]}"
+node bench/table.mjs
