@@ -146,6 +146,13 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A record of one field: `{"is_active": false}`.
+pub fn field(name: &str, value: Value) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert(name.to_string(), value);
+    m
+}
+
 /// One Chargebee request before the engine gives it its idempotency key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestSpec {

@@ -5,7 +5,7 @@
 //! Customerp works fully, from business-entity records or `business_entity_*` events.
 
 use crate::engine::table::{both, Kind::*, Prop};
-use crate::engine::{Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
+use crate::engine::{field, Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
 use crate::error::Result;
 use serde_json::{json, Map, Value};
 use unicode_normalization::UnicodeNormalization;
@@ -100,9 +100,7 @@ impl Flow for CustomerBusinessEntity {
         }
     }
     fn customerp_deactivate(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("is_active".into(), json!(false));
-        m
+        field("is_active", json!(false))
     }
     fn create_requests(&self, _id: &str, _resource: Map<String, Value>, _cp: &Value, _ctx: &Ctx) -> Result<Vec<RequestSpec>> {
         Ok(Vec::new())

@@ -2,7 +2,7 @@
 
 use super::customer::{self, ADDRESS};
 use crate::engine::table::{both, to_chargebee, CpSource, Kind::*, Prop};
-use crate::engine::{Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
+use crate::engine::{field, Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
 use crate::error::Result;
 use serde_json::{json, Map, Value};
 
@@ -90,14 +90,10 @@ impl Flow for EmployeeCustomer {
         customer::tag_released(rec) || matches!(customer::tag_type(rec), Some(t) if t != "employee")
     }
     fn customerp_new(&self, _cb: &Value, _ctx: &Ctx) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("is_active".into(), json!(true));
-        m
+        field("is_active", json!(true))
     }
     fn customerp_deactivate(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("is_active".into(), json!(false));
-        m
+        field("is_active", json!(false))
     }
     fn create_requests(&self, id: &str, resource: Map<String, Value>, _cp: &Value, _ctx: &Ctx) -> Result<Vec<RequestSpec>> {
         Ok(customer::create_requests(id, resource))

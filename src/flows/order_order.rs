@@ -4,7 +4,7 @@ use super::order::{self, CURRENCY, CUSTOMER, DELIVERY_ADDRESS, LINES, LINE_STATU
 use crate::engine::plan::Wait;
 use crate::engine::record::Record;
 use crate::engine::table::{both, CpSource, EnumMap, Kind::*, Prop};
-use crate::engine::{Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
+use crate::engine::{field, Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
 use crate::error::{pointer, Result};
 use crate::values;
 use serde_json::{json, Map, Value};
@@ -161,9 +161,7 @@ impl Flow for OrderOrder {
         order::customerp_new(cb, ctx)
     }
     fn customerp_deactivate(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("status".into(), json!("cancelled"));
-        m
+        field("status", json!("cancelled"))
     }
     fn create_requests(&self, id: &str, resource: Map<String, Value>, cp: &Value, ctx: &Ctx) -> Result<Vec<RequestSpec>> {
         order::create_requests(id, resource, cp, ctx)

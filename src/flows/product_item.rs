@@ -5,7 +5,7 @@
 
 use crate::engine::path::head;
 use crate::engine::table::{both, to_chargebee, CpSource, EnumMap, Kind::*, Prop};
-use crate::engine::{Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
+use crate::engine::{field, Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
 use crate::error::{pointer, ErrorCode, Result, SyncError};
 use crate::values;
 use serde_json::{json, Map, Value};
@@ -287,9 +287,7 @@ impl Flow for ProductItem {
     }
 
     fn customerp_deactivate(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("is_active".into(), json!(false));
-        m
+        field("is_active", json!(false))
     }
 
     fn create_requests(&self, id: &str, resource: Map<String, Value>, _cp: &Value, ctx: &Ctx) -> Result<Vec<RequestSpec>> {

@@ -4,7 +4,7 @@ use super::order::{self, CURRENCY, CUSTOMER, DELIVERY_ADDRESS, LINES, NOTE, REFE
 use crate::engine::plan::Wait;
 use crate::engine::record::Record;
 use crate::engine::table::{both, EnumMap, Kind::*, Prop};
-use crate::engine::{Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
+use crate::engine::{field, Criterion, Ctx, Flow, FlowDoc, FlowId, RequestSpec};
 use crate::error::Result;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
@@ -136,9 +136,7 @@ impl Flow for QuoteOrder {
         order::check_totals(&cp.raw, &cb.raw, ctx);
     }
     fn customerp_deactivate(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("status".into(), json!("declined"));
-        m
+        field("status", json!("declined"))
     }
     fn create_requests(&self, id: &str, resource: Map<String, Value>, cp: &Value, ctx: &Ctx) -> Result<Vec<RequestSpec>> {
         order::create_requests(id, resource, cp, ctx)
