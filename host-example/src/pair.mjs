@@ -129,9 +129,12 @@ export async function reread(s, f, link, base, links) {
  */
 async function execute(s, f, input, plan, link, etag, stats, run) {
   const ids = { customerp: plan.link.customerp, chargebee: plan.link.chargebee };
+  // Logged before the writes, so a crash after them cannot lose the report; logged once, so the
+  // re-plan after a crash (the same conflict, planned from the same state) does not repeat it.
   for (const c of plan.conflicts) {
-    stats.conflicts++;
-    s.store.log({ run, flow: f.id, kind: "conflict", ...ids, property: c.property, message: describeConflict(c), detail: c });
+    if (s.store.logOnce({ run, flow: f.id, kind: "conflict", ...ids, property: c.property, message: describeConflict(c), detail: c })) {
+      stats.conflicts++;
+    }
   }
   const fresh = link.customerp !== ids.customerp || link.chargebee !== ids.chargebee;
   for (const w of hasWrites(plan) || fresh ? plan.warnings : []) {

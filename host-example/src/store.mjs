@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 
 /** @typedef {{ customerp: string | null, chargebee: string | null }} Link */
 /** @typedef {{ flow: string, customerp_id: string, chargebee_id: string, base: string | null }} LinkRow */
+/** @typedef {{ run?: number, flow?: string, kind: string, customerp?: string | null, chargebee?: string | null, property?: string, message: string, detail?: unknown }} LogEntry */
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS links (
@@ -53,6 +54,8 @@ export class Store {
       addPending: db.prepare(`INSERT INTO pending (flow, side, id, reason, attempts) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (flow, side, id) DO UPDATE SET reason = excluded.reason, attempts = excluded.attempts`),
       clearPending: db.prepare("DELETE FROM pending WHERE flow = ?"),
+      logged: db.prepare(`SELECT 1 FROM log WHERE kind = @kind AND flow IS @flow AND customerp_id IS @customerp
+        AND chargebee_id IS @chargebee AND property IS @property AND detail IS @detail LIMIT 1`),
       log: db.prepare(`INSERT INTO log (run, at, flow, kind, customerp_id, chargebee_id, property, message, detail)
         VALUES (@run, @at, @flow, @kind, @customerp, @chargebee, @property, @message, @detail)`),
       be: db.prepare("SELECT json FROM business_entities WHERE id = ?"),
@@ -142,9 +145,18 @@ export class Store {
   }
 
   /**
-   * @param {{ run?: number, flow?: string, kind: string, customerp?: string | null, chargebee?: string | null,
-   *   property?: string, message: string, detail?: unknown }} e
+   * Logs an entry unless the same one (kind, flow, pair, property, detail) is already there.
+   * @param {LogEntry} e @returns {boolean} whether it was logged now
    */
+  logOnce(e) {
+    const detail = e.detail === undefined ? null : JSON.stringify(e.detail);
+    const key = { kind: e.kind, flow: e.flow ?? null, customerp: e.customerp ?? null, chargebee: e.chargebee ?? null, property: e.property ?? null, detail };
+    if (this.q.logged.get(key)) return false;
+    this.log(e);
+    return true;
+  }
+
+  /** @param {LogEntry} e */
   log(e) {
     this.q.log.run({
       run: e.run ?? null, at: now(), flow: e.flow ?? null, kind: e.kind, customerp: e.customerp ?? null,

@@ -623,14 +623,19 @@ impl<'f, 'c> Planner<'f, 'c> {
                 expect.insert(top.to_string(), current);
                 continue;
             }
-            let current = get_path(&cb.raw, p.cb, "").ok().flatten().cloned().unwrap_or(Value::Null);
-            set_path(&mut expect, p.cb, current);
-            // A nested resource with its own clock (an item's price): its clock is part of the state.
             if let Some((parent, _)) = p.cb.split_once('.') {
-                if let Some(t) = cb.raw.get(parent).and_then(|o| o.get("updated_at")) {
-                    set_path(&mut expect, &format!("{parent}.updated_at"), t.clone());
+                let Some(nested) = cb.raw.get(parent).filter(|v| v.is_object()) else {
+                    continue; // not there yet (an item without this price): nothing to expect of it
+                };
+                // A nested resource with its own id and clock (an item's price): both are part of the state.
+                for key in ["id", "updated_at"] {
+                    if let Some(v) = nested.get(key) {
+                        set_path(&mut expect, &format!("{parent}.{key}"), v.clone());
+                    }
                 }
             }
+            let current = get_path(&cb.raw, p.cb, "").ok().flatten().cloned().unwrap_or(Value::Null);
+            set_path(&mut expect, p.cb, current);
         }
         // In the shape the host reads the record in (an item's price under `item_prices`).
         self.flow.resource_from_view(&mut expect, &self.ctx);

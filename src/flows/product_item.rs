@@ -234,7 +234,7 @@ impl Flow for ProductItem {
     fn resource_from_view(&self, view: &mut Map<String, Value>, ctx: &Ctx) {
         if let Some(Value::Object(mut price)) = view.remove("item_price") {
             if let Some(pid) = scratch_str(ctx, "price_id") {
-                price.insert("id".into(), json!(pid));
+                price.entry("id").or_insert_with(|| json!(pid));
             }
             if let Some(item) = view.get("id") {
                 price.insert("item_id".into(), item.clone());
