@@ -5,7 +5,7 @@
 use crate::engine::path::set_path;
 use crate::engine::table::{both, Kind::*, Prop};
 use crate::engine::{Ctx, RequestSpec};
-use crate::error::{ErrorCode, Result, SyncError};
+use crate::error::Result;
 use crate::values;
 use serde_json::{json, Map, Value};
 
@@ -26,21 +26,7 @@ const KEPT_BILLING_FIELDS: [&str; 6] = ["first_name", "last_name", "email", "com
 
 /// `{prefix}-{type}-{id}`, within Chargebee's 50 characters for customer ids.
 pub fn customer_id(prefix: &str, record_type: &str, cp_id: &str) -> Result<String> {
-    let id = format!("{prefix}-{record_type}-{cp_id}");
-    if id.chars().count() > 50 {
-        return Err(SyncError::new(
-            ErrorCode::TooLong,
-            "/customerp/id",
-            format!("/customerp/id: the Chargebee customer id {id:?} would be longer than 50 characters"),
-        ));
-    }
-    if !cp_id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(SyncError::invalid_value(
-            "/customerp/id",
-            format!("{cp_id:?} cannot be part of a Chargebee customer id (only A-Z, a-z, 0-9, '-', '_', '.')"),
-        ));
-    }
-    Ok(id)
+    super::deterministic_id(prefix, record_type, cp_id, 50, "customer")
 }
 
 /// The Customerp tag of a Chargebee customer, if it has one.

@@ -10,7 +10,7 @@ mod product_item;
 mod quote_order;
 
 use crate::engine::{unknown_flow, Flow, FlowId};
-use crate::error::Result;
+use crate::error::{ErrorCode, Result, SyncError};
 
 pub use contact_customer::ContactCustomer;
 pub use customer_business_entity::CustomerBusinessEntity;
@@ -33,4 +33,24 @@ pub fn get(name: &str) -> Result<&'static dyn Flow> {
         FlowId::OrderOrder => &OrderOrder,
         FlowId::ProductItem => &ProductItem,
     })
+}
+
+/// `{prefix}-{type}-{id}`: the id the plugin gives what it creates in Chargebee, so a retried create
+/// fails as a duplicate instead of making a twin. `max` is Chargebee's limit for that resource's ids.
+pub(crate) fn deterministic_id(prefix: &str, record_type: &str, cp_id: &str, max: usize, resource: &str) -> Result<String> {
+    let id = format!("{prefix}-{record_type}-{cp_id}");
+    if id.chars().count() > max {
+        return Err(SyncError::new(
+            ErrorCode::TooLong,
+            "/customerp/id",
+            format!("/customerp/id: the Chargebee {resource} id {id:?} would be longer than {max} characters"),
+        ));
+    }
+    if !cp_id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(SyncError::invalid_value(
+            "/customerp/id",
+            format!("{cp_id:?} cannot be part of a Chargebee {resource} id (only A-Z, a-z, 0-9, '-', '_', '.')"),
+        ));
+    }
+    Ok(id)
 }

@@ -5,7 +5,7 @@
 use crate::engine::plan::Wait;
 use crate::engine::table::{both, to_chargebee, CpSource, EnumMap, Kind, Kind::*, Prop};
 use crate::engine::{Ctx, FlowId, RequestSpec};
-use crate::error::{pointer, ErrorCode, Result, SyncError};
+use crate::error::{pointer, Result, SyncError};
 use crate::values;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
@@ -163,21 +163,7 @@ pub fn waiting_for(rec: &Value, ctx: &Ctx) -> Vec<Wait> {
 
 /// `{prefix}-{quote|order}-{id}`, within Chargebee's 40 characters for order ids.
 pub fn order_id(prefix: &str, record_type: &str, cp_id: &str) -> Result<String> {
-    let id = format!("{prefix}-{record_type}-{cp_id}");
-    if id.chars().count() > 40 {
-        return Err(SyncError::new(
-            ErrorCode::TooLong,
-            "/customerp/id",
-            format!("/customerp/id: the Chargebee order id {id:?} would be longer than 40 characters"),
-        ));
-    }
-    if !cp_id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(SyncError::invalid_value(
-            "/customerp/id",
-            format!("{cp_id:?} cannot be part of a Chargebee order id (only A-Z, a-z, 0-9, '-', '_', '.')"),
-        ));
-    }
-    Ok(id)
+    super::deterministic_id(prefix, record_type, cp_id, 40, "order")
 }
 
 /// The invoice for the lines' charge item prices, then the order on that invoice.
