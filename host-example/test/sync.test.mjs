@@ -176,6 +176,37 @@ test("a crash between an order's invoice and the order: the rerun reuses the inv
   }
 });
 
+test("a crash between an order's create and the store commit: the rerun takes Customerp's values, with no conflict", async () => {
+  let crashed = false;
+  const t = await setup({
+    hooks: {
+      // after the invoice and the order are created, before link and base are stored
+      afterChargebeeWrite: ({ flow, plan }) => {
+        if (flow === "order-order" && plan.chargebee.action === "create" && !crashed) {
+          crashed = true;
+          throw Object.assign(new Error("simulated crash"), { fatal: true });
+        }
+      },
+    },
+  });
+  try {
+    await assert.rejects(t.host.sync.run(), /simulated crash/);
+    const site = t.servers.chargebee.site;
+    const made = live(site, "order").filter((o) => o.id.startsWith("cp-order-"));
+    assert.equal(made.length, 1, "one order was written before the crash");
+    const s = await t.host.sync.run();
+    assert.equal(total(s, "errors"), 0);
+    const orders = t.host.store.logEntries({ kind: "conflict" }).filter((c) => c.flow === "order-order");
+    assert.deepEqual(orders, [], "Chargebee's defaults on the order made before the crash are not edits");
+    const order = live(site, "order").find((o) => o.id === made[0].id);
+    assert.ok(order?.order_date, "the order date POST /orders cannot set followed");
+    assert.ok(order.order_line_items.every((/** @type {any} */ l) => l.sku), "so did the lines' skus");
+    assert.equal(writes(await t.host.sync.run()), 0);
+  } finally {
+    await t.close();
+  }
+});
+
 test("a 429 storm and 503s are survived: the sync waits as Retry-After says and finishes", async () => {
   const t = await setup({ rateLimit: { limit: 40, windowMs: 1000 } });
   try {

@@ -366,7 +366,7 @@ impl<'f, 'c> Planner<'f, 'c> {
 
     // ---- the three-way merge -------------------------------------------------------------
 
-    fn decide(&mut self, i: usize, cp: &Record, cb: &Record, base: Option<&Base>) -> Outcome {
+    fn decide(&mut self, i: usize, cp: &Record, cb: &Record, base: Option<&Base>, made_here: bool) -> Outcome {
         let p = &self.props()[i];
         let (a, b) = (&cp.values[i], &cb.values[i]);
         let base_cp = base.map(|bs| &bs.customerp[i]);
@@ -407,6 +407,12 @@ impl<'f, 'c> Planner<'f, 'c> {
                     (true, true) => self.settle(p, a, b, bcp, cp, cb),
                     (false, false) => Outcome::Keep,
                 },
+                // This plugin created the Chargebee record (it has the id the plugin gives this
+                // Customerp record) and its base was lost, e.g. in a crash before the host stored it:
+                // rows the create could not set still hold Chargebee's defaults, not edits.
+                (None, None) if made_here && !self.flow.settable_on_create(p) => {
+                    if a.is_null() { Outcome::CopyTo(Side::Customerp) } else { Outcome::CopyTo(Side::Chargebee) }
+                }
                 // First sync of a matched pair: a filled value never loses to an empty one.
                 _ if a.is_null() => Outcome::CopyTo(Side::Customerp),
                 _ if b.is_null() => Outcome::CopyTo(Side::Chargebee),
@@ -437,8 +443,9 @@ impl<'f, 'c> Planner<'f, 'c> {
         let cp_ro = self.opts().is_read_only(Side::Customerp);
         let cb_ro = self.opts().is_read_only(Side::Chargebee);
 
+        let made_here = base.is_none() && self.flow.chargebee_id(&cp.id, &cp.raw, &self.ctx).is_ok_and(|id| id == cb.id);
         for i in 0..n {
-            match self.decide(i, cp, cb, base) {
+            match self.decide(i, cp, cb, base, made_here) {
                 Outcome::CopyTo(Side::Chargebee) if !cb_ro && cp.values[i].is_null() && self.props()[i].write_chargebee(&Value::Null, &self.ctx).is_none() => {
                     // Chargebee's API cannot empty this field: say so once; the base keeps both sides as they are.
                     let p = &self.props()[i];

@@ -966,6 +966,11 @@ pub fn accepted_quote_creates_invoice_then_order(d: &dyn Driver) {
     assert_eq!(reqs[0].1["order_line_items"], json!([{"id": "o_li_0", "sku": "KIT-1"}, {"id": "o_li_1", "sku": "KIT-2"}]));
     assert_eq!(p2["customerp"]["action"], "none");
     assert_eq!(p2["warnings"][0]["code"], "total_mismatch", "net total matches, the gross does not: {}", p2["warnings"]);
+    // A crash lost that base before the host stored it: re-planned without one, the plugin's own
+    // order still holds Chargebee's defaults, so Customerp's values win without a conflict.
+    let lost = plan(d, f, json!({"customerp": quote(), "chargebee": cb.clone(), "base": null, "links": order_links()}), opts.clone());
+    assert_eq!(lost["conflicts"], json!([]), "{lost}");
+    assert_eq!(requests(&lost), requests(&p2));
     let cb2 = fake_chargebee::apply(Some(cb), &p2, 1_772_500_100).unwrap();
     let p3 = plan(d, f, json!({"customerp": quote(), "chargebee": cb2.clone(), "base": p2["base"], "links": order_links()}), opts.clone());
     assert_eq!((p3["chargebee"]["action"].as_str(), p3["customerp"]["action"].as_str()), (Some("none"), Some("none")), "{p3}");
