@@ -109,7 +109,7 @@ const need = Math.ceil(N / 100);
     ratio: "", goal: `⌈N/100⌉ = ${need} per type`, met: ["contacts", "products", "orders"].every((t) => (r.cp.get(`GET /api/${t}`) ?? 0) <= need) });
   const byId = [...nonLists(r.cb), ...nonLists(r.cp)];
   const byIdCount = byId.reduce((n, [, v]) => n + v, 0);
-  rows.push({ area: "api", what: "initial sync Customerp → Chargebee: reads by id (the host re-reads each target before and after its writes)",
+  rows.push({ area: "api", what: "initial sync Customerp → Chargebee: reads by id (an order id before its create, a Customerp record before its update)",
     value: `${byIdCount}`, spread: byId.map(([k, v]) => `${k} ${v}`).join(", "),
     ratio: `${(byIdCount / (3 * N)).toFixed(2)} per record`, goal: "none beyond the list reads", met: byIdCount === 0 });
   rows.push({ area: "api", what: "initial sync Customerp → Chargebee: Customerp writes", value: `${writesOf(r.cp)}`,

@@ -8,6 +8,8 @@ import { plan } from "customerp-chargebee";
  * @property {string} customerp Customerp record type (REST collection)
  * @property {"business_entity" | "item" | "customer" | "order"} chargebee the Chargebee resource reader
  * @property {import("customerp-chargebee").FlowId[]} parents
+ * @property {boolean} [followsUp] a create leaves rows its requests cannot set (an order's date, statuses
+ *   and line skus) to the next plan, made at once from the create's own response
  */
 
 /** @type {FlowSpec[]} */
@@ -16,8 +18,8 @@ export const FLOWS = [
   { id: "product-item", customerp: "products", chargebee: "item", parents: [] },
   { id: "contact-customer", customerp: "contacts", chargebee: "customer", parents: ["customer-business_entity"] },
   { id: "employee-customer", customerp: "employees", chargebee: "customer", parents: [] },
-  { id: "quote-order", customerp: "quotes", chargebee: "order", parents: ["contact-customer", "product-item"] },
-  { id: "order-order", customerp: "orders", chargebee: "order", parents: ["contact-customer", "product-item", "quote-order"] },
+  { id: "quote-order", customerp: "quotes", chargebee: "order", parents: ["contact-customer", "product-item"], followsUp: true },
+  { id: "order-order", customerp: "orders", chargebee: "order", parents: ["contact-customer", "product-item", "quote-order"], followsUp: true },
 ];
 
 /**

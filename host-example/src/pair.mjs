@@ -1,6 +1,7 @@
 // One pair at a time: execute its plan (Chargebee requests in order, then the Customerp change, then
 // link and base in one transaction), re-reading the targets first and re-planning when they moved.
 import { plan as planOne } from "customerp-chargebee";
+import { ChargebeeError } from "./chargebee/client.mjs";
 import { CustomerpError } from "./customerp/client.mjs";
 import { describeConflict, hasWrites, matchesExpect, resolveRefs, sameJson, shortHash } from "./plans.mjs";
 
@@ -17,15 +18,36 @@ const MAX_ROUNDS = 5; // plans per pair in one run: expect re-plans, and re-plan
 /** Thrown when Customerp refused a write because the record moved (412): the pair is re-planned. */
 class Moved extends Error {}
 
+/** Thrown when Chargebee refused a create because its deterministic id exists (a create retried after a crash). */
+class Exists extends Error {
+  /** @param {string} id @param {ChargebeeError} refusal */
+  constructor(id, refusal) {
+    super(`${id} exists`);
+    this.id = id;
+    this.refusal = refusal;
+  }
+}
+
+/** Whether a create's first request makes the resource with the deterministic id, so Chargebee itself refuses a twin. @param {Plan} plan */
+const createsById = (plan) =>
+  plan.chargebee.action === "create" && plan.chargebee.requests[0]?.params?.id === plan.chargebee.id;
+
 /**
- * Executes a pair's plan, re-planning when a target moved, and again after each write until the
- * plan writes nothing (at most MAX_ROUNDS plans). Returns a reason to retry next run, or undefined.
+ * Executes a pair's plan, re-planning when a target moved or a create found its id taken. After a
+ * write the pair is planned again, until a plan writes nothing, wherever that costs no read or is
+ * needed: from the record Chargebee answered a write with (customers, orders), after a relink, after
+ * a Customerp create (the tag holding its new id) and after a Chargebee create that leaves rows to a
+ * second plan (`followsUp`). A pair left unplanned (an item, a Customerp update) is read by the next
+ * run, whose incremental reads include it, and plans nothing there. At most MAX_ROUNDS plans; returns
+ * a reason to retry next run, or undefined.
  * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Link} stored the link as the store has it
  * @param {Plan} plan @param {FlowStats} stats @param {number} run
  * @returns {Promise<string | undefined>}
  */
 export async function settle(s, f, input, stored, plan, stats, run) {
   let link = stored;
+  /** Whether input.chargebee is what this loop's own write just returned: no read before the next write. */
+  let fresh = false;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (plan.waitingFor.length > 0) {
       stats.waiting++;
@@ -33,7 +55,8 @@ export async function settle(s, f, input, stored, plan, stats, run) {
       s.store.log({ run, flow: f.id, kind: "waiting", customerp: plan.link.customerp, chargebee: plan.link.chargebee, message: `waiting for ${on}` });
       return `waiting for ${on}`;
     }
-    const check = await checkExpect(s, f, input, plan);
+    const check = await checkExpect(s, f, input, plan, fresh);
+    fresh = false;
     if (check.replan) {
       stats.replanned++;
       input = check.replan;
@@ -48,6 +71,14 @@ export async function settle(s, f, input, stored, plan, stats, run) {
     try {
       result = await execute(s, f, input, plan, link, check.etag, stats, run);
     } catch (e) {
+      if (e instanceof Exists) {
+        const found = await s.readers[f.chargebee].get(e.id);
+        if (!found || found.deleted) throw e.refusal;
+        stats.replanned++;
+        input = { ...input, chargebee: found, base: null };
+        plan = planOne(f.id, input, s.options);
+        continue;
+      }
       if (!(e instanceof Moved)) throw e;
       stats.replanned++;
       input = await reread(s, f, { customerp: input.customerp?.id ?? null, chargebee: input.chargebee?.id ?? null }, input.base, input.links);
@@ -55,8 +86,21 @@ export async function settle(s, f, input, stored, plan, stats, run) {
       continue;
     }
     link = result.link;
-    if (!result.again) return undefined;
-    input = await reread(s, f, link, plan.base, input.links);
+    if (result.relinked) {
+      input = await reread(s, f, link, plan.base, input.links);
+    } else if (result.followUp || (result.answered && plan.customerp.action === "none")) {
+      // Only what this plan wrote is read again, and Chargebee's side not when its answer is the record.
+      const wrote = { customerp: plan.customerp.action !== "none", chargebee: plan.chargebee.requests.length > 0 };
+      const again = await reread(s, f, { customerp: wrote.customerp ? link.customerp : null, chargebee: wrote.chargebee && !result.answered ? link.chargebee : null }, plan.base, input.links);
+      fresh = Boolean(result.answered);
+      input = {
+        ...again,
+        customerp: wrote.customerp ? again.customerp : input.customerp,
+        chargebee: result.answered ?? (wrote.chargebee ? again.chargebee : input.chargebee),
+      };
+    } else {
+      return undefined;
+    }
     plan = planOne(f.id, input, s.options);
   }
   stats.errors++;
@@ -73,15 +117,18 @@ function storable(plan, link, base) {
 
 /**
  * Re-reads the targets of the plan's writes and compares them with `expect`. A Chargebee create whose
- * deterministic id already exists (e.g. after a crash) is re-planned with that record and no base.
- * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Plan} plan
+ * deterministic id already exists (e.g. after a crash) is re-planned with that record and no base:
+ * looked up first when the create starts with another resource (an order's invoice), else found out
+ * from Chargebee's `duplicate_entry` answer. A Chargebee record this loop's write just returned
+ * (`justWritten`) is not read again.
+ * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Plan} plan @param {boolean} justWritten
  * @returns {Promise<{ replan?: Input, etag?: string | null }>}
  */
-async function checkExpect(s, f, input, plan) {
+async function checkExpect(s, f, input, plan, justWritten) {
   const reader = s.readers[f.chargebee];
   const cb = plan.chargebee;
   const cp = plan.customerp;
-  if (cb.action === "create" && cb.id && /** @type {any} */ (cb.expect)?.exists === false) {
+  if (cb.action === "create" && cb.id && /** @type {any} */ (cb.expect)?.exists === false && !createsById(plan)) {
     const found = await reader.get(cb.id);
     if (found && !found.deleted) return { replan: { ...input, chargebee: found, base: null } };
   }
@@ -93,7 +140,7 @@ async function checkExpect(s, f, input, plan) {
   /** @type {string | null} */
   let etag = null;
   if ((cb.action === "update" || cb.action === "delete") && cb.id && cb.expect) {
-    cbFresh = await reader.get(cb.id);
+    cbFresh = justWritten ? input.chargebee : await reader.get(cb.id);
     moved = !cbFresh || !matchesExpect(cb.expect, cbFresh);
   }
   if ((cp.action === "update" || cp.action === "delete") && cp.id) {
@@ -122,7 +169,8 @@ export async function reread(s, f, link, base, links) {
 
 /**
  * Writes one plan: Chargebee requests in order, then the Customerp change, then link and base in one
- * transaction. Returns the new link and whether to plan the pair again. Warnings are logged when the
+ * transaction. Returns the new link, whether it moved to another Chargebee record (`relinked`), whether
+ * a create left work to a second plan (`followUp`), and the record Chargebee answered with (`answered`). Warnings are logged when the
  * plan writes or links, not again for each re-read of a settled pair.
  * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Plan} plan @param {Link} link @param {string | null | undefined} etag
  * @param {FlowStats} stats @param {number} run
@@ -150,7 +198,13 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
   const responses = [];
   for (const [index, req] of cb.requests.entries()) {
     const params = resolveRefs(req.params, responses);
-    responses.push((await s.cb.send(req.method, req.path, params, { idempotencyKey: req.idempotencyKey })).body);
+    try {
+      responses.push((await s.cb.send(req.method, req.path, params, { idempotencyKey: req.idempotencyKey })).body);
+    } catch (e) {
+      const taken = e instanceof ChargebeeError && e.apiErrorCode === "duplicate_entry" && e.param === "id";
+      if (taken && index === 0 && createsById(plan) && cb.id) throw new Exists(cb.id, e);
+      throw e;
+    }
     await s.hooks.afterChargebeeRequest?.({ flow: f.id, plan, index });
   }
   if (cb.requests.length > 0 && (cb.action === "create" || cb.action === "update" || cb.action === "delete")) {
@@ -178,9 +232,14 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
   }
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
   s.store.commitPair(f.id, link, next, plan.base);
-  // Plan the pair again after any write: a create leaves properties for a second plan (e.g. an order's
-  // date and status), a relink (an order taking over its quote's order) needs the other record, and
-  // a written pair must plan nothing more, so the next run finds it settled.
-  const relinked = next.chargebee !== null && next.chargebee !== (input.chargebee?.id ?? null);
-  return { link: next, again: relinked || hasWrites(plan) };
+  // A relink (an order taking over its quote's order) is planned again with the other record; so is a
+  // create that leaves rows to a second plan: a Chargebee order's date and statuses, and the tag
+  // holding a new Customerp record's id. `answered` is the record Chargebee's last answer holds.
+  const relinked = next.chargebee !== null && next.chargebee !== (input.chargebee?.id ?? null) && cb.action !== "create";
+  return {
+    link: next,
+    relinked,
+    followUp: (cb.action === "create" && Boolean(f.followsUp)) || cp.action === "create",
+    answered: cb.requests.length > 0 ? s.readers[f.chargebee].fromResponse(responses.at(-1)) : null,
+  };
 }

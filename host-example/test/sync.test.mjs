@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sleep } from "../src/http.mjs";
 import { Sync } from "../src/sync.mjs";
+import { DEMO_OPTIONS } from "../src/local.mjs";
 
 test("a full sync of the demo data links, creates and copies what it should", async () => {
   const t = await setup();
@@ -146,6 +147,47 @@ test("a crash between the Chargebee write and the store commit: the rerun makes 
     restarted?.store.close();
     await t.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a create retried after Chargebee forgot its key, of a customer no match finds: duplicate_entry links it, no twin", async () => {
+  let crashed = false;
+  const t = await setup({
+    // Customerp is read-only here, so the edited customer below is not copied to Customerp as a new contact
+    options: { ...DEMO_OPTIONS, readOnly: ["customerp"] },
+    hooks: {
+      afterChargebeeWrite: ({ flow, plan }) => {
+        if (flow === "contact-customer" && plan.chargebee.action === "create" && !crashed) {
+          crashed = true;
+          throw Object.assign(new Error("simulated crash"), { fatal: true });
+        }
+      },
+    },
+  });
+  try {
+    await assert.rejects(t.host.sync.run(), /simulated crash/);
+    const site = t.servers.chargebee.site;
+    const made = live(site, "customer").filter((c) => c.id.startsWith("cp-contact-"));
+    assert.equal(made.length, 1);
+    t.servers.chargebee.expireIdempotencyKeys();
+    // edited in Chargebee meanwhile: neither its tag nor its e-mail finds the contact any more
+    const edited = /** @type {Record<string, any>} */ (site.tables.customer.get(made[0].id)?.data);
+    delete edited.meta_data;
+    edited.email = "someone.else@example.com";
+    const s = await t.host.sync.run();
+    assert.equal(total(s, "errors"), 0);
+    const refused = t.servers.chargebee.requests.filter((r) => r.path === "/customers" && r.status === 400);
+    assert.equal(refused.length, 1, "Chargebee refused the retried create once, as duplicate_entry");
+    const contact = made[0].meta_data.customerp.id;
+    const tagged = live(site, "customer").filter((c) => c.meta_data?.customerp?.type === "contact" && c.meta_data.customerp.id === contact);
+    assert.deepEqual(tagged.map((c) => c.id), [made[0].id], "no twin: one customer carries the contact's tag");
+    assert.equal(t.host.store.linkByCustomerp("contact-customer", contact)?.chargebee_id, made[0].id, "the customer made before the crash is linked");
+    const conflicts = t.host.store.logEntries({ kind: "conflict" }).filter((c) => c.chargebee_id === made[0].id);
+    assert.deepEqual(conflicts.map((c) => [c.property, JSON.parse(c.detail).winner]), [["email", "customerp"]], "the edit is reported; the read-only side wins");
+    assert.equal(live(site, "customer").find((c) => c.id === made[0].id)?.email, made[0].email);
+    assert.equal(writes(await t.host.sync.run()), 0);
+  } finally {
+    await t.close();
   }
 });
 

@@ -11,6 +11,8 @@
  * @property {(cursors: Cursors) => Promise<{ records: Json[], cursors: Cursors }>} changed
  * @property {(ids: string[]) => Promise<Json[]>} byIds
  * @property {(id: string) => Promise<Json | null>} get
+ * @property {(body: Json | undefined) => Json | null} fromResponse the record a write answered with, in the
+ *   shape `plan` takes, or null when the answer is not that (an item's answer lacks its prices)
  */
 
 const ALL_STATUSES = JSON.stringify(["active", "archived", "deleted"]);
@@ -53,6 +55,8 @@ export function chargebeeResources(cb, store) {
     async get(id) {
       return (await cb.getOrNull(`${path}/${encodeURIComponent(id)}`))?.[key] ?? null;
     },
+    /** @param {Json | undefined} body */
+    fromResponse: (body) => body?.[key] ?? null,
   });
 
   /** Items with their prices under `item_prices`, sorted by id. @param {Json[]} items */
@@ -98,6 +102,7 @@ export function chargebeeResources(cb, store) {
       const found = (await cb.getOrNull(`/items/${encodeURIComponent(id)}`))?.item;
       return found ? (await withPrices([found]))[0] : null;
     },
+    fromResponse: () => null,
   };
 
   /** @type {ResourceReader} */
@@ -123,6 +128,7 @@ export function chargebeeResources(cb, store) {
     async get(id) {
       return store.businessEntities([id])[0] ?? null;
     },
+    fromResponse: () => null,
   };
 
   return { customer: simple("customer", "/customers"), order: simple("order", "/orders"), item, business_entity: businessEntity };

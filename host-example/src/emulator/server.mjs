@@ -160,6 +160,10 @@ export async function startChargebeeEmulator(opts) {
       rateLimit = limit;
       window = { start: 0, count: 0 };
     },
+    /** Forgets every idempotency key, as Chargebee does after its 30-minute window. */
+    expireIdempotencyKeys() {
+      idempotency.clear();
+    },
     /** The next requests fail with these statuses (e.g. 503), one each. @param {...number} statuses */
     failNext(...statuses) {
       faults.push(...statuses);
