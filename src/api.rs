@@ -1,7 +1,7 @@
 //! The functions of the JS API (`api.md`), on `serde_json` values. The Wasm binding only
 //! converts at the boundary and calls these.
 
-use crate::engine::matching::{self, MatchResult};
+use crate::engine::matching::{self, MatchResult, Matcher};
 use crate::engine::path::set_path;
 use crate::engine::plan::{self, Plan};
 use crate::engine::record::{read_chargebee, read_customerp};
@@ -106,6 +106,13 @@ pub fn to_customerp(flow: &str, chargebee: &Value, options: Option<&Value>) -> R
 pub fn match_records(flow: &str, customerp: &Value, chargebee: &Value, options: Option<&Value>) -> Result<MatchResult> {
     let (f, _) = setup(flow, options)?;
     matching::match_records(f, customerp, chargebee)
+}
+
+/// Matching fed one record at a time (the Wasm binding's path: a million JS records never become
+/// one JSON text and a million values at once).
+pub fn matcher(flow: &str, options: Option<&Value>) -> Result<Matcher<'static>> {
+    let (f, _) = setup(flow, options)?;
+    Ok(Matcher::new(f))
 }
 
 pub fn plan(flow: &str, input: &Value, options: Option<&Value>) -> Result<Plan> {

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod error;
 pub mod flows;
 pub mod form;
+pub mod json;
 pub mod options;
 pub mod values;
 

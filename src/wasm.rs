@@ -55,55 +55,27 @@ fn js_message(e: &JsValue) -> String {
 
 /// A JS value → JSON value. `undefined`/`null` → `Null`. `path` prefixes error paths.
 fn from_js(v: &JsValue, path: &str) -> Result<Value, SyncError> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(Value::Null);
+    match json_text(v, path)? {
+        None => Ok(Value::Null),
+        Some(text) => crate::json::parse(&text, path),
     }
-    let text = match JSON::stringify(v) {
-        Ok(s) if !s.is_undefined() => String::from(s),
-        Ok(_) => return Err(SyncError::invalid_type(path, "a JSON value (not a function or symbol)")),
+}
+
+/// A JS value as JSON text; `None` for `undefined`/`null`.
+fn json_text(v: &JsValue, path: &str) -> Result<Option<String>, SyncError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match JSON::stringify(v) {
+        Ok(s) if !s.is_undefined() => Ok(Some(String::from(s))),
+        Ok(_) => Err(SyncError::invalid_type(path, "a JSON value (not a function or symbol)")),
         // BigInt, cycles, or nesting deeper than the JS engine can serialise.
         Err(e) => {
             let msg = js_message(&e);
             let code = if msg.contains("BigInt") { ErrorCode::InvalidType } else { ErrorCode::InvalidValue };
-            return Err(SyncError::new(code, path, format!("{path}: {msg}")));
-        }
-    };
-    parse_json(&text, path)
-}
-
-fn parse_json(text: &str, path: &str) -> Result<Value, SyncError> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(v) => Ok(v),
-        Err(_) => {
-            // Parse again, slower, only to name where it failed.
-            let mut de = serde_json::Deserializer::from_str(text);
-            let err = serde_path_to_error::deserialize::<_, Value>(&mut de).err();
-            let (at, why) = match &err {
-                Some(e) => (format!("{path}{}", pointer_of(e.path())), e.inner().to_string()),
-                None => (path.to_string(), "unreadable input".to_string()),
-            };
-            let why = if why.contains("surrogate") || why.contains("hex escape") {
-                "text is not well-formed Unicode (lone UTF-16 surrogate)".to_string()
-            } else if why.contains("recursion limit") {
-                "nested too deeply".to_string()
-            } else {
-                why
-            };
-            Err(SyncError::invalid_value(&at, why))
+            Err(SyncError::new(code, path, format!("{path}: {msg}")))
         }
     }
-}
-
-fn pointer_of(p: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    p.iter()
-        .filter_map(|seg| match seg {
-            Segment::Seq { index } => Some(index.to_string()),
-            Segment::Map { key } => Some(key.clone()),
-            Segment::Enum { variant } => Some(variant.clone()),
-            Segment::Unknown => None,
-        })
-        .fold(String::new(), |acc, s| crate::error::pointer(&acc, &s))
 }
 
 fn to_js<T: Serialize>(v: &T) -> JsResult {
@@ -198,9 +170,21 @@ pub fn match_records(
 ) -> JsResult {
     run(|| {
         let flow = flow_name(&flow)?;
-        let cps = from_js(&customerp, "/customerp")?;
-        let cbs = from_js(&chargebee, "/chargebee")?;
-        api::match_records(&flow, &cps, &cbs, Some(&self::options(&options)?))
+        let (Some(cps), Some(cbs)) = (customerp.dyn_ref::<Array>(), chargebee.dyn_ref::<Array>()) else {
+            // Not two lists: the whole-value path names what is wrong.
+            let cps = from_js(&customerp, "/customerp")?;
+            let cbs = from_js(&chargebee, "/chargebee")?;
+            return api::match_records(&flow, &cps, &cbs, Some(&self::options(&options)?));
+        };
+        // One record at a time: a million records never become one JSON text and a million values.
+        let mut m = api::matcher(&flow, Some(&self::options(&options)?))?;
+        for (i, rec) in cps.iter().enumerate() {
+            m.customerp(i, &from_js(&rec, &format!("/customerp/{i}")).map_err(|e| e.in_flow(&flow))?)?;
+        }
+        for (i, rec) in cbs.iter().enumerate() {
+            m.chargebee(i, &from_js(&rec, &format!("/chargebee/{i}")).map_err(|e| e.in_flow(&flow))?)?;
+        }
+        Ok(m.finish())
     })
 }
 

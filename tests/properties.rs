@@ -542,7 +542,7 @@ fn edits(flow: &'static str) -> BoxedStrategy<Edit> {
 
 /// The edited pair of a scenario: `(customerp, chargebee, base)`, or `None` when `x` never pairs.
 fn scenario(flow: &str, e: &Edit, opts: &Value) -> Option<(Value, Value, Value)> {
-    let mut x = e.x.clone();
+    let x = e.x.clone();
     let (cp, cb, base) = synced(flow, &x, opts)?;
     let (cp_t, cb_t) = if e.customerp_newer { ("2026-10-01T12:00:00Z", 1_790_000_000) } else { ("2026-10-01T10:00:00Z", 1_790_000_000 + 7200 + 3600) };
     let cp2 = edit_customerp(flow, &cp, &e.y, e.cp_mask, e.cp_lines, cp_t);

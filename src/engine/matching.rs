@@ -33,56 +33,96 @@ pub struct MatchResult {
     pub operations: u64,
 }
 
-struct Candidate<'a> {
+/// A record as matching sees it: its id and its key under each of the flow's criteria.
+struct Candidate {
     id: String,
-    rec: &'a Value,
+    keys: Vec<Option<String>>,
 }
 
-fn read_side<'a>(flow: &dyn Flow, v: &'a Value, root: &str, customerp: bool) -> Result<Vec<Candidate<'a>>> {
-    let arr = v.as_array().ok_or_else(|| SyncError::invalid_type(root, "an array of records"))?;
-    let mut out = Vec::with_capacity(arr.len());
-    for (i, rec) in arr.iter().enumerate() {
-        let at = pointer(root, &i.to_string());
-        let rec = if customerp { rec } else { unwrap_resource(flow, rec).0 };
-        if !rec.is_object() {
-            return Err(SyncError::invalid_type(&at, "a record object"));
-        }
-        let id_path = pointer(&at, "id");
-        let id = if customerp {
-            values::read_id(rec.get("id").unwrap_or(&Value::Null), &id_path)?
-        } else {
-            match rec.get("id") {
-                Some(Value::String(s)) if !s.is_empty() => s.clone(),
-                None | Some(Value::Null) => return Err(SyncError::missing(&id_path)),
-                Some(_) => return Err(SyncError::invalid_type(&id_path, "a Chargebee id string")),
-            }
-        };
-        if rec.get("deleted").and_then(Value::as_bool) == Some(true) {
-            continue;
-        }
-        if !customerp && flow.foreign_chargebee(rec) {
-            continue; // belongs to another flow or was let go by a safe delete
-        }
-        out.push(Candidate { id, rec });
+/// Matching fed one record at a time: only each record's id and keys are kept, so a caller holding
+/// a million records as text or JS objects never has to turn them into a million values at once.
+pub struct Matcher<'f> {
+    flow: &'f dyn Flow,
+    cps: Vec<Candidate>,
+    cbs: Vec<Candidate>,
+}
+
+impl<'f> Matcher<'f> {
+    pub fn new(flow: &'f dyn Flow) -> Self {
+        Matcher { flow, cps: Vec::new(), cbs: Vec::new() }
     }
-    Ok(out)
+
+    /// Adds the Customerp record at index `i` of its list.
+    pub fn customerp(&mut self, i: usize, rec: &Value) -> Result<()> {
+        let c = candidate(self.flow, rec, &pointer("/customerp", &i.to_string()), true).map_err(|e| e.in_flow(self.flow.id().as_str()))?;
+        self.cps.extend(c);
+        Ok(())
+    }
+
+    /// Adds the Chargebee record at index `i` of its list.
+    pub fn chargebee(&mut self, i: usize, rec: &Value) -> Result<()> {
+        let c = candidate(self.flow, rec, &pointer("/chargebee", &i.to_string()), false).map_err(|e| e.in_flow(self.flow.id().as_str()))?;
+        self.cbs.extend(c);
+        Ok(())
+    }
+
+    pub fn finish(self) -> MatchResult {
+        match_candidates(self.flow, &self.cps, &self.cbs)
+    }
+}
+
+/// The candidate a record is, or none when it cannot match (deleted, or another flow's).
+fn candidate(flow: &dyn Flow, rec: &Value, at: &str, customerp: bool) -> Result<Option<Candidate>> {
+    let rec = if customerp { rec } else { unwrap_resource(flow, rec).0 };
+    if !rec.is_object() {
+        return Err(SyncError::invalid_type(at, "a record object"));
+    }
+    let id_path = pointer(at, "id");
+    let id = if customerp {
+        values::read_id(rec.get("id").unwrap_or(&Value::Null), &id_path)?
+    } else {
+        match rec.get("id") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            None | Some(Value::Null) => return Err(SyncError::missing(&id_path)),
+            Some(_) => return Err(SyncError::invalid_type(&id_path, "a Chargebee id string")),
+        }
+    };
+    if rec.get("deleted").and_then(Value::as_bool) == Some(true) {
+        return Ok(None);
+    }
+    if !customerp && flow.foreign_chargebee(rec) {
+        return Ok(None); // belongs to another flow or was let go by a safe delete
+    }
+    let key = |c: &Criterion| if customerp { (c.customerp)(rec) } else { (c.chargebee)(rec) };
+    Ok(Some(Candidate { id, keys: flow.criteria().iter().map(key).collect() }))
 }
 
 /// Matches unlinked Customerp records to unlinked Chargebee records.
 pub fn match_records(flow: &dyn Flow, customerp: &Value, chargebee: &Value) -> Result<MatchResult> {
-    let cps = read_side(flow, customerp, "/customerp", true).map_err(|e| e.in_flow(flow.id().as_str()))?;
-    let cbs = read_side(flow, chargebee, "/chargebee", false).map_err(|e| e.in_flow(flow.id().as_str()))?;
+    let not_a_list = |root: &str| SyncError::invalid_type(root, "an array of records").in_flow(flow.id().as_str());
+    let mut m = Matcher::new(flow);
+    for (i, rec) in customerp.as_array().ok_or_else(|| not_a_list("/customerp"))?.iter().enumerate() {
+        m.customerp(i, rec)?;
+    }
+    for (i, rec) in chargebee.as_array().ok_or_else(|| not_a_list("/chargebee"))?.iter().enumerate() {
+        m.chargebee(i, rec)?;
+    }
+    Ok(m.finish())
+}
+
+fn match_candidates(flow: &dyn Flow, cps: &[Candidate], cbs: &[Candidate]) -> MatchResult {
     let mut result = MatchResult::default();
     let mut cp_taken = vec![false; cps.len()];
     let mut cb_taken = vec![false; cbs.len()];
-    for criterion in flow.criteria() {
-        match_by(criterion, &cps, &cbs, &mut cp_taken, &mut cb_taken, &mut result);
+    for (k, criterion) in flow.criteria().iter().enumerate() {
+        match_by(criterion, k, cps, cbs, &mut cp_taken, &mut cb_taken, &mut result);
     }
-    Ok(result)
+    result
 }
 
 fn match_by(
     c: &Criterion,
+    k: usize,
     cps: &[Candidate],
     cbs: &[Candidate],
     cp_taken: &mut [bool],
@@ -96,10 +136,10 @@ fn match_by(
         if cp_taken[i] {
             continue;
         }
-        if let Some(k) = (c.customerp)(cand.rec) {
+        if let Some(key) = &cand.keys[k] {
             out.operations += 1;
-            let g = groups.entry(k.clone()).or_insert_with(|| {
-                order.push(k);
+            let g = groups.entry(key.clone()).or_insert_with(|| {
+                order.push(key.clone());
                 (Vec::new(), Vec::new())
             });
             g.0.push(i);
@@ -109,9 +149,9 @@ fn match_by(
         if cb_taken[j] {
             continue;
         }
-        if let Some(k) = (c.chargebee)(cand.rec) {
+        if let Some(key) = &cand.keys[k] {
             out.operations += 1;
-            if let Some(g) = groups.get_mut(&k) {
+            if let Some(g) = groups.get_mut(key) {
                 g.1.push(j);
             }
         }

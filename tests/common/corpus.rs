@@ -250,7 +250,7 @@ fn check(expect: &Value, got: &Result<Value, Value>) -> Result<(), String> {
     if error["name"] != "SyncError" {
         why.push(format!("name {}", error["name"]));
     }
-    if !error["message"].as_str().is_some_and(|m| !m.is_empty()) {
+    if error["message"].as_str().is_none_or(|m| m.is_empty()) {
         why.push("no message".to_string());
     }
     if let Some(code) = expect.get("code") {
@@ -335,7 +335,7 @@ pub fn bad_input_corpus(d: &dyn Driver) {
         }
         let func = case["fn"].as_str().expect("fn");
         let args: Vec<Value> = case["args"].as_array().expect("args").iter().map(|a| expand(a, &templates)).collect();
-        let expect = case.get(&format!("expect_{kind}")).unwrap_or(&case["expect"]);
+        let expect = case.get(format!("expect_{kind}")).unwrap_or(&case["expect"]);
         let got = d.call(func, args);
         match (check(expect, &got), case.get("known_bug").and_then(Value::as_str)) {
             (Ok(()), None) => passed += 1,

@@ -5,6 +5,7 @@
 
 pub mod corpus;
 pub mod fake_chargebee;
+#[allow(unused_imports)] // used by the scenario suites, not by every test crate that includes `common`
 pub use corpus::bad_input_corpus;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_driver;
