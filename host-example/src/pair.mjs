@@ -86,6 +86,7 @@ export async function settle(s, f, input, stored, plan, stats, run) {
       continue;
     }
     link = result.link;
+    if (!link.customerp || !link.chargebee) return undefined; // the plan ended the link (a delete)
     if (result.relinked) {
       input = await reread(s, f, link, plan.base, input.links);
     } else if (result.followUp || (result.answered && plan.customerp.action === "none")) {
