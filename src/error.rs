@@ -99,11 +99,46 @@ impl std::error::Error for SyncError {}
 
 /// Builds JSON Pointers (RFC 6901) for error paths.
 pub fn pointer(base: &str, segment: &str) -> String {
-    let escaped = segment.replace('~', "~0").replace('/', "~1");
-    format!("{base}/{escaped}")
+    let mut out = String::with_capacity(base.len() + 1 + segment.len());
+    out.push_str(base);
+    push_segment(&mut out, segment);
+    out
 }
 
 /// `address.city` under `/customerp` → `/customerp/address/city`.
 pub fn pointer_for_dotted(base: &str, dotted: &str) -> String {
-    dotted.split('.').fold(base.to_string(), |acc, seg| pointer(&acc, seg))
+    // One allocation: paths are built for every property read, not only for errors.
+    let mut out = String::with_capacity(base.len() + 1 + dotted.len());
+    out.push_str(base);
+    dotted.split('.').for_each(|seg| push_segment(&mut out, seg));
+    out
+}
+
+/// Appends `/segment`, escaped as RFC 6901 says (`~` → `~0`, `/` → `~1`).
+fn push_segment(out: &mut String, segment: &str) {
+    out.push('/');
+    if segment.contains(['~', '/']) {
+        for c in segment.chars() {
+            match c {
+                '~' => out.push_str("~0"),
+                '/' => out.push_str("~1"),
+                c => out.push(c),
+            }
+        }
+    } else {
+        out.push_str(segment);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_tilde_and_slash() {
+        assert_eq!(pointer("/customerp", "a/b~c"), "/customerp/a~1b~0c");
+        assert_eq!(pointer_for_dotted("/customerp", "address.city"), "/customerp/address/city");
+        assert_eq!(pointer_for_dotted("", "meta_data.cp/x"), "/meta_data/cp~1x");
+        assert_eq!(pointer("", "Åse"), "/Åse");
+    }
 }
