@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { close, listen } from "../src/http.mjs";
-import { live, setup, total, writes } from "./helpers.mjs";
+import { crashOnce, live, setup, total, writes } from "./helpers.mjs";
 
 /** @typedef {ReturnType<Awaited<ReturnType<typeof setup>>["connect"]>} Host */
 /** @typedef {Awaited<ReturnType<typeof setup>>} Env */
@@ -320,16 +320,10 @@ for (const seed of [20260107, 7, 424242]) {
 test("a kill after a conflict is logged and before its pair is stored: the rerun does not log it again", async () => {
   const dir = mkdtempSync(join(tmpdir(), "host-example-faults-"));
   const db = join(dir, "sync.sqlite");
-  let crashed = false;
   const t = await setup({
     db,
     hooks: {
-      afterChargebeeWrite: ({ plan }) => {
-        if (plan.conflicts.length > 0 && !crashed) {
-          crashed = true;
-          throw Object.assign(new Error("simulated crash"), { fatal: true });
-        }
-      },
+      afterChargebeeWrite: crashOnce(({ plan }) => plan.conflicts.length > 0),
     },
   });
   /** @type {Host | undefined} */
@@ -349,15 +343,10 @@ test("a kill after a conflict is logged and before its pair is stored: the rerun
 });
 
 test("a kill between a new item and its item price: the rerun makes the price and settles the item", async () => {
-  let crashed = false;
   const t = await setup({
     hooks: {
-      afterChargebeeRequest: ({ flow, plan, index }) => {
-        if (flow === "product-item" && plan.chargebee.action === "create" && index === 0 && !crashed) {
-          crashed = true; // POST /items done, POST /item_prices not
-          throw Object.assign(new Error("simulated crash"), { fatal: true });
-        }
-      },
+      // POST /items done, POST /item_prices not
+      afterChargebeeRequest: crashOnce(({ flow, plan, index }) => flow === "product-item" && plan.chargebee.action === "create" && index === 0),
     },
   });
   try {

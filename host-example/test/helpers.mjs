@@ -35,3 +35,16 @@ export const total = (s, k) => Object.values(stats(s)).reduce((n, f) => n + f[k]
 
 /** Live (not deleted) records of an emulator table. @param {import("../src/emulator/site.mjs").Site} site @param {string} table */
 export const live = (site, table) => [...site.tables[table].values()].map((e) => e.data).filter((d) => !d.deleted);
+
+/**
+ * A hook that kills the host (a fatal "simulated crash") the first time `when` holds for its event.
+ * @template E @param {(e: E) => boolean} when @returns {(e: E) => void}
+ */
+export function crashOnce(when) {
+  let crashed = false;
+  return (e) => {
+    if (crashed || !when(e)) return;
+    crashed = true;
+    throw Object.assign(new Error("simulated crash"), { fatal: true });
+  };
+}

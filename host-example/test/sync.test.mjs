@@ -1,7 +1,7 @@
 // The host's loop against both local servers with the demo data.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { live, setup, stats, total, writes } from "./helpers.mjs";
+import { crashOnce, live, setup, stats, total, writes } from "./helpers.mjs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -114,16 +114,12 @@ test("an edit on both sides is a conflict: settled by the newest edit, logged wi
 });
 
 test("a crash between the Chargebee write and the store commit: the rerun makes no twin", async () => {
-  const crash = () => Object.assign(new Error("simulated crash"), { fatal: true });
-  let crashes = 0;
   const dir = mkdtempSync(join(tmpdir(), "host-example-crash-"));
   const t = await setup({
     db: join(dir, "sync.sqlite"),
     hooks: {
       // after the contact's customer is created in Chargebee, before link and base are stored
-      afterChargebeeWrite: ({ flow, plan }) => {
-        if (flow === "contact-customer" && plan.chargebee.action === "create" && crashes++ === 0) throw crash();
-      },
+      afterChargebeeWrite: crashOnce(({ flow, plan }) => flow === "contact-customer" && plan.chargebee.action === "create"),
     },
   });
   /** @type {ReturnType<typeof t.connect> | undefined} */
@@ -151,17 +147,11 @@ test("a crash between the Chargebee write and the store commit: the rerun makes 
 });
 
 test("a create retried after Chargebee forgot its key, of a customer no match finds: duplicate_entry links it, no twin", async () => {
-  let crashed = false;
   const t = await setup({
     // Customerp is read-only here, so the edited customer below is not copied to Customerp as a new contact
     options: { ...DEMO_OPTIONS, readOnly: ["customerp"] },
     hooks: {
-      afterChargebeeWrite: ({ flow, plan }) => {
-        if (flow === "contact-customer" && plan.chargebee.action === "create" && !crashed) {
-          crashed = true;
-          throw Object.assign(new Error("simulated crash"), { fatal: true });
-        }
-      },
+      afterChargebeeWrite: crashOnce(({ flow, plan }) => flow === "contact-customer" && plan.chargebee.action === "create"),
     },
   });
   try {
@@ -192,15 +182,9 @@ test("a create retried after Chargebee forgot its key, of a customer no match fi
 });
 
 test("a crash between an order's invoice and the order: the rerun reuses the invoice", async () => {
-  let crashed = false;
   const t = await setup({
     hooks: {
-      afterChargebeeRequest: ({ flow, plan, index }) => {
-        if (flow === "quote-order" && plan.chargebee.action === "create" && index === 0 && !crashed) {
-          crashed = true;
-          throw Object.assign(new Error("simulated crash"), { fatal: true });
-        }
-      },
+      afterChargebeeRequest: crashOnce(({ flow, plan, index }) => flow === "quote-order" && plan.chargebee.action === "create" && index === 0),
     },
   });
   try {
@@ -219,16 +203,10 @@ test("a crash between an order's invoice and the order: the rerun reuses the inv
 });
 
 test("a crash between an order's create and the store commit: the rerun takes Customerp's values, with no conflict", async () => {
-  let crashed = false;
   const t = await setup({
     hooks: {
       // after the invoice and the order are created, before link and base are stored
-      afterChargebeeWrite: ({ flow, plan }) => {
-        if (flow === "order-order" && plan.chargebee.action === "create" && !crashed) {
-          crashed = true;
-          throw Object.assign(new Error("simulated crash"), { fatal: true });
-        }
-      },
+      afterChargebeeWrite: crashOnce(({ flow, plan }) => flow === "order-order" && plan.chargebee.action === "create"),
     },
   });
   try {
