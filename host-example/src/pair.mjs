@@ -91,14 +91,11 @@ export async function settle(s, f, input, stored, plan, stats, run) {
       input = await reread(s, f, link, plan.base, input.links);
     } else if (result.followUp || (result.answered && plan.customerp.action === "none")) {
       // Only what this plan wrote is read again, and Chargebee's side not when its answer is the record.
-      const wrote = { customerp: plan.customerp.action !== "none", chargebee: plan.chargebee.requests.length > 0 };
-      const again = await reread(s, f, { customerp: wrote.customerp ? link.customerp : null, chargebee: wrote.chargebee && !result.answered ? link.chargebee : null }, plan.base, input.links);
+      const customerp = plan.customerp.action === "none" ? input.customerp : (await s.cp.get(f.customerp, link.customerp))?.record ?? null;
+      const written = plan.chargebee.requests.length > 0;
+      const chargebee = result.answered ?? (written ? await s.readers[f.chargebee].get(link.chargebee) : input.chargebee);
       fresh = Boolean(result.answered);
-      input = {
-        ...again,
-        customerp: wrote.customerp ? again.customerp : input.customerp,
-        chargebee: result.answered ?? (wrote.chargebee ? again.chargebee : input.chargebee),
-      };
+      input = { customerp, chargebee, base: plan.base, links: input.links };
     } else {
       return undefined;
     }
@@ -171,8 +168,8 @@ export async function reread(s, f, link, base, links) {
 /**
  * Writes one plan: Chargebee requests in order, then the Customerp change, then link and base in one
  * transaction. Returns the new link, whether it moved to another Chargebee record (`relinked`), whether
- * a create left work to a second plan (`followUp`), and the record Chargebee answered with (`answered`). Warnings are logged when the
- * plan writes or links, not again for each re-read of a settled pair.
+ * a create left work to a second plan (`followUp`), and the record Chargebee answered with (`answered`).
+ * Warnings are logged when the plan writes or links, not again for each re-read of a settled pair.
  * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Plan} plan @param {Link} link @param {string | null | undefined} etag
  * @param {FlowStats} stats @param {number} run
  */
