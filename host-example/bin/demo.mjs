@@ -28,7 +28,7 @@ if (!existsSync(join(here, "node_modules/better-sqlite3/build/Release/better_sql
   step("installing host-example's dependencies", "npm", ["ci", "--no-audit", "--no-fund"], here);
 }
 
-const { demo } = await import("../src/demo.mjs");
-const { writesOf } = await import("../src/report.mjs");
+const { demo } = await import("../src/local/demo.mjs");
+const { writesOf } = await import("../src/app/report.mjs");
 const { third } = await demo();
 if (writesOf(third) !== 0) process.exitCode = 1;

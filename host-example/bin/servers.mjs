@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Starts the Chargebee emulator and the Customerp server with the demo data, on loopback, until Ctrl-C.
 //   EMULATOR_PORT (default 8181), CUSTOMERP_PORT (default 8282), EMULATOR_RATE_LIMIT (requests a minute)
-import { startLocalServers } from "../src/local.mjs";
+import { startLocalServers } from "../src/local/servers.mjs";
 
 const limit = Number(process.env.EMULATOR_RATE_LIMIT ?? "1000");
 const servers = await startLocalServers({

@@ -2,13 +2,13 @@
 // One sync against the endpoints in the environment, or a watch loop. See README.md.
 //   node bin/sync.mjs [--watch [seconds]] [--runs N] [--full] [--flows a,b]
 import { parseArgs } from "node:util";
-import { ChargebeeClient } from "../src/chargebee/client.mjs";
-import { CustomerpClient } from "../src/customerp/client.mjs";
-import { configFromEnv, describeConfig } from "../src/config.mjs";
-import { printSummary } from "../src/report.mjs";
-import { Store } from "../src/store.mjs";
-import { Sync } from "../src/sync.mjs";
-import { sleep } from "../src/http.mjs";
+import { ChargebeeClient } from "../src/app/clients/chargebee.mjs";
+import { CustomerpClient } from "../src/app/clients/customerp.mjs";
+import { configFromEnv, describeConfig } from "../src/app/config.mjs";
+import { printSummary } from "../src/app/report.mjs";
+import { Store } from "../src/app/store.mjs";
+import { Sync } from "../src/app/loop.mjs";
+import { sleep } from "../src/lib/http.mjs";
 
 const USAGE = `usage: node bin/sync.mjs [--watch [seconds]] [--runs N] [--full] [--flows flow,flow]
   env: CHARGEBEE_SITE, CHARGEBEE_API_KEY, CUSTOMERP_URL, CUSTOMERP_TOKEN, SYNC_DB, SYNC_OPTIONS (JSON),

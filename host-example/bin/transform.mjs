@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The Sesam-style transform endpoint on loopback: POST /transform/<flow>. TRANSFORM_PORT (default 8383),
 // SYNC_OPTIONS (JSON) for the default plan options.
-import { startTransformServer } from "../src/transform.mjs";
+import { startTransformServer } from "../src/app/transform.mjs";
 
 const options = process.env.SYNC_OPTIONS ? JSON.parse(process.env.SYNC_OPTIONS) : {};
 const server = await startTransformServer({ port: Number(process.env.TRANSFORM_PORT ?? "8383"), options });

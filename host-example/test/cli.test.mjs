@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local.mjs";
-import { demo } from "../src/demo.mjs";
-import { writesOf } from "../src/report.mjs";
+import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/servers.mjs";
+import { demo } from "../src/local/demo.mjs";
+import { writesOf } from "../src/app/report.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
 

@@ -1,11 +1,11 @@
 // The Customerp REST contract (README.md) as the local server serves it and the client uses it.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startCustomerpServer } from "../src/customerp/server.mjs";
-import { CustomerpClient, CustomerpError } from "../src/customerp/client.mjs";
-import { seedCustomerp } from "../src/seed.mjs";
+import { startCustomerpServer } from "../src/local/customerp-server.mjs";
+import { CustomerpClient, CustomerpError } from "../src/app/clients/customerp.mjs";
+import { seedCustomerp } from "../src/local/demo-data.mjs";
 
-/** @type {import("../src/customerp/server.mjs").CustomerpServer} */
+/** @type {import("../src/local/customerp-server.mjs").CustomerpServer} */
 let server;
 /** @type {CustomerpClient} */
 let cp;

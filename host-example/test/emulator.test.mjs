@@ -4,14 +4,14 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseForm } from "../src/emulator/form.mjs";
-import { startChargebeeEmulator } from "../src/emulator/server.mjs";
-import { seedChargebee } from "../src/seed.mjs";
+import { parseForm } from "../src/local/chargebee-emulator/form.mjs";
+import { startChargebeeEmulator } from "../src/local/chargebee-emulator/server.mjs";
+import { seedChargebee } from "../src/local/demo-data.mjs";
 
 const KEY = "test_emulator_key";
 const AUTH = "Basic " + Buffer.from(`${KEY}:`).toString("base64");
 const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/chargebee/", import.meta.url));
-/** @type {import("../src/emulator/server.mjs").ChargebeeEmulator} */
+/** @type {import("../src/local/chargebee-emulator/server.mjs").ChargebeeEmulator} */
 let em;
 
 before(async () => {

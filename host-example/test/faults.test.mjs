@@ -12,7 +12,7 @@ import http from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { close, listen } from "../src/http.mjs";
+import { close, listen } from "../src/lib/http.mjs";
 import { crashOnce, live, setup, total, writes } from "./helpers.mjs";
 
 /** @typedef {ReturnType<Awaited<ReturnType<typeof setup>>["connect"]>} Host */

@@ -1,9 +1,9 @@
 // Shared set-up of the tests: both local servers with the demo data and a host with an in-memory store.
-import { localSync, startLocalServers } from "../src/local.mjs";
+import { localSync, startLocalServers } from "../src/local/servers.mjs";
 
 /**
- * @param {{ rateLimit?: { limit: number, windowMs: number }, retry?: import("../src/retry.mjs").RetryOptions,
- *   apiKey?: string, hooks?: import("../src/sync.mjs").SyncOptions["hooks"], db?: string,
+ * @param {{ rateLimit?: { limit: number, windowMs: number }, retry?: import("../src/app/clients/retry.mjs").RetryOptions,
+ *   apiKey?: string, hooks?: import("../src/app/loop.mjs").SyncOptions["hooks"], db?: string,
  *   options?: import("customerp-chargebee").Options }} [o]
  */
 export async function setup(o = {}) {
@@ -26,14 +26,14 @@ export async function setup(o = {}) {
 export const writes = (s) => s.requests.customerp.writes + s.requests.chargebee.writes;
 
 /** The flows' stats of a run, skipped flows left out. @param {{ flows: Record<string, any> }} s */
-export const stats = (s) => /** @type {Record<string, import("../src/sync.mjs").FlowStats>} */ (
+export const stats = (s) => /** @type {Record<string, import("../src/app/loop.mjs").FlowStats>} */ (
   Object.fromEntries(Object.entries(s.flows).filter(([, v]) => !("skipped" in v)))
 );
 
 /** Sum of one counter over all flows. @param {{ flows: Record<string, any> }} s @param {"errors" | "conflicts" | "warnings" | "waiting" | "manual"} k */
 export const total = (s, k) => Object.values(stats(s)).reduce((n, f) => n + f[k], 0);
 
-/** Live (not deleted) records of an emulator table. @param {import("../src/emulator/site.mjs").Site} site @param {string} table */
+/** Live (not deleted) records of an emulator table. @param {import("../src/local/chargebee-emulator/site.mjs").Site} site @param {string} table */
 export const live = (site, table) => [...site.tables[table].values()].map((e) => e.data).filter((d) => !d.deleted);
 
 /**

@@ -4,10 +4,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Chargebee from "chargebee";
-import { startChargebeeEmulator } from "../src/emulator/server.mjs";
+import { startChargebeeEmulator } from "../src/local/chargebee-emulator/server.mjs";
 
 const KEY = "test_sdk_key";
-/** @type {import("../src/emulator/server.mjs").ChargebeeEmulator} */
+/** @type {import("../src/local/chargebee-emulator/server.mjs").ChargebeeEmulator} */
 let emulator;
 /** @type {Chargebee} */
 let cb;

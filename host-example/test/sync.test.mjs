@@ -5,9 +5,9 @@ import { crashOnce, live, setup, stats, total, writes } from "./helpers.mjs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sleep } from "../src/http.mjs";
-import { Sync } from "../src/sync.mjs";
-import { DEMO_OPTIONS } from "../src/local.mjs";
+import { sleep } from "../src/lib/http.mjs";
+import { Sync } from "../src/app/loop.mjs";
+import { DEMO_OPTIONS } from "../src/local/servers.mjs";
 
 test("a full sync of the demo data links, creates and copies what it should", async () => {
   const t = await setup();

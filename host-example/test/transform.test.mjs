@@ -1,7 +1,7 @@
 // The Sesam-style transform endpoint.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startTransformServer } from "../src/transform.mjs";
+import { startTransformServer } from "../src/app/transform.mjs";
 
 /** @type {Awaited<ReturnType<typeof startTransformServer>>} */
 let server;

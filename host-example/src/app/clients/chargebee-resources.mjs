@@ -29,7 +29,7 @@ const maxCursor = (rows, field, prev) =>
 const chunks = (xs, n) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 /**
- * @param {import("./client.mjs").ChargebeeClient} cb
+ * @param {import("./chargebee.mjs").ChargebeeClient} cb
  * @param {import("../store.mjs").Store} store
  * @returns {Record<string, ResourceReader>}
  */

@@ -1,11 +1,11 @@
 // The embedded defaults: both local servers with the demo data, and the host wired to them.
-import { startChargebeeEmulator } from "./emulator/server.mjs";
-import { startCustomerpServer } from "./customerp/server.mjs";
-import { ChargebeeClient } from "./chargebee/client.mjs";
-import { CustomerpClient } from "./customerp/client.mjs";
-import { Store } from "./store.mjs";
-import { Sync } from "./sync.mjs";
-import { DEMO_ITEM_FAMILY, DEMO_OWN_COMPANY, seedChargebee, seedCustomerp } from "./seed.mjs";
+import { startChargebeeEmulator } from "./chargebee-emulator/server.mjs";
+import { startCustomerpServer } from "./customerp-server.mjs";
+import { ChargebeeClient } from "../app/clients/chargebee.mjs";
+import { CustomerpClient } from "../app/clients/customerp.mjs";
+import { Store } from "../app/store.mjs";
+import { Sync } from "../app/loop.mjs";
+import { DEMO_ITEM_FAMILY, DEMO_OWN_COMPANY, seedChargebee, seedCustomerp } from "./demo-data.mjs";
 
 /** Credentials of the local servers only (a real site's key comes from CHARGEBEE_API_KEY). */
 export const LOCAL_API_KEY = "test_local_emulator_key";
@@ -38,7 +38,7 @@ export async function startLocalServers(o = {}) {
  * A Sync against the local servers (or any URLs), with its own store.
  * @param {{ chargebeeUrl: string, customerpUrl: string, db?: string, apiKey?: string, token?: string,
  *   options?: import("customerp-chargebee").Options, out?: (line: string) => void,
- *   retry?: import("./retry.mjs").RetryOptions, hooks?: import("./sync.mjs").SyncOptions["hooks"] }} o
+ *   retry?: import("../app/clients/retry.mjs").RetryOptions, hooks?: import("../app/loop.mjs").SyncOptions["hooks"] }} o
  */
 export function localSync(o) {
   const chargebee = new ChargebeeClient({ site: o.chargebeeUrl, apiKey: o.apiKey ?? LOCAL_API_KEY, ...o.retry });

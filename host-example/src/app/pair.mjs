@@ -1,17 +1,17 @@
 // One pair at a time: execute its plan (Chargebee requests in order, then the Customerp change, then
 // link and base in one transaction), re-reading the targets first and re-planning when they moved.
 import { plan as planOne } from "customerp-chargebee";
-import { ChargebeeError } from "./chargebee/client.mjs";
-import { CustomerpError } from "./customerp/client.mjs";
+import { ChargebeeError } from "./clients/chargebee.mjs";
+import { CustomerpError } from "./clients/customerp.mjs";
 import { describeConflict, hasWrites, matchesExpect, resolveRefs, sameJson, shortHash } from "./plans.mjs";
 
 /** @typedef {Record<string, any>} Json */
 /** @typedef {import("customerp-chargebee").Plan} Plan */
 /** @typedef {import("./flows.mjs").FlowSpec} FlowSpec */
 /** @typedef {import("./store.mjs").Link} Link */
-/** @typedef {import("./sync.mjs").Input} Input */
-/** @typedef {import("./sync.mjs").FlowStats} FlowStats */
-/** @typedef {import("./sync.mjs").Sync} Sync */
+/** @typedef {import("./loop.mjs").Input} Input */
+/** @typedef {import("./loop.mjs").FlowStats} FlowStats */
+/** @typedef {import("./loop.mjs").Sync} Sync */
 
 const MAX_ROUNDS = 5; // plans per pair in one run: expect re-plans, and re-plans after writes
 

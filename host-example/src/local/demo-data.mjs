@@ -2,10 +2,10 @@
 // orders, and a Chargebee site that already has some of them (same e-mails in other spellings, the same
 // names and skus), plus records only one side has. Non-ASCII names, NOK, EUR, GBP, USD, SEK and JPY.
 
-import { createInvoiceForChargeItems, createOrder } from "./emulator/billing.mjs";
+import { createInvoiceForChargeItems, createOrder } from "./chargebee-emulator/billing.mjs";
 
-/** @typedef {import("./emulator/site.mjs").Site} Site */
-/** @typedef {import("./customerp/server.mjs").CustomerpDb} CustomerpDb */
+/** @typedef {import("./chargebee-emulator/site.mjs").Site} Site */
+/** @typedef {import("./customerp-server.mjs").CustomerpDb} CustomerpDb */
 
 /** Unix seconds of an RFC 3339 time. @param {string} s */
 const unix = (s) => Math.floor(Date.parse(s) / 1000);

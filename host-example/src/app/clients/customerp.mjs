@@ -1,6 +1,6 @@
 // Client of the Customerp REST contract (README.md): change feed with a cursor, get, create, update,
 // delete, with bearer auth, ETag preconditions and bounded retries.
-import { fetchWithRetry } from "../retry.mjs";
+import { fetchWithRetry } from "./retry.mjs";
 
 /** @typedef {Record<string, any>} Rec */
 
@@ -19,7 +19,7 @@ export class CustomerpClient {
   /** @type {string} */
   #token;
 
-  /** @param {{ url: string, token: string } & import("../retry.mjs").RetryOptions} o */
+  /** @param {{ url: string, token: string } & import("./retry.mjs").RetryOptions} o */
   constructor(o) {
     if (!o.url) throw new Error("no Customerp URL: set CUSTOMERP_URL");
     this.baseUrl = o.url.replace(/\/+$/, "");

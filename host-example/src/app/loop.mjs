@@ -3,7 +3,7 @@
 // order, then the Customerp change, re-reading the targets first), and store link and base together.
 import { match, planBatch } from "customerp-chargebee";
 import { FLOWS, flowAvailable } from "./flows.mjs";
-import { chargebeeResources } from "./chargebee/resources.mjs";
+import { chargebeeResources } from "./clients/chargebee-resources.mjs";
 import { settle } from "./pair.mjs";
 import { progressLine } from "./report.mjs";
 
@@ -26,8 +26,8 @@ export function newStats() {
 
 /**
  * @typedef {object} SyncOptions
- * @property {import("./customerp/client.mjs").CustomerpClient} customerp
- * @property {import("./chargebee/client.mjs").ChargebeeClient} chargebee
+ * @property {import("./clients/customerp.mjs").CustomerpClient} customerp
+ * @property {import("./clients/chargebee.mjs").ChargebeeClient} chargebee
  * @property {import("./store.mjs").Store} store
  * @property {import("customerp-chargebee").Options} [options] passed to match / plan / planBatch
  * @property {(line: string) => void} [out] progress lines

@@ -1,7 +1,7 @@
 // A small Chargebee API v2 client: Basic auth with the API key, form bodies from the plugin's
 // encodeForm, the chargebee-idempotency-key header, list paging, and retries of 429/5xx.
 import { encodeForm } from "customerp-chargebee";
-import { fetchWithRetry } from "../retry.mjs";
+import { fetchWithRetry } from "./retry.mjs";
 
 /** A Chargebee error response, with Chargebee's `api_error_code`. */
 export class ChargebeeError extends Error {
@@ -37,7 +37,7 @@ export class ChargebeeClient {
   #auth;
 
   /**
-   * @param {{ site: string, apiKey: string } & import("../retry.mjs").RetryOptions} o
+   * @param {{ site: string, apiKey: string } & import("./retry.mjs").RetryOptions} o
    */
   constructor(o) {
     if (!o.apiKey) throw new Error("no Chargebee API key: set CHARGEBEE_API_KEY");

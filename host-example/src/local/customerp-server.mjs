@@ -2,7 +2,7 @@
 // Records live in memory; every change gets a new sequence number, which is both the change cursor
 // and the record's ETag.
 import http from "node:http";
-import { close, listen, readBody, sendJson } from "../http.mjs";
+import { close, listen, readBody, sendJson } from "../lib/http.mjs";
 
 export const RECORD_TYPES = ["customers", "contacts", "employees", "products", "quotes", "orders"];
 

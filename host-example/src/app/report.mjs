@@ -1,7 +1,7 @@
 // What a person reads: the summary of a run.
 
-/** @typedef {import("./sync.mjs").FlowStats} FlowStats */
-/** @typedef {Awaited<ReturnType<import("./sync.mjs").Sync["run"]>>} Summary */
+/** @typedef {import("./loop.mjs").FlowStats} FlowStats */
+/** @typedef {Awaited<ReturnType<import("./loop.mjs").Sync["run"]>>} Summary */
 
 /** Writes the run's summary table and request counts. @param {Summary} s @param {(line: string) => void} out */
 export function printSummary(s, out) {

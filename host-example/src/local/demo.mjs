@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEMO_OPTIONS, localSync, startLocalServers } from "./local.mjs";
-import { printSummary, writesOf } from "./report.mjs";
-import { sleep } from "./http.mjs";
+import { DEMO_OPTIONS, localSync, startLocalServers } from "./servers.mjs";
+import { printSummary, writesOf } from "../app/report.mjs";
+import { sleep } from "../lib/http.mjs";
 
 /** @param {(line: string) => void} out */
 export async function demo(out = console.log) {
@@ -65,7 +65,7 @@ export async function demo(out = console.log) {
  * A few edits as people make them: in the ERP (over its REST API), in Chargebee (over its API), and one
  * in Chargebee's settings. One contact is edited on both sides: a conflict.
  * @param {ReturnType<typeof localSync>} host
- * @param {import("./local.mjs").LocalServers} servers
+ * @param {import("./servers.mjs").LocalServers} servers
  * @param {(line: string) => void} out
  */
 async function edits(host, servers, out) {

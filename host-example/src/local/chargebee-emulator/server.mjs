@@ -2,7 +2,7 @@
 // Basic auth with the API key, form bodies with brackets, list envelopes with next_offset, Chargebee's
 // error JSON, 429 + Retry-After over a configurable rate limit, and idempotency-key replay.
 import http from "node:http";
-import { close, listen, readBody, sendJson } from "../http.mjs";
+import { close, listen, readBody, sendJson } from "../../lib/http.mjs";
 import { parseForm } from "./form.mjs";
 import { Site } from "./site.mjs";
 import * as catalog from "./catalog.mjs";

@@ -3,7 +3,7 @@
 // {_id, ok: false, error}. Plan options come from the server's defaults and `?options=<json>`.
 import http from "node:http";
 import { flows, planBatch } from "customerp-chargebee";
-import { close, listen, readBody, sendJson } from "./http.mjs";
+import { close, listen, readBody, sendJson } from "../lib/http.mjs";
 
 /** @param {any} e */
 const errorJson = (e) => ({ name: e?.name ?? "Error", code: e?.code, message: e?.message ?? String(e), flow: e?.flow, recordId: e?.recordId, path: e?.path });
