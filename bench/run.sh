@@ -3,7 +3,7 @@
 #   api.mjs     requests by method and path through host-example's Chargebee emulator
 #   plan.mjs    planBatch / toChargebee throughput against the JSON floor and a plain-JS mapping
 #   match.mjs   match on 10k, 100k and 1M records per side
-#   size.mjs    .wasm size as built and after wasm-opt -Oz (npm binaryen, bench/node_modules)
+#   size.mjs    the npm package packed, the .wasm as built and as shipped (wasm-opt), where its bytes go
 #   memory.mjs  peak Wasm memory while streaming 1M records through planBatch in pages
 # and prints one Markdown table (table.mjs) on stdout; progress goes to stderr.
 # QUICK=1 runs everything on smaller sizes (a smoke test, not figures to quote).

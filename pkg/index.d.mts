@@ -1,2 +1,2 @@
-// Types of index.mjs: the same functions and types as the Node (CommonJS) build.
-export * from "./dist/node/customerp_chargebee.js";
+// Types of index.mjs: the same functions and types as the Node (CommonJS) build, whose declarations equal the ES builds' (scripts/build.sh).
+export * from "./dist/customerp_chargebee.js";

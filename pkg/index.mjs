@@ -4,7 +4,7 @@
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-const wasm = require("./dist/node/customerp_chargebee.js");
+const wasm = require("./dist/node.cjs");
 
 export const {
   flows,

@@ -5,6 +5,8 @@
 #   - wasm-bindgen-cli (wasm-bindgen + wasm-bindgen-test-runner) at exactly the crate's wasm-bindgen version
 #   - Debian's chromium + chromium-driver, for the wasm-bindgen-test browser suite and the ./web smoke test
 #   - the npm dependencies of tests/js (from its committed package-lock.json)
+#   - the npm dependencies of bench/ (its package-lock.json): binaryen, whose wasm-opt scripts/build.sh
+#     optimises the package's .wasm with and the perf guard instruments it with (npm's, never Debian's)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -59,4 +61,13 @@ elif [[ -f $js/package-lock.json ]]; then
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
 else
   (cd "$js" && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+# --- Node dependencies of bench/ (binaryen's wasm-opt, for scripts/build.sh and the perf guard) ---
+bench="$ROOT/bench"
+if [[ -f $bench/node_modules/.package-lock.json && $bench/node_modules/.package-lock.json -nt $bench/package-lock.json \
+      && -x $bench/node_modules/.bin/wasm-opt ]]; then
+  echo "ok: bench/node_modules ($("$bench/node_modules/.bin/wasm-opt" --version))"
+else
+  (cd "$bench" && npm ci --no-audit --no-fund --loglevel=error)
 fi

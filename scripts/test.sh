@@ -6,22 +6,29 @@
 #   4. wasm in Chromium cargo test --target wasm32-unknown-unknown --test browser  (headless, via chromedriver)
 #   5. package          scripts/build.sh, then `npm pack` of pkg/ and install of the tarball into tests/js
 #   6. types            tsc --noEmit against the packed package's .d.ts (Node and bundler resolution)
-#   7. host example     host-example/scripts/test.sh (servers, store, loop, the official SDK against the emulator)
-#   8. JS tests         node --test tests/js/ (the package, the ./web build in Chromium, the request oracle)
+#   7. host example     host-example/scripts/test.sh (servers, store, loop, the official SDK against the emulator),
+#                       on the packed tarball
+#   8. JS tests         node --test tests/js/ (the package, the ./web build in Chromium, the request oracle,
+#                       the optimised .wasm against the unoptimised one)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 tmp="$(mktemp -d)"
 js="$ROOT/tests/js"
-# On any exit: remove temp files, and put tests/js/node_modules back as its lockfile has it
-# (customerp-chargebee -> ../../pkg) after the step below swapped in the packed tarball.
+host="$ROOT/host-example"
+# On any exit: remove temp files, and put tests/js/node_modules and host-example/node_modules back as
+# their lockfiles have them (customerp-chargebee -> pkg/) after the steps below swapped in the packed tarball.
+relink() { # <node_modules folder> <link target>
+  if [[ -d $1/customerp-chargebee && ! -L $1/customerp-chargebee ]]; then
+    rm -rf "$1/customerp-chargebee"
+    ln -s "$2" "$1/customerp-chargebee"
+  fi
+}
 cleanup() {
   rm -rf "$tmp"
-  if [[ -d $js/node_modules/customerp-chargebee && ! -L $js/node_modules/customerp-chargebee ]]; then
-    rm -rf "$js/node_modules/customerp-chargebee"
-    ln -s ../../../pkg "$js/node_modules/customerp-chargebee"
-  fi
+  relink "$js/node_modules" ../../../pkg
+  relink "$host/node_modules" ../../pkg
 }
 trap cleanup EXIT
 
@@ -81,7 +88,11 @@ section "perf guard (counts Wasm operations, never a clock)"
 node --test bench/guard.mjs
 
 section "host-example (Customerp server, Chargebee emulator, SQLite store, the sync loop)"
+# On the packed tarball, as a host installs the package from the registry (npm records the install in
+# node_modules/.package-lock.json, so host-example/scripts/test.sh finds its node_modules up to date).
+(cd "$host" && npm install --no-save --no-audit --no-fund --loglevel=error "$tarball")
 bash host-example/scripts/test.sh
+[[ ! -L $host/node_modules/customerp-chargebee ]] || die "host-example's tests ran on pkg/, not on the tarball"
 
 section "node --test tests/js/"
 node --test tests/js/

@@ -11,8 +11,8 @@ import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
-export const NODE_DIST = path.join(ROOT, "pkg", "dist", "node");
-export const GLUE = "customerp_chargebee.js";
+export const NODE_DIST = path.join(ROOT, "pkg", "dist");
+export const GLUE = "node.cjs";
 export const WASM = "customerp_chargebee_bg.wasm";
 
 function requireCapturing(file, extraImports) {

@@ -19,7 +19,7 @@ function step(what, cmd, args, cwd) {
   }
 }
 
-if (!existsSync(join(root, "pkg/dist/node/customerp_chargebee.js"))) {
+if (!existsSync(join(root, "pkg/dist/node.cjs"))) {
   const bindgen = spawnSync("bash", ["-c", "source scripts/lib.sh && command -v wasm-bindgen"], { cwd: root });
   if (bindgen.status !== 0) step("installing the build tools", "bash", ["scripts/setup.sh"], root);
   step("building the customerp-chargebee package", "bash", ["scripts/build.sh"], root);

@@ -8,7 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 root="$(cd "$here/.." && pwd)"
 cd "$here"
 
-if [[ ! -f $root/pkg/dist/node/customerp_chargebee.js ]]; then
+if [[ ! -f $root/pkg/dist/node.cjs ]]; then
   echo "host-example: ../pkg/dist is missing; building it"
   (cd "$root" && bash scripts/build.sh)
 fi

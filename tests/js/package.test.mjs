@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import fs, { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esm from "customerp-chargebee";
@@ -69,14 +69,15 @@ test("every file named by package.json exists in the installed package", () => {
 });
 
 test("the public .d.ts types every API function without `any`", () => {
-  for (const dir of ["node", "web", "bundler"]) {
-    const dts = readFileSync(path.join(pkgDir, "dist", dir, "customerp_chargebee.d.ts"), "utf8");
+  // The declarations of the Node (require), ./web and bundler builds.
+  for (const file of ["node.d.cts", "web.d.ts", "customerp_chargebee.d.ts"]) {
+    const dts = readFileSync(path.join(pkgDir, "dist", file), "utf8");
     for (const name of API) {
       const decl = dts.match(new RegExp(`^export function ${name}\\(.*$`, "m"))?.[0];
-      assert.ok(decl, `dist/${dir}: no declaration of ${name}`);
-      assert.doesNotMatch(decl, /\bany\b/, `dist/${dir}: ${decl}`);
+      assert.ok(decl, `dist/${file}: no declaration of ${name}`);
+      assert.doesNotMatch(decl, /\bany\b/, `dist/${file}: ${decl}`);
     }
-    assert.match(dts, /export type FlowId\b/, `dist/${dir}: the ts/types.d.ts custom section is missing`);
+    assert.match(dts, /export type FlowId\b/, `dist/${file}: the ts/types.d.ts custom section is missing`);
   }
 });
 
@@ -103,4 +104,17 @@ test("the bundler build (browser/default conditions) loads as an ES module impor
     encoding: "utf8",
   });
   assert.match(out, /bundler build ok/);
+});
+
+test("the package carries one .wasm, shared by the Node, ./web and bundler builds", () => {
+  const wasms = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(dir, e.name));
+      else if (e.name.endsWith(".wasm")) wasms.push(path.relative(pkgDir, path.join(dir, e.name)));
+    }
+  };
+  walk(pkgDir);
+  assert.deepEqual(wasms, ["dist/customerp_chargebee_bg.wasm"]);
+  assert.equal(pkgJson.exports["./web/customerp_chargebee_bg.wasm"], "./dist/customerp_chargebee_bg.wasm");
 });

@@ -16,7 +16,7 @@ const chromium = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
 const page = `<!doctype html>
 <html><head><meta charset="utf-8">
-<script type="importmap">{ "imports": { "customerp-chargebee/web": "/pkg/dist/web/customerp_chargebee.js" } }</script>
+<script type="importmap">{ "imports": { "customerp-chargebee/web": "/pkg/dist/web.js" } }</script>
 <script type="module">
   const out = document.getElementById("result");
   try {
