@@ -13,6 +13,12 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+// Plans and mappings allocate for every JSON value read and written; talc serves those faster than
+// Rust's default Wasm allocator (dlmalloc). Single-threaded: the module is built without atomics.
+#[cfg(not(target_feature = "atomics"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = include_str!("../ts/types.d.ts");
 
@@ -81,6 +87,28 @@ fn json_text(v: &JsValue, path: &str) -> Result<Option<String>, SyncError> {
 fn to_js<T: Serialize>(v: &T) -> JsResult {
     let text = serde_json::to_string(v).map_err(|e| to_js_error(&SyncError::invalid_value("", e)))?;
     JSON::parse(&text)
+}
+
+/// [`to_js`] for results of tens of MB (a million links): the text is measured first and written
+/// once into a buffer of its size, instead of doubling one (which holds the old and new copy at once).
+fn to_js_exact<T: Serialize>(v: &T) -> JsResult {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let fail = |e: serde_json::Error| to_js_error(&SyncError::invalid_value("", e));
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, v).map_err(fail)?;
+    let mut text = Vec::with_capacity(count.0);
+    serde_json::to_writer(&mut text, v).map_err(fail)?;
+    // serde_json writes UTF-8 only.
+    JSON::parse(&String::from_utf8(text).map_err(|e| to_js_error(&SyncError::invalid_value("", e)))?)
 }
 
 /// The id of a record that could not be read, for the error: `id` of the value itself, or of its
@@ -160,6 +188,9 @@ pub fn to_customerp(
     })
 }
 
+/// Records `match` reads as one JSON text.
+const MATCH_PAGE: u32 = 1000;
+
 /// Links unlinked records by the flow's merge criteria; ambiguous keys link nothing.
 #[wasm_bindgen(js_name = "match", unchecked_return_type = "MatchResult")]
 pub fn match_records(
@@ -168,7 +199,7 @@ pub fn match_records(
     #[wasm_bindgen(unchecked_param_type = "ChargebeeResource[]")] chargebee: JsValue,
     options: Option<JsOptions>,
 ) -> JsResult {
-    run(|| {
+    let matched = (|| {
         let flow = flow_name(&flow)?;
         let (Some(cps), Some(cbs)) = (customerp.dyn_ref::<Array>(), chargebee.dyn_ref::<Array>()) else {
             // Not two lists: the whole-value path names what is wrong.
@@ -176,16 +207,25 @@ pub fn match_records(
             let cbs = from_js(&chargebee, "/chargebee")?;
             return api::match_records(&flow, &cps, &cbs, Some(&self::options(&options)?));
         };
-        // One record at a time: a million records never become one JSON text and a million values.
+        // A page of records at a time: a million records never become one JSON text and a million values.
         let mut m = api::matcher(&flow, Some(&self::options(&options)?))?;
-        for (i, rec) in cps.iter().enumerate() {
-            m.customerp(i, &from_js(&rec, &format!("/customerp/{i}")).map_err(|e| e.in_flow(&flow))?)?;
-        }
-        for (i, rec) in cbs.iter().enumerate() {
-            m.chargebee(i, &from_js(&rec, &format!("/chargebee/{i}")).map_err(|e| e.in_flow(&flow))?)?;
+        m.reserve(cps.length() as usize, cbs.length() as usize);
+        for (list, side) in [(cps, "/customerp"), (cbs, "/chargebee")] {
+            for start in (0..list.length()).step_by(MATCH_PAGE as usize) {
+                let end = (start + MATCH_PAGE).min(list.length());
+                let one = |i: u32| from_js(&list.get(i), &format!("{side}/{i}"));
+                for (i, rec) in (start..end).zip(read_slice(list, start, end, one)) {
+                    let rec = rec.map_err(|e| e.in_flow(&flow))?;
+                    if side == "/customerp" { m.customerp(i as usize, &rec)? } else { m.chargebee(i as usize, &rec)? }
+                }
+            }
         }
         Ok(m.finish())
-    })
+    })();
+    match matched {
+        Ok(v) => to_js_exact(&v),
+        Err(e) => Err(to_js_error(&e)),
+    }
 }
 
 /// Plans one pair: the Chargebee requests and Customerp changes that bring it in sync.
@@ -214,23 +254,61 @@ pub fn plan_batch(
         return Err(to_js_error(&SyncError::invalid_type("", "an array of PlanInput")));
     }
     let opts = self::options(&options).map_err(|e| to_js_error(&e))?;
-    let parsed: Vec<Result<Value, SyncError>> = Array::from(&inputs).iter().map(|v| from_js_record(&v, "", &flow)).collect();
+    let inputs = Array::from(&inputs);
+    let parsed = read_slice(&inputs, 0, inputs.length(), |i| from_js_record(&inputs.get(i), "", &flow));
     let results = api::plan_batch(&flow, parsed, Some(&opts)).map_err(|e| to_js_error(&e))?;
-    // Error slots hold real SyncError objects, like the ones `plan` throws.
-    let out = Array::new_with_length(results.len() as u32);
+    // The page crosses back as one JSON text too; error slots are `null` in it and then get real
+    // SyncError objects, like the ones `plan` throws.
+    let mut text = Vec::with_capacity(results.len() * 2048);
+    text.push(b'[');
     for (i, r) in results.iter().enumerate() {
-        let slot = match r {
-            api::BatchResult::Err { error, .. } => {
-                let o = Object::new();
-                let _ = Reflect::set(&o, &"ok".into(), &JsValue::FALSE);
-                let _ = Reflect::set(&o, &"error".into(), &to_js_error(error));
-                o.into()
-            }
-            ok => to_js(ok)?,
-        };
-        out.set(i as u32, slot);
+        if i > 0 {
+            text.push(b',');
+        }
+        match r {
+            api::BatchResult::Err { .. } => text.extend_from_slice(b"null"),
+            ok => serde_json::to_writer(&mut text, ok).map_err(|e| to_js_error(&SyncError::invalid_value("", e)))?,
+        }
+    }
+    text.push(b']');
+    // serde_json writes UTF-8 only.
+    let text = String::from_utf8(text).map_err(|e| to_js_error(&SyncError::invalid_value("", e)))?;
+    let out: Array = JSON::parse(&text)?.unchecked_into();
+    for (i, r) in results.iter().enumerate() {
+        if let api::BatchResult::Err { error, .. } = r {
+            let o = Object::new();
+            let _ = Reflect::set(&o, &"ok".into(), &JsValue::FALSE);
+            let _ = Reflect::set(&o, &"error".into(), &to_js_error(error));
+            out.set(i as u32, o.into());
+        }
     }
     Ok(out.into())
+}
+
+/// Records `start..end` of a JS list, read as one JSON text: one `JSON.stringify` and one copy
+/// into the module instead of one per record. Whatever that cannot read exactly as the
+/// record-by-record path `one` would (the slice does not serialise, or does not parse, or a record
+/// serialised as `null` that is not null: a function, a symbol, a `toJSON` giving `undefined`) is
+/// read by `one`, so every record gets the same value or error either way.
+fn read_slice(list: &Array, start: u32, end: u32, one: impl Fn(u32) -> Result<Value, SyncError>) -> Vec<Result<Value, SyncError>> {
+    let slice = if start == 0 && end == list.length() { list.clone() } else { list.slice(start, end) };
+    let parsed = match JSON::stringify(&slice) {
+        Ok(s) => s.as_string().and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok()),
+        Err(_) => None,
+    };
+    match parsed {
+        Some(values) if values.len() == (end - start) as usize => (start..end)
+            .zip(values)
+            .map(|(i, v)| match v {
+                Value::Null => {
+                    let js = list.get(i);
+                    if js.is_null() || js.is_undefined() { Ok(Value::Null) } else { one(i) }
+                }
+                v => Ok(v),
+            })
+            .collect(),
+        _ => (start..end).map(one).collect(),
+    }
 }
 
 /// Chargebee's form body for a request's `params`.

@@ -14,14 +14,14 @@ use std::collections::HashMap;
 pub struct MatchLink {
     pub customerp: String,
     pub chargebee: String,
-    pub by: String,
+    pub by: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ambiguous {
     pub customerp: Vec<String>,
     pub chargebee: Vec<String>,
-    pub by: String,
+    pub by: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -33,68 +33,159 @@ pub struct MatchResult {
     pub operations: u64,
 }
 
-/// A record as matching sees it: its id and its key under each of the flow's criteria.
-struct Candidate {
-    id: String,
-    keys: Vec<Option<String>>,
+/// Where a string sits in a [`Side`]'s text; `start == NONE` for no string.
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    const NONE: u32 = u32::MAX;
+}
+
+/// The text of a side, in chunks that are never moved: growing it never copies what is there, and
+/// never holds the old and the new copy at once (a million e-mails are tens of MB).
+#[derive(Default)]
+struct Arena {
+    chunks: Vec<String>,
+}
+
+impl Arena {
+    const CHUNK: usize = 1 << 20;
+
+    fn push(&mut self, s: &str) -> Span {
+        // Offsets within a chunk stay below CHUNK, so `start / CHUNK` names the chunk.
+        let fits = self.chunks.last().is_some_and(|c| c.len() + s.len() <= Self::CHUNK.min(c.capacity()));
+        if !fits {
+            self.chunks.push(String::with_capacity(s.len().max(Self::CHUNK)));
+        }
+        let chunk = self.chunks.len() - 1;
+        let c = &mut self.chunks[chunk];
+        let start = chunk * Self::CHUNK + c.len();
+        c.push_str(s);
+        // A string longer than a chunk gets a chunk of its own, which nothing else joins. Offsets fit
+        // u32 for 4 GiB of text, all a Wasm memory holds.
+        Span { start: start as u32, len: s.len() as u32 }
+    }
+
+    fn get(&self, span: Span) -> &str {
+        let (chunk, at) = (span.start as usize / Self::CHUNK, span.start as usize % Self::CHUNK);
+        &self.chunks[chunk][at..at + span.len as usize]
+    }
+}
+
+/// The records of one side as matching sees them: each one's id and its key under each of the
+/// flow's criteria, all in one arena of text. A million records are a few allocations, not millions.
+#[derive(Default)]
+struct Side {
+    text: Arena,
+    /// Per record: its id.
+    ids: Vec<Span>,
+    /// Per record, then per criterion: its key, if it has one.
+    keys: Vec<Span>,
+}
+
+impl Side {
+    fn push(&mut self, id: &str, keys: impl Iterator<Item = Option<String>>) {
+        let id = self.text.push(id);
+        self.ids.push(id);
+        for key in keys {
+            let span = match key {
+                Some(k) => self.text.push(&k),
+                None => Span { start: Span::NONE, len: 0 },
+            };
+            self.keys.push(span);
+        }
+    }
+
+    fn reserve(&mut self, records: usize, criteria: usize) {
+        self.ids.reserve_exact(records);
+        self.keys.reserve_exact(records * criteria);
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn id(&self, i: usize) -> &str {
+        self.text.get(self.ids[i])
+    }
+
+    /// Record `i`'s key under criterion `k` of `criteria`.
+    fn key(&self, i: usize, k: usize, criteria: usize) -> Option<&str> {
+        let span = self.keys[i * criteria + k];
+        (span.start != Span::NONE).then(|| self.text.get(span))
+    }
 }
 
 /// Matching fed one record at a time: only each record's id and keys are kept, so a caller holding
 /// a million records as text or JS objects never has to turn them into a million values at once.
 pub struct Matcher<'f> {
     flow: &'f dyn Flow,
-    cps: Vec<Candidate>,
-    cbs: Vec<Candidate>,
+    cps: Side,
+    cbs: Side,
 }
 
 impl<'f> Matcher<'f> {
     pub fn new(flow: &'f dyn Flow) -> Self {
-        Matcher { flow, cps: Vec::new(), cbs: Vec::new() }
+        Matcher { flow, cps: Side::default(), cbs: Side::default() }
     }
 
     /// Adds the Customerp record at index `i` of its list.
     pub fn customerp(&mut self, i: usize, rec: &Value) -> Result<()> {
-        let c = candidate(self.flow, rec, &pointer("/customerp", &i.to_string()), true).map_err(|e| e.in_flow(self.flow.id().as_str()))?;
-        self.cps.extend(c);
-        Ok(())
+        add(self.flow, &mut self.cps, rec, "/customerp", i, true)
     }
 
     /// Adds the Chargebee record at index `i` of its list.
     pub fn chargebee(&mut self, i: usize, rec: &Value) -> Result<()> {
-        let c = candidate(self.flow, rec, &pointer("/chargebee", &i.to_string()), false).map_err(|e| e.in_flow(self.flow.id().as_str()))?;
-        self.cbs.extend(c);
-        Ok(())
+        add(self.flow, &mut self.cbs, rec, "/chargebee", i, false)
+    }
+
+    /// Room for this many records per side, when the caller knows how many will come.
+    pub fn reserve(&mut self, customerp: usize, chargebee: usize) {
+        let k = self.flow.criteria().len();
+        self.cps.reserve(customerp, k);
+        self.cbs.reserve(chargebee, k);
     }
 
     pub fn finish(self) -> MatchResult {
-        match_candidates(self.flow, &self.cps, &self.cbs)
+        match_sides(self.flow, &self.cps, &self.cbs)
     }
 }
 
-/// The candidate a record is, or none when it cannot match (deleted, or another flow's).
-fn candidate(flow: &dyn Flow, rec: &Value, at: &str, customerp: bool) -> Result<Option<Candidate>> {
+/// Adds the record at index `i` of a side's list, unless it cannot match (deleted, or another flow's).
+fn add(flow: &dyn Flow, side: &mut Side, rec: &Value, root: &str, i: usize, customerp: bool) -> Result<()> {
     let rec = if customerp { rec } else { unwrap_resource(flow, rec).0 };
+    // Error paths are built only for an error: this runs for every record of both lists.
+    let at = || pointer(root, &i.to_string());
+    let fail = |e: SyncError| e.in_flow(flow.id().as_str());
     if !rec.is_object() {
-        return Err(SyncError::invalid_type(at, "a record object"));
+        return Err(fail(SyncError::invalid_type(&at(), "a record object")));
     }
-    let id_path = pointer(at, "id");
+    let id_path = || pointer(&at(), "id");
     let id = if customerp {
-        values::read_id(rec.get("id").unwrap_or(&Value::Null), &id_path)?
+        let v = rec.get("id").unwrap_or(&Value::Null);
+        match v {
+            Value::String(s) if !s.trim().is_empty() => std::borrow::Cow::Borrowed(s.trim()),
+            _ => std::borrow::Cow::Owned(values::read_id(v, &id_path()).map_err(fail)?),
+        }
     } else {
         match rec.get("id") {
-            Some(Value::String(s)) if !s.is_empty() => s.clone(),
-            None | Some(Value::Null) => return Err(SyncError::missing(&id_path)),
-            Some(_) => return Err(SyncError::invalid_type(&id_path, "a Chargebee id string")),
+            Some(Value::String(s)) if !s.is_empty() => std::borrow::Cow::Borrowed(s.as_str()),
+            None | Some(Value::Null) => return Err(fail(SyncError::missing(&id_path()))),
+            Some(_) => return Err(fail(SyncError::invalid_type(&id_path(), "a Chargebee id string"))),
         }
     };
     if rec.get("deleted").and_then(Value::as_bool) == Some(true) {
-        return Ok(None);
+        return Ok(());
     }
     if !customerp && flow.foreign_chargebee(rec) {
-        return Ok(None); // belongs to another flow or was let go by a safe delete
+        return Ok(()); // belongs to another flow or was let go by a safe delete
     }
     let key = |c: &Criterion| if customerp { (c.customerp)(rec) } else { (c.chargebee)(rec) };
-    Ok(Some(Candidate { id, keys: flow.criteria().iter().map(key).collect() }))
+    side.push(&id, flow.criteria().iter().map(key));
+    Ok(())
 }
 
 /// Matches unlinked Customerp records to unlinked Chargebee records.
@@ -110,69 +201,111 @@ pub fn match_records(flow: &dyn Flow, customerp: &Value, chargebee: &Value) -> R
     Ok(m.finish())
 }
 
-fn match_candidates(flow: &dyn Flow, cps: &[Candidate], cbs: &[Candidate]) -> MatchResult {
+fn match_sides(flow: &dyn Flow, cps: &Side, cbs: &Side) -> MatchResult {
     let mut result = MatchResult::default();
     let mut cp_taken = vec![false; cps.len()];
     let mut cb_taken = vec![false; cbs.len()];
     for (k, criterion) in flow.criteria().iter().enumerate() {
-        match_by(criterion, k, cps, cbs, &mut cp_taken, &mut cb_taken, &mut result);
+        match_by(criterion, k, flow.criteria().len(), cps, cbs, &mut cp_taken, &mut cb_taken, &mut result);
     }
     result
 }
 
+/// The records that share one key: the first and last of each side, chained through `next`.
+struct Group {
+    cp: Chain,
+    cb: Chain,
+}
+
+#[derive(Clone, Copy)]
+struct Chain {
+    first: usize,
+    last: usize,
+    count: usize,
+}
+
+impl Chain {
+    const EMPTY: Chain = Chain { first: usize::MAX, last: usize::MAX, count: 0 };
+
+    fn push(&mut self, i: usize, next: &mut [usize]) {
+        if self.count == 0 {
+            self.first = i;
+        } else {
+            next[self.last] = i;
+        }
+        self.last = i;
+        self.count += 1;
+    }
+
+    /// The indices in the order they were pushed.
+    fn iter<'a>(&self, next: &'a [usize]) -> impl Iterator<Item = usize> + 'a {
+        let (mut i, mut left) = (self.first, self.count);
+        std::iter::from_fn(move || {
+            (left > 0).then(|| {
+                let cur = i;
+                left -= 1;
+                if left > 0 {
+                    i = next[cur];
+                }
+                cur
+            })
+        })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn match_by(
     c: &Criterion,
     k: usize,
-    cps: &[Candidate],
-    cbs: &[Candidate],
+    criteria: usize,
+    cps: &Side,
+    cbs: &Side,
     cp_taken: &mut [bool],
     cb_taken: &mut [bool],
     out: &mut MatchResult,
 ) {
-    // key → (Customerp indices, Chargebee indices); `order` keeps first-seen order for stable output.
-    let mut groups: HashMap<String, (Vec<usize>, Vec<usize>)> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
-    for (i, cand) in cps.iter().enumerate() {
-        if cp_taken[i] {
-            continue;
-        }
-        if let Some(key) = &cand.keys[k] {
+    // key → its group; groups are numbered in first-seen order, which keeps the output stable.
+    let keys = (0..cps.len()).filter(|&i| !cp_taken[i] && cps.key(i, k, criteria).is_some()).count();
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(keys);
+    let mut groups: Vec<Group> = Vec::with_capacity(keys);
+    let mut cp_next = vec![usize::MAX; cps.len()];
+    let mut cb_next = vec![usize::MAX; cbs.len()];
+    for (i, _) in cp_taken.iter().enumerate().filter(|(_, taken)| !**taken) {
+        if let Some(key) = cps.key(i, k, criteria) {
             out.operations += 1;
-            let g = groups.entry(key.clone()).or_insert_with(|| {
-                order.push(key.clone());
-                (Vec::new(), Vec::new())
+            let g = *index.entry(key).or_insert_with(|| {
+                groups.push(Group { cp: Chain::EMPTY, cb: Chain::EMPTY });
+                groups.len() - 1
             });
-            g.0.push(i);
+            groups[g].cp.push(i, &mut cp_next);
         }
     }
-    for (j, cand) in cbs.iter().enumerate() {
-        if cb_taken[j] {
-            continue;
-        }
-        if let Some(key) = &cand.keys[k] {
+    for (j, _) in cb_taken.iter().enumerate().filter(|(_, taken)| !**taken) {
+        if let Some(key) = cbs.key(j, k, criteria) {
             out.operations += 1;
-            if let Some(g) = groups.get_mut(key) {
-                g.1.push(j);
+            if let Some(&g) = index.get(key) {
+                groups[g].cb.push(j, &mut cb_next);
             }
         }
     }
-    for key in order {
-        let Some((cp_idx, cb_idx)) = groups.remove(&key) else { continue };
-        match (cp_idx.as_slice(), cb_idx.as_slice()) {
-            (_, []) => {}
-            ([i], [j]) => {
-                cp_taken[*i] = true;
-                cb_taken[*j] = true;
-                out.links.push(MatchLink { customerp: cps[*i].id.clone(), chargebee: cbs[*j].id.clone(), by: c.by.into() });
+    drop(index);
+    for g in &groups {
+        match (g.cp.count, g.cb.count) {
+            (_, 0) => {}
+            (1, 1) => {
+                let (i, j) = (g.cp.first, g.cb.first);
+                cp_taken[i] = true;
+                cb_taken[j] = true;
+                out.links.push(MatchLink { customerp: cps.id(i).to_string(), chargebee: cbs.id(j).to_string(), by: c.by });
             }
             _ => {
                 // Ambiguous: taken out of later criteria too, so a weaker key cannot guess.
-                cp_idx.iter().for_each(|&i| cp_taken[i] = true);
-                cb_idx.iter().for_each(|&j| cb_taken[j] = true);
+                g.cp.iter(&cp_next).for_each(|i| cp_taken[i] = true);
+                g.cb.iter(&cb_next).for_each(|j| cb_taken[j] = true);
                 out.ambiguous.push(Ambiguous {
-                    customerp: cp_idx.iter().map(|&i| cps[i].id.clone()).collect(),
-                    chargebee: cb_idx.iter().map(|&j| cbs[j].id.clone()).collect(),
-                    by: c.by.into(),
+                    customerp: g.cp.iter(&cp_next).map(|i| cps.id(i).to_string()).collect(),
+                    chargebee: g.cb.iter(&cb_next).map(|j| cbs.id(j).to_string()).collect(),
+                    by: c.by,
                 });
             }
         }

@@ -1,22 +1,30 @@
 //! Dotted paths (`address.city`) into JSON records.
 
-use crate::error::{pointer, Result, SyncError};
+use crate::error::{pointer_for_dotted, Result, SyncError};
 use serde_json::{Map, Value};
 
 /// The value at a dotted path; `None` when any part is absent or null. A part that is present
 /// but not an object is a typed error naming that part.
 pub fn get_path<'a>(rec: &'a Value, dotted: &str, root: &str) -> Result<Option<&'a Value>> {
     let mut cur = rec;
-    let mut at = root.to_string();
+    // Where `cur` sits: the byte length of `dotted`'s prefix that leads to it (the error path is
+    // built only for an error; this runs for every property of every record).
+    let mut depth = None;
     for seg in dotted.split('.') {
         match cur {
             Value::Object(m) => match m.get(seg) {
                 None | Some(Value::Null) => return Ok(None),
                 Some(v) => cur = v,
             },
-            _ => return Err(SyncError::invalid_type(&at, "an object")),
+            _ => {
+                let at = match depth {
+                    None => root.to_string(),
+                    Some(len) => pointer_for_dotted(root, &dotted[..len]),
+                };
+                return Err(SyncError::invalid_type(&at, "an object"));
+            }
         }
-        at = pointer(&at, seg);
+        depth = Some(depth.map_or(seg.len(), |len| len + 1 + seg.len()));
     }
     Ok(Some(cur))
 }
