@@ -37,10 +37,13 @@ function requireCapturing(file, extraImports) {
 
 let tmpCount = 0;
 
-/** A fresh instance of the Node build, with `wasmFile` (default: the package's own .wasm). */
-export function loadFresh(wasmFile = path.join(NODE_DIST, WASM), extraImports) {
+/**
+ * A fresh instance of the Node build, with `wasmFile` (default: the package's own .wasm) and the
+ * package's glue, or `glueFile` (the glue another build made for its module).
+ */
+export function loadFresh(wasmFile = path.join(NODE_DIST, WASM), extraImports, glueFile = path.join(NODE_DIST, GLUE)) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `cpcb-bench-${process.pid}-${tmpCount++}-`));
-  fs.copyFileSync(path.join(NODE_DIST, GLUE), path.join(dir, GLUE));
+  fs.copyFileSync(glueFile, path.join(dir, GLUE));
   fs.copyFileSync(wasmFile, path.join(dir, WASM));
   fs.writeFileSync(path.join(dir, "package.json"), '{ "type": "commonjs" }\n');
   const loaded = requireCapturing(path.join(dir, GLUE), extraImports);
