@@ -13,12 +13,6 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-// Plans and mappings allocate for every JSON value read and written; talc serves those faster than
-// Rust's default Wasm allocator (dlmalloc). Single-threaded: the module is built without atomics.
-#[cfg(not(target_feature = "atomics"))]
-#[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
-
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = include_str!("../ts/types.d.ts");
 
