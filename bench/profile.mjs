@@ -4,13 +4,14 @@
 // `node --cpu-prof` records). Prints the top entries by self time, JS and Wasm functions together, and
 // the same time grouped by what the functions do (JSON in, JSON out, allocation, hashing, …).
 //
-//   node bench/profile.mjs [--wasm file.wasm] [--what planBatch|toChargebee|toCustomerp|match]
-//                          [--flow contact-customer] [--records 20000] [--top 25] [--out profile.cpuprofile]
+//   node bench/profile.mjs [--wasm file.wasm] [--what planBatch|planPairs|toChargebee|toCustomerp|match]
+//                          [--glue node.cjs] [--flow contact-customer] [--records 20000] [--top 25] [--out profile.cpuprofile]
 import fs from "node:fs";
 import inspector from "node:inspector";
 import path from "node:path";
 import { loadFresh, ROOT } from "./lib/wasm.mjs";
-import { FLOWS, matchSides, planInput } from "./lib/gen.mjs";
+import { applyChargebee } from "./lib/fake-chargebee.mjs";
+import { FLOWS, linkedPair, matchSides, planInput } from "./lib/gen.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -21,14 +22,16 @@ const flow = args.flow ?? "contact-customer";
 const N = Number(args.records ?? 20_000);
 const TOP = Number(args.top ?? 25);
 
-const { api, cleanup } = loadFresh(wasm);
+const { api, cleanup } = loadFresh(wasm, undefined, args.glue); // --glue: the glue another build made for --wasm
 const { record, options } = FLOWS[flow];
 const recs = Array.from({ length: N }, (_, i) => record(i));
-const inputs = recs.map((r) => planInput(flow, r));
-const resources = what === "toCustomerp" ? recs.map((r) => ({ ...api.toChargebee(flow, r, options), updated_at: 1780000000 })) : [];
+const pairs = what === "planPairs" || what === "toCustomerp" ? recs.map((r) => linkedPair(api, applyChargebee, flow, r)) : [];
+const inputs = what === "planPairs" ? pairs.map((p) => p.input) : recs.map((r) => planInput(flow, r));
+const resources = pairs.map((p) => p.resource);
 const sides = what === "match" ? matchSides(N) : null;
 const work = {
   planBatch: () => { for (let i = 0; i < N; i += 1000) api.planBatch(flow, inputs.slice(i, i + 1000), options); },
+  planPairs: () => { for (let i = 0; i < N; i += 1000) api.planBatch(flow, inputs.slice(i, i + 1000), options); },
   toChargebee: () => { for (const r of recs) api.toChargebee(flow, r, options); },
   toCustomerp: () => { for (const r of resources) api.toCustomerp(flow, r, options); },
   match: () => api.match(flow, sides.customerp, sides.chargebee),

@@ -156,3 +156,26 @@ export function matchSides(n, { shared = 0.6, variants = 0.1, duplicates = 0.005
   }
   return { customerp: cps, chargebee: cbs, stats };
 }
+
+/** The one field an edit changes, per flow: a Customerp edit after the pair was last synced. */
+const EDITS = {
+  "contact-customer": (r) => ({ ...r, first_name: `${r.first_name}-Åse` }),
+  "product-item": (r) => ({ ...r, name: `${r.name} (ny)` }),
+  "order-order": (r) => ({ ...r, note: "Levering etter påske" }),
+};
+
+/**
+ * A linked pair with one edit: the record created in Chargebee (`applyChargebee` of its create plan,
+ * then of the plan after it, until the pair is settled), then one Customerp field changed later.
+ * `api` is the package; returns the PlanInput and the Chargebee resource as Chargebee holds it.
+ */
+export function linkedPair(api, applyChargebee, flow, rec) {
+  const { options } = FLOWS[flow];
+  const create = planInput(flow, rec);
+  const p1 = api.plan(flow, create, options);
+  const cb1 = applyChargebee(null, p1, 1_780_000_000);
+  const p2 = api.plan(flow, { ...create, chargebee: cb1, base: p1.base }, options);
+  const cb2 = applyChargebee(cb1, p2, 1_780_000_100);
+  const edited = { ...EDITS[flow](rec), updated: "2026-06-01T10:00:00Z" };
+  return { input: { ...create, customerp: edited, chargebee: cb2, base: p2.base }, resource: cb2 };
+}
