@@ -12,7 +12,7 @@
 // Needs pkg/ built (scripts/build.sh) and bench/node_modules (npm ci in bench/) for wasm-opt.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { loadPackage } from "./lib/wasm.mjs";
+import { loadFresh, loadPackage } from "./lib/wasm.mjs";
 import { operations } from "./lib/count.mjs";
 import { FLOWS, contact, matchSides, order, orderLinks, planInput, product } from "./lib/gen.mjs";
 import { applyChargebee, applyCustomerp, writes } from "./lib/fake-chargebee.mjs";
@@ -107,6 +107,22 @@ test(`plan order-order, a linked order edited: 2× the lines takes ≤ ${LIMIT}�
   const r = ratio((api) => api.plan("order-order", small), (api) => api.plan("order-order", large));
   t.diagnostic(`100 → 200 lines: ${r.a} → ${r.b} operations, ${r.ratio.toFixed(3)}×`);
   assert.ok(r.ratio <= LIMIT, `linked order lines: ${r.a} → ${r.b} operations, ${r.ratio.toFixed(3)}×`);
+});
+
+test(`match: 2× the records takes ≤ ${LIMIT}× the Wasm memory it grows by`, (t) => {
+  // Wasm memory never shrinks, so what a fresh instance holds after one call is that call's peak.
+  const grown = (n) => {
+    const s = matchSides(n);
+    const { api, memory, cleanup } = loadFresh();
+    const before = memory.buffer.byteLength;
+    api.match("contact-customer", s.customerp, s.chargebee);
+    const after = memory.buffer.byteLength;
+    cleanup();
+    return after - before;
+  };
+  const [a, b] = [grown(25_000), grown(50_000)];
+  t.diagnostic(`25k → 50k per side: the memory grows by ${a >> 10} → ${b >> 10} KiB, ${(b / a).toFixed(3)}×`);
+  assert.ok(b <= LIMIT * a, `match memory: ${a} → ${b} bytes`);
 });
 
 test("the operation count is exact: the same calls count the same", () => {
