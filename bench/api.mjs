@@ -19,16 +19,17 @@ const args = Object.fromEntries(
 const N = Number(args.records ?? 250);
 const rows = [];
 
-const local = path.join(HOST, "src", "local.mjs");
-if (!fs.existsSync(local) || !fs.existsSync(path.join(HOST, "node_modules", "customerp-chargebee"))) {
+const local = path.join(HOST, "src", "local", "servers.mjs");
+// Skipped only without host-example or its node_modules; a host-example whose files moved fails here.
+if (!fs.existsSync(HOST) || !fs.existsSync(path.join(HOST, "node_modules", "customerp-chargebee"))) {
   log("api: host-example (with its node_modules) is not there: API economy skipped");
   writeRows("api", [{ area: "api", what: "API economy through host-example", value: "skipped", spread: "host-example/ not installed",
     ratio: "", goal: "", met: null }]);
   process.exit(0);
 }
 const { startLocalServers, localSync } = await import(local);
-const catalog = await import(path.join(HOST, "src", "emulator", "catalog.mjs"));
-const billing = await import(path.join(HOST, "src", "emulator", "billing.mjs"));
+const catalog = await import(path.join(HOST, "src", "local", "chargebee-emulator", "catalog.mjs"));
+const billing = await import(path.join(HOST, "src", "local", "chargebee-emulator", "billing.mjs"));
 
 const FAMILY = "bench-products";
 const options = { itemFamilyId: FAMILY, timeZone: "Europe/Oslo" };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every entry point of the core through its JSON form, all six flows, for a fixed time each.
 #
-#   fuzz/run.sh              every target for FUZZ_SECONDS (default 300) seconds
+#   fuzz/run.sh              every target for FUZZ_SECONDS (default 300) seconds, or until FUZZ_RUNS
+#                            executions when that is set (whichever comes first)
 #   fuzz/run.sh --smoke      every target for a few seconds (about 20 s in all): for CI
 #   fuzz/run.sh plan match   only the named targets
 #
@@ -43,14 +44,15 @@ for t in "${TARGETS[@]}"; do
   # -rss_limit_mb: a 10 MB string input is legal; -max_len: large enough for whole records.
   if ! cargo +nightly fuzz run "${fuzz_flags[@]}" "$t" "corpus/$t" "seeds/generated/$t" -- \
       -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -dict=dict/json.dict \
-      -print_final_stats=1 -close_fd_mask=3 >"$log" 2>&1; then
+      -print_final_stats=1 -close_fd_mask=3 ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz/run.sh: $t found a crash; reproducer in fuzz/artifacts/$t/" >&2
     exit 1
   fi
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)"
   units="$(ls "corpus/$t" | wc -l)"
-  summary+=("$t: ${execs:-?} executions in ${seconds}s, corpus ${units} inputs, no crash")
+  took="$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n1)"
+  summary+=("$t: ${execs:-?} executions in ${took:-$seconds}s, corpus ${units} inputs, no crash")
   rm -f "$log"
 done
 echo "==== summary"
