@@ -70,7 +70,16 @@ pub fn unknown_flow(name: &str, path: &str) -> SyncError {
 
 /// Links of parent flows, as given in `PlanInput.links`: flow → Customerp id → Chargebee id.
 #[derive(Debug, Default, Clone)]
-pub struct Links(HashMap<FlowId, HashMap<String, String>>);
+pub struct Links(HashMap<FlowId, FlowLinks>);
+
+/// One flow's links, by Customerp id and in the order the input lists them: a reverse look-up of a
+/// Chargebee id that two Customerp ids share takes the first listed, the same on every call (a
+/// HashMap's order differs from one map to the next, and with it the plan).
+#[derive(Debug, Default, Clone)]
+struct FlowLinks {
+    by_customerp: HashMap<String, String>,
+    in_order: Vec<(String, String)>,
+}
 
 impl Links {
     pub fn parse(v: Option<&Value>, root: &str) -> Result<Links> {
@@ -93,19 +102,20 @@ impl Links {
                 let cb = cb_id
                     .as_str()
                     .ok_or_else(|| SyncError::invalid_type(&pointer(&at, cp_id), "a Chargebee id string"))?;
-                entry.insert(cp_id.clone(), cb.to_string());
+                entry.by_customerp.insert(cp_id.clone(), cb.to_string());
+                entry.in_order.push((cp_id.clone(), cb.to_string()));
             }
         }
         Ok(links)
     }
 
     pub fn get(&self, flow: FlowId, cp_id: &str) -> Option<&str> {
-        self.0.get(&flow).and_then(|m| m.get(cp_id)).map(String::as_str)
+        self.0.get(&flow).and_then(|m| m.by_customerp.get(cp_id)).map(String::as_str)
     }
 
     /// The Customerp id linked to a Chargebee id (a scan: parents' links are few per plan).
     pub fn customerp_id(&self, flow: FlowId, cb_id: &str) -> Option<String> {
-        self.0.get(&flow)?.iter().find(|(_, cb)| cb.as_str() == cb_id).map(|(cp, _)| cp.clone())
+        self.0.get(&flow)?.in_order.iter().find(|(_, cb)| cb.as_str() == cb_id).map(|(cp, _)| cp.clone())
     }
 }
 
@@ -299,5 +309,23 @@ pub trait Flow: Sync {
     /// The Customerp property paths of this flow, for `propertyWinners`.
     fn property_names(&self) -> Vec<&'static str> {
         self.props().iter().map(|p| p.cp).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_chargebee_id_two_customerp_ids_share_maps_back_to_the_first_listed_every_time() {
+        // Found by the `plan` fuzz target: an order's lines linked to one item through two products
+        // planned differently from one call to the next.
+        let v = json!({"product-item": {"P-KIT-2": "KIT-1", "P-KIT-1": "KIT-1", "P-KIT-3": "KIT-3"}});
+        for _ in 0..64 {
+            let links = Links::parse(Some(&v), "/links").unwrap();
+            assert_eq!(links.customerp_id(FlowId::ProductItem, "KIT-1").as_deref(), Some("P-KIT-2"));
+            assert_eq!(links.get(FlowId::ProductItem, "P-KIT-1"), Some("KIT-1"));
+        }
     }
 }
