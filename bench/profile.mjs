@@ -74,7 +74,7 @@ const GROUPS = [
   ["text transcoding (TextEncoder/TextDecoder)", /^(decode|encode|encodeInto) \[/],
   ["JSON text out (serde_json::ser)", /serde_json::ser|serde_core::ser|Serialize/],
   ["JSON text in (serde_json::de)", /serde_json::(de|read)|Deserialize|serde_core::de/],
-  ["allocation (talc, dlmalloc)", /talc::|dlmalloc|__rust_alloc|__rust_dealloc|__rust_realloc|__rdl_|alloc::alloc|Global>::alloc|RawVec|raw_vec|handle_alloc|box_new/],
+  ["allocation (malloc, free: dlmalloc)", /dlmalloc|__rust_alloc|__rust_dealloc|__rust_realloc|__rdl_|alloc::alloc|Global>::alloc|RawVec|raw_vec|handle_alloc|box_new/],
   ["hashing (HashMap: SipHash, hashbrown)", /hashbrown|core::hash|sip::|BuildHasher|DefaultHasher|RandomState/],
   ["sha256 (idempotency keys)", /sha2/],
   ["maps (indexmap)", /indexmap/],
