@@ -116,6 +116,8 @@ export interface ChargebeePlan {
 export interface Conflict {
   /** Customerp property path with dots, e.g. "address.city". */
   property: string;
+  /** For a line property ("lines.sku"): the line, by its Customerp line id and its Chargebee line id. */
+  line?: { customerp: string | null; chargebee: string | null };
   customerp: unknown;
   chargebee: unknown;
   base: unknown;

@@ -139,6 +139,15 @@ impl Flow for OrderOrder {
     fn chargebee_id(&self, cp_id: &str, _rec: &Value, ctx: &Ctx) -> Result<String> {
         order::order_id(&ctx.options.id_prefix, "order", cp_id)
     }
+    fn companions(&self) -> Option<(&'static str, &'static [&'static str])> {
+        Some(("status", &["cancellation_reason", "cancelled_at"]))
+    }
+    fn lead_write_empties_companions(&self, current: &Value) -> bool {
+        current.get("status").and_then(Value::as_str) == Some("cancelled")
+    }
+    fn hold_chargebee(&self, rec: &Value) -> Option<String> {
+        order::hold_cancelled(rec)
+    }
     fn hold_customerp(&self, rec: &Value) -> Option<String> {
         match rec.get("status").and_then(Value::as_str) {
             Some("draft") | None => Some("draft order: waits until it is confirmed".into()),
