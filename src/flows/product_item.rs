@@ -89,6 +89,8 @@ static DOC: FlowDoc = FlowDoc {
         "`type` is set from `kind` on create only: `subscription` → `plan`, `goods` and `service` → `charge`; \
          `is_shippable` is true for goods.",
         "`item_family_id` comes from the option `itemFamilyId`; creating an item without it is an error.",
+        "A deleted product archives its item and tags it `metadata.customerp` `{type: \"product\", id, deleted: true}`: \
+         such an item is never copied back into a product nor matched again.",
         "`price` is money in the currency's minor unit (JPY and other zero-decimal currencies have none, most have \
          two); more precision is rounded half-even with a warning. A price change updates the item price.",
         "A deleted or inactive product archives its item; a deleted item marks the product `is_active: false`.",

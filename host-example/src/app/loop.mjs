@@ -52,6 +52,9 @@ export class Sync {
     this.flows = o.flows ?? FLOWS;
     this.hooks = o.hooks ?? {};
     this.readers = chargebeeResources(this.cb, this.store);
+    /** Chargebee records whose link a plan ended in this process (a delete released them): what was read of
+     * them before is stale, so they are not planned as new records until read again. @type {Set<string>} */
+    this.released = new Set();
   }
 
   /** One full pass over every flow. Returns the run's summary. */
@@ -176,7 +179,7 @@ export class Sync {
       if (held.chargebee.has(id)) continue;
       const l = this.store.linkByChargebee(f.id, id);
       if (l) pairs.set(`cp:${l.customerp_id}`, { link: { customerp: l.customerp_id, chargebee: id }, base: l.base });
-      else if (!this.linkedInResource(f, id)) pairs.set(`cb:${id}`, { link: { customerp: null, chargebee: id }, base: null });
+      else if (!this.linkedInResource(f, id) && !this.released.has(id)) pairs.set(`cb:${id}`, { link: { customerp: null, chargebee: id }, base: null });
     }
     const needCp = [...pairs.values()].map((p) => p.link.customerp).filter((id) => id !== null && !cpRecs.has(id));
     const needCb = [...pairs.values()].map((p) => p.link.chargebee).filter((id) => id !== null && !cbRecs.has(id));

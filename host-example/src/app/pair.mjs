@@ -230,6 +230,7 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
   }
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
   s.store.commitPair(f.id, link, next, plan.base);
+  if (link.chargebee && !next.chargebee) s.released.add(link.chargebee);
   // A relink (an order taking over its quote's order) is planned again with the other record; so is a
   // create that leaves rows to a second plan: a Chargebee order's date and statuses, and the tag
   // holding a new Customerp record's id. `answered` is the record Chargebee's last answer holds.

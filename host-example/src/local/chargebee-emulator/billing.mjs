@@ -2,7 +2,7 @@
 import { coerce, requireParams } from "./schema.mjs";
 import { duplicate, invalidState, notFound, wrongValue } from "./errors.mjs";
 import { address, compact, randomId } from "./site.mjs";
-import { INVOICE_FOR_CHARGE_ITEMS, ORDER_CANCEL, ORDER_CREATE, ORDER_UPDATE } from "./schemas.mjs";
+import { INVOICE_FOR_CHARGE_ITEMS, ORDER_CANCEL, ORDER_CREATE, ORDER_REOPEN, ORDER_UPDATE } from "./schemas.mjs";
 
 /** @typedef {import("./site.mjs").Site} Site */
 /** @typedef {Record<string, any>} Json */
@@ -129,5 +129,20 @@ export function cancelOrder(site, id, params) {
   const now = site.nowSec();
   Object.assign(order, { status: "cancelled", cancellation_reason: p.cancellation_reason,
     cancelled_at: p.cancelled_at ?? now, status_update_at: now });
+  return { order: site.stamp(order) };
+}
+
+/**
+ * POST /orders/{id}/reopen: a cancelled order back in the queue. Its cancellation reason and date go
+ * (they described the cancellation the reopen undoes); only a cancelled order can be reopened.
+ * @param {Site} site @param {string} id @param {Json} params
+ */
+export function reopenOrder(site, id, params) {
+  const order = site.find("order", id);
+  coerce(ORDER_REOPEN, params);
+  if (order.status !== "cancelled") throw invalidState(`Order ${id} is not cancelled; only a cancelled order can be reopened`);
+  delete order.cancellation_reason;
+  delete order.cancelled_at;
+  Object.assign(order, { status: "queued", status_update_at: site.nowSec() });
   return { order: site.stamp(order) };
 }

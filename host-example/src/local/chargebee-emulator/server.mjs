@@ -49,6 +49,7 @@ const ROUTES = [
   ["GET", /^\/orders\/([^/]+)$/, (s, [id]) => ({ order: s.find("order", id) })],
   ["POST", /^\/orders\/([^/]+)$/, (s, [id], p) => billing.updateOrder(s, id, p)],
   ["POST", /^\/orders\/([^/]+)\/cancel$/, (s, [id], p) => billing.cancelOrder(s, id, p)],
+  ["POST", /^\/orders\/([^/]+)\/reopen$/, (s, [id], p) => billing.reopenOrder(s, id, p)],
 ];
 
 /** @param {string} method @param {string} path */
