@@ -95,9 +95,14 @@ fn set(rec: &mut Value, key: &str, v: &str) {
     }
 }
 
-fn edit_customerp(flow: &str, rec: &mut Value, rng: &mut Rng) {
+/// The kinds of edit (each side has the same kinds, so both may edit the same property).
+fn kinds(flow: &str) -> usize {
+    if flow == "order-order" { 9 } else { 6 }
+}
+
+fn edit_customerp(flow: &str, rec: &mut Value, rng: &mut Rng, kind: usize) {
     let order = flow == "order-order";
-    match rng.below(if order { 9 } else { 6 }) {
+    match kind {
         0 => {
             let statuses: &[&str] = if order {
                 &["confirmed", "on_hold", "awaiting_shipment", "shipped", "partially_delivered", "delivered", "returned", "cancelled"]
@@ -108,8 +113,8 @@ fn edit_customerp(flow: &str, rec: &mut Value, rng: &mut Rng) {
             rec["status"] = json!(s);
             if order && s == "cancelled" && rng.below(2) == 0 {
                 rec["cancellation_reason"] = json!(rng.pick(&REASONS));
-            } else if order && s != "cancelled" {
-                // An order taken out of cancellation forgets why it was cancelled.
+            } else if order && s != "cancelled" && rng.below(2) == 0 {
+                // An order taken out of cancellation forgets why it was cancelled (or keeps it, stale).
                 rec.as_object_mut().unwrap().remove("cancellation_reason");
                 rec.as_object_mut().unwrap().remove("cancelled_at");
             }
@@ -137,9 +142,8 @@ fn edit_customerp(flow: &str, rec: &mut Value, rng: &mut Rng) {
     }
 }
 
-fn edit_chargebee(flow: &str, rec: &mut Value, rng: &mut Rng, now: i64) {
-    let order = flow == "order-order";
-    match rng.below(if order { 9 } else { 6 }) {
+fn edit_chargebee(rec: &mut Value, rng: &mut Rng, now: i64, kind: usize) {
+    match kind {
         0 => {
             let o = rec.as_object_mut().unwrap();
             if o["status"] == "cancelled" {
@@ -260,11 +264,19 @@ fn simulate(flow: &str, seed: u64) -> (usize, usize) {
         let ctx = format!("{flow} seed {seed} round {round}");
         let t = 1_780_000_000 + round as i64 * 1000;
         let (cp0, cb0) = canon(flow, &cp, &cb, &base);
-        for _ in 0..rng.below(3) {
-            edit_customerp(flow, &mut cp, &mut rng);
+        if rng.below(3) == 0 {
+            // Both sides edit the same property (on an order's lines, maybe the same line).
+            let kind = rng.below(kinds(flow));
+            edit_customerp(flow, &mut cp, &mut rng, kind);
+            edit_chargebee(&mut cb, &mut rng, t, kind);
         }
         for _ in 0..rng.below(3) {
-            edit_chargebee(flow, &mut cb, &mut rng, t);
+            let kind = rng.below(kinds(flow));
+            edit_customerp(flow, &mut cp, &mut rng, kind);
+        }
+        for _ in 0..rng.below(3) {
+            let kind = rng.below(kinds(flow));
+            edit_chargebee(&mut cb, &mut rng, t, kind);
         }
         // Either side may be the later one; the same second is a tie (Customerp wins ties).
         let (tcp, tcb) = (t + rng.below(3) as i64, t + rng.below(3) as i64);

@@ -582,31 +582,56 @@ impl<'f, 'c> Planner<'f, 'c> {
         (Value::Array(ma), Value::Array(mb), write_cp, write_cb)
     }
 
+    /// A companion row's values and base on both sides.
+    fn companion_values(&self, i: usize, cp: &Record, cb: &Record, base: Option<&Base>) -> [Value; 4] {
+        let base_cp = base.map(|bs| bs.customerp[i].clone()).unwrap_or(Value::Null);
+        let base_cb = base.map(|bs| bs.chargebee[i].clone()).unwrap_or(Value::Null);
+        [cp.values[i].clone(), cb.values[i].clone(), base_cp, base_cb]
+    }
+
+    /// Reports a companion row's edit lost with its lead (`why` completes "decided with status: …").
+    fn companion_conflict(&mut self, i: usize, values: &[Value; 4], winner: Side, why: &str) {
+        let p = &self.props()[i];
+        let lead = self.flow.companions().map(|(lead, _)| lead).unwrap_or("status");
+        let [a, b, base_cp, _] = values;
+        self.plan.conflicts.push(Conflict {
+            property: p.cp.to_string(),
+            line: None,
+            customerp: p.write_customerp(a, &self.ctx),
+            chargebee: p.write_customerp(b, &self.ctx),
+            base: p.write_customerp(base_cp, &self.ctx),
+            winner,
+            rule: format!("decided with {lead}: {why}"),
+        });
+    }
+
+    /// Reports the edits of a companion row that its lead's write empties (a reopened order's
+    /// cancellation reason and date), on either side.
+    fn empty_with_lead(&mut self, i: usize, cp: &Record, cb: &Record, base: Option<&Base>) {
+        let p = &self.props()[i];
+        let values = self.companion_values(i, cp, cb, base);
+        let [a, b, base_cp, base_cb] = &values;
+        let edited = |v: &Value, bv: &Value| !v.is_null() && !is_pending(bv) && !p.same(v, bv);
+        if edited(a, base_cp) || edited(b, base_cb) {
+            self.companion_conflict(i, &values, Side::Customerp, "reopening the order empties it");
+        }
+    }
+
     /// A row decided with its leading row, which moves towards `to`: it takes the same winner. An
     /// edit of its own on the losing side is reported as lost with the lead.
     fn follow_lead(&mut self, i: usize, to: Side, cp: &Record, cb: &Record, base: Option<&Base>) -> Outcome {
         let p = &self.props()[i];
-        let (a, b) = (&cp.values[i], &cb.values[i]);
+        let values = self.companion_values(i, cp, cb, base);
+        let [a, b, base_cp, base_cb] = &values;
         if p.same(a, b) {
             return Outcome::Keep;
         }
-        let base_cp = base.map(|bs| bs.customerp[i].clone()).unwrap_or(Value::Null);
-        let base_cb = base.map(|bs| bs.chargebee[i].clone()).unwrap_or(Value::Null);
         let (loser_value, loser_base, winner) = match to {
-            Side::Chargebee => (b, &base_cb, Side::Customerp),
-            Side::Customerp => (a, &base_cp, Side::Chargebee),
+            Side::Chargebee => (b, base_cb, Side::Customerp),
+            Side::Customerp => (a, base_cp, Side::Chargebee),
         };
         if !is_pending(loser_base) && !p.same(loser_value, loser_base) {
-            let lead = self.flow.companions().map(|(lead, _)| lead).unwrap_or("status");
-            self.plan.conflicts.push(Conflict {
-                property: p.cp.to_string(),
-                line: None,
-                customerp: p.write_customerp(a, &self.ctx),
-                chargebee: p.write_customerp(b, &self.ctx),
-                base: p.write_customerp(&base_cp, &self.ctx),
-                winner,
-                rule: format!("decided with {lead}: {} wins it", winner.as_str()),
-            });
+            self.companion_conflict(i, &values, winner, &format!("{} wins it", winner.as_str()));
         }
         Outcome::CopyTo(to)
     }
@@ -659,6 +684,16 @@ impl<'f, 'c> Planner<'f, 'c> {
             }
             let conflicts_before = self.plan.conflicts.len();
             let companion = companions.contains(&i);
+            if companion && lead_to == Some(Side::Chargebee) && self.flow.lead_write_empties_companions(&cb.raw) {
+                // The lead's write (a reopen) empties it in Chargebee: it ends empty on both sides.
+                self.empty_with_lead(i, cp, cb, base);
+                merged_cb[i] = Value::Null;
+                if !cp.values[i].is_null() && !cp_ro {
+                    merged_cp[i] = Value::Null;
+                    write_cp.push(i);
+                }
+                continue;
+            }
             // Emptying a companion Chargebee cannot empty works only where the lead's write does it.
             let unwritable = cp.values[i].is_null()
                 && self.props()[i].write_chargebee(&Value::Null, &self.ctx).is_none()

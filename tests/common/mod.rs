@@ -44,7 +44,8 @@ macro_rules! scenario_suite {
             fractional_quantity_is_a_typed_error, product_every_row_to_chargebee, bad_input_corpus,
             first_sync_line_value_filled_never_loses_to_empty, edits_of_different_lines_are_not_in_conflict,
             losing_status_takes_its_cancellation_with_it, bases_of_the_released_version_are_still_read,
-            created_order_gets_its_status_over_chargebee_default, released_orders_and_items_are_never_copied_back
+            created_order_gets_its_status_over_chargebee_default, released_orders_and_items_are_never_copied_back,
+            uncancelling_reopens_and_empties_the_cancellation
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
@@ -1312,4 +1313,25 @@ pub fn released_orders_and_items_are_never_copied_back(d: &dyn Driver) {
     assert_eq!(again["customerp"]["action"], "none", "{again}");
     let m = ok(d, "match", vec![json!("product-item"), json!([with(prod, json!({"id": "99"}))]), json!([released]), opts]);
     assert_eq!(m["links"], json!([]));
+}
+
+pub fn uncancelling_reopens_and_empties_the_cancellation(d: &dyn Driver) {
+    let f = "order-order";
+    let (cp, cb, base) = synced_two_line_pair(d);
+    // Chargebee cancels; Customerp takes the cancellation over.
+    let cb1 = with(cb, json!({"status": "cancelled", "cancellation_reason": "product_not_available", "cancelled_at": 1742100000, "updated_at": 1742100000}));
+    let p = plan(d, f, json!({"customerp": cp.clone(), "chargebee": cb1.clone(), "base": base, "links": line_links()}), Value::Null);
+    assert_eq!(p["customerp"]["changes"]["status"], "cancelled");
+    assert_eq!(p["customerp"]["changes"]["cancellation_reason"], "product_not_available");
+    let cp1 = apply_customerp(Some(cp), &p, "", "2025-03-16T10:00:00Z");
+    let (p, cp1, cb1) = converge(d, f, cp1, Some(cb1), p["base"].clone(), line_links(), Value::Null);
+    // Customerp delivers it after all, leaving the old reason and date in its record: Chargebee reopens
+    // the order, and both sides end without a cancellation.
+    let cp2 = with(cp1.unwrap(), json!({"status": "delivered", "updated": "2025-03-17T10:00:00Z"}));
+    let p2 = plan(d, f, json!({"customerp": cp2.clone(), "chargebee": cb1.clone(), "base": p["base"], "links": line_links()}), Value::Null);
+    let paths: Vec<String> = requests(&p2).into_iter().map(|r| r.0).collect();
+    assert_eq!(paths, vec!["/orders/1187/reopen".to_string(), "/orders/1187".to_string()], "{p2}");
+    assert_eq!(requests(&p2)[1].1, json!({"status": "delivered"}));
+    assert_eq!(p2["customerp"]["changes"], json!({"cancellation_reason": null, "cancelled_at": null}), "{p2}");
+    converge(d, f, Some(cp2), cb1, p["base"].clone(), line_links(), Value::Null);
 }

@@ -106,6 +106,9 @@ export async function settle(s, f, input, stored, plan, stats, run) {
   return "not settled";
 }
 
+/** A write Chargebee refused for its input (400 param_wrong_value / invalid_request): retrying it as is cannot help. @param {unknown} e */
+const isRefusal = (e) => e instanceof ChargebeeError && e.status === 400 && (e.apiErrorCode === "param_wrong_value" || e.apiErrorCode === "invalid_request");
+
 /** Whether a plan without writes still changes what the store holds. @param {Plan} plan @param {Link} link @param {Json | null} base */
 function storable(plan, link, base) {
   const { customerp, chargebee } = plan.link;
@@ -194,6 +197,8 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
   }
   /** @type {Json[]} */
   const responses = [];
+  /** @type {ChargebeeError | undefined} an update request Chargebee refused as bad input */
+  let refused;
   for (const [index, req] of cb.requests.entries()) {
     const params = resolveRefs(req.params, responses);
     try {
@@ -201,6 +206,12 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
     } catch (e) {
       const taken = e instanceof ChargebeeError && e.apiErrorCode === "duplicate_entry" && e.param === "id";
       if (taken && index === 0 && createsById(plan) && cb.id) throw new Exists(cb.id, e);
+      // One refused field must not block the pair: the plan's other requests and its Customerp change are
+      // still written; the base is not stored, so the refused write is planned (and reported) again next run.
+      if (cb.action === "update" && isRefusal(e) && !refused) {
+        refused = /** @type {ChargebeeError} */ (e);
+        continue;
+      }
       throw e;
     }
     await s.hooks.afterChargebeeRequest?.({ flow: f.id, plan, index });
@@ -229,6 +240,7 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
     throw e;
   }
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
+  if (refused) throw refused;
   s.store.commitPair(f.id, link, next, plan.base);
   if (link.chargebee && !next.chargebee) s.released.add(link.chargebee);
   // A relink (an order taking over its quote's order) is planned again with the other record; so is a
