@@ -178,15 +178,24 @@ fn align_base(flow: &dyn Flow, mut base: Base, ctx: &Ctx) -> Base {
     if !has_lines(flow) {
         return base;
     }
-    let same_id = |a: &Value, b: &Value| !a.is_null() && a == b;
+    // Old pairs by either line id (the first that names it), so aligning stays linear in the lines.
+    let index = |side: &str| -> std::collections::HashMap<String, usize> {
+        let mut m = std::collections::HashMap::new();
+        for (k, o) in base.lines.iter().flatten().enumerate() {
+            if let Some(id) = o.get(side).and_then(Value::as_str) {
+                m.entry(id.to_string()).or_insert(k);
+            }
+        }
+        m
+    };
+    let (by_cp, by_cb) = (index("customerp"), index("chargebee"));
+    let find = |pair: &Value, side: &str, m: &std::collections::HashMap<String, usize>| pair.get(side).and_then(Value::as_str).and_then(|id| m.get(id)).copied();
     let from: Vec<Option<usize>> = pairs
         .iter()
         .enumerate()
         .map(|(k, pair)| match &base.lines {
             None => Some(k),
-            Some(old) => old.iter().position(|o| {
-                same_id(&o["customerp"], &pair["customerp"]) || same_id(&o["chargebee"], &pair["chargebee"])
-            }),
+            Some(_) => find(pair, "customerp", &by_cp).or_else(|| find(pair, "chargebee", &by_cb)),
         })
         .collect();
     for (i, p) in flow.props().iter().enumerate() {

@@ -9,6 +9,7 @@ use crate::error::{pointer, Result, SyncError};
 use crate::values;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
 
 /// `delivery_address.*` ⇄ `shipping_address.*`.
 pub const DELIVERY_ADDRESS: [Prop; 7] = [
@@ -141,10 +142,22 @@ pub fn chargebee_view<'a>(rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<C
     };
     let mut used = vec![false; lines.len()];
     let mut pick: Vec<Option<usize>> = vec![None; skus.len()];
+    // Looked up by id and sku through maps, so a plan stays linear in the number of lines.
+    let mut cb_by_id: HashMap<&str, usize> = HashMap::with_capacity(lines.len());
+    let mut cb_by_sku: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (j, line) in lines.iter().enumerate() {
+        if let Some(id) = cb_ids[j].as_str() {
+            cb_by_id.entry(id).or_insert(j);
+        }
+        if let Some(sku) = line.get("sku").and_then(Value::as_str) {
+            cb_by_sku.entry(sku).or_default().push_back(j);
+        }
+    }
+    let remembered: HashMap<&str, &str> = base_pairs.iter().filter_map(|(c, b)| Some((c.as_str()?, b.as_str()?))).rev().collect();
     // 1. The partner the base remembers.
-    for (i, id) in cp_ids.iter().enumerate().filter(|(_, id)| !id.is_null()) {
-        let partner = base_pairs.iter().find(|(c, _)| c == id).map(|(_, b)| b).filter(|b| !b.is_null());
-        if let Some(j) = partner.and_then(|b| (0..lines.len()).find(|&j| !used[j] && &cb_ids[j] == b)) {
+    for (i, id) in cp_ids.iter().enumerate() {
+        let partner = id.as_str().and_then(|c| remembered.get(c)).and_then(|b| cb_by_id.get(b)).copied();
+        if let Some(j) = partner.filter(|&j| !used[j]) {
             used[j] = true;
             pick[i] = Some(j);
         }
@@ -154,10 +167,13 @@ pub fn chargebee_view<'a>(rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<C
         if pick[i].is_some() {
             continue;
         }
-        let by_sku = sku.as_str().and_then(|s| (0..lines.len()).find(|&j| !used[j] && lines[j].get("sku").and_then(Value::as_str) == Some(s)));
-        if let Some(j) = by_sku {
-            used[j] = true;
-            pick[i] = Some(j);
+        let Some(queue) = sku.as_str().and_then(|s| cb_by_sku.get_mut(s)) else { continue };
+        while let Some(j) = queue.pop_front() {
+            if !used[j] {
+                used[j] = true;
+                pick[i] = Some(j);
+                break;
+            }
         }
     }
     // 3. The same position.
@@ -356,9 +372,11 @@ pub fn update_requests(
     // Chargebee replaces an order's shipping address: send all of it, merged.
     if changed.iter().any(|&i| props[i].cb.starts_with("shipping_address.")) {
         for (i, p) in props.iter().enumerate() {
-            if p.cb.starts_with("shipping_address.") {
-                if let Some(v) = p.write_chargebee(&merged[i], ctx) {
-                    crate::engine::path::set_path(&mut fields, p.cb, v);
+            if let Some(field) = p.cb.strip_prefix("shipping_address.") {
+                match p.write_chargebee(&merged[i], ctx) {
+                    Some(v) if v == "" && super::empty_in(current, "shipping_address", field) => {}
+                    Some(v) => crate::engine::path::set_path(&mut fields, p.cb, v),
+                    None => {}
                 }
             }
         }

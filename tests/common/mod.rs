@@ -328,6 +328,13 @@ pub fn linked_billing_edit_goes_to_update_billing_info(d: &dyn Driver) {
     let reqs = requests(&p);
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].1["billing_address"]["line2"], "", "an explicit change to empty propagates");
+    // A contact that had no address gets a city: the request carries no empty fields (no `country=`).
+    let bare = json!({"id": "18", "first_name": "Léa", "last_name": "Martin", "email": "lea.martin@example.fr",
+        "created": "2026-01-05T09:00:00+01:00", "updated": "2026-03-01T10:15:00+01:00"});
+    let (p, cp, cb) = converge(d, "contact-customer", Some(bare), None, Value::Null, Value::Null, Value::Null);
+    let cp2 = with(cp.unwrap(), json!({"address": {"city": "Lyon"}, "updated": "2026-07-01T09:00:00+02:00"}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb, "base": p["base"]}), Value::Null);
+    assert_eq!(requests(&p), vec![("/customers/cp-contact-18/update_billing_info".to_string(), json!({"billing_address": {"city": "Lyon"}}))]);
 }
 
 pub fn chargebee_edit_updates_customerp_only_that_field(d: &dyn Driver) {
