@@ -92,15 +92,38 @@ export class Sync {
     return summary;
   }
 
+  /**
+   * Syncs just these records (named by webhooks), per flow in dependency order, with the same reads by
+   * id, matching, plans, store and log as `run`. Cursors stay where they are: the next `run` still reads
+   * everything changed since the last one, so a record whose notification was lost is caught there.
+   * @param {Record<string, { customerp?: string[], chargebee?: string[] }>} touched ids by flow id
+   */
+  async syncRecords(touched) {
+    const run = this.store.beginRun();
+    const before = this.requestCounts();
+    /** @type {Record<string, FlowStats>} */
+    const flows = {};
+    const active = this.flows.filter((f) => touched[f.id] && (!this.only || this.only.includes(f.id)) && flowAvailable(f.id));
+    const batches = new Map();
+    for (const f of active) batches.set(f.id, await this.collect(f, run, new Map(), touched[f.id]));
+    for (const f of active) flows[f.id] = await this.syncFlow(f, batches.get(f.id), run);
+    const after = this.requestCounts();
+    const summary = { run, trigger: "records", flows, requests: { customerp: diff(after.customerp, before.customerp), chargebee: diff(after.chargebee, before.chargebee) } };
+    this.store.finishRun(run, summary);
+    return summary;
+  }
+
   requestCounts() {
     return { customerp: { ...this.cp.counters }, chargebee: { ...this.cb.counters } };
   }
 
   /**
    * Phase 1 of a flow: read what changed (and what waits for a retry), then match unlinked records.
+   * With `ids`, those records are read instead of the changes, and the cursors are left alone.
    * @param {FlowSpec} f @param {number} run @param {Map<string, Promise<any>>} reads
+   * @param {{ customerp?: string[], chargebee?: string[] }} [ids]
    */
-  async collect(f, run, reads) {
+  async collect(f, run, reads, ids) {
     const stats = newStats();
     const reader = this.readers[f.chargebee];
     const cpCursor = this.full ? null : this.store.cursor(f.id, "customerp", f.customerp);
@@ -110,8 +133,10 @@ export class Sync {
       if (!reads.has(key)) reads.set(key, read());
       return /** @type {Promise<any>} */ (reads.get(key));
     };
-    const cpRead = await once(`cp ${f.customerp} ${cpCursor}`, () => this.cp.changes(f.customerp, cpCursor));
-    const cbRead = await once(`cb ${f.chargebee} ${JSON.stringify(cbCursors)}`, () => reader.changed(cbCursors));
+    const cpRead = ids ? { records: await this.cp.getMany(f.customerp, ids.customerp ?? []), cursor: null }
+      : await once(`cp ${f.customerp} ${cpCursor}`, () => this.cp.changes(f.customerp, cpCursor));
+    const cbRead = ids ? { records: await reader.byIds(ids.chargebee ?? []), cursors: {} }
+      : await once(`cb ${f.chargebee} ${JSON.stringify(cbCursors)}`, () => reader.changed(cbCursors));
     /** @type {Map<string, Json>} */
     const cpRecs = new Map(cpRead.records.map((/** @type {Json} */ r) => [String(r.id), r]));
     /** @type {Map<string, Json>} */
@@ -146,9 +171,9 @@ export class Sync {
         this.logError(run, f.id, null, null, e, "match failed; unlinked records wait for the next run");
       }
     }
-    const cursors = [
+    const cursors = ids ? [] : [
       { system: "customerp", type: f.customerp, value: cpRead.cursor },
-      ...reader.cursorTypes.map((t) => ({ system: "chargebee", type: t, value: cbRead.cursors[t] })),
+      ...reader.cursorTypes.map((t) => ({ system: "chargebee", type: t, value: /** @type {Record<string, string | null>} */ (cbRead.cursors)[t] })),
     ];
     return { stats, cpRecs, cbRecs, held, cursors, pending };
   }

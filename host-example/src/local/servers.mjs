@@ -16,12 +16,13 @@ export const DEMO_OPTIONS = { timeZone: "Europe/Oslo", ownCompanyName: DEMO_OWN_
 
 /**
  * Starts the Chargebee emulator and the Customerp server on loopback, seeded.
- * @param {{ seed?: boolean, rateLimit?: { limit: number, windowMs: number }, chargebeePort?: number, customerpPort?: number }} [o]
+ * @param {{ seed?: boolean, rateLimit?: { limit: number, windowMs: number }, chargebeePort?: number, customerpPort?: number,
+ *   webhooks?: import("./webhook-outbox.mjs").OutboxOptions }} [o] `webhooks`: retry delays and timeout of both servers' outgoing webhooks
  */
 export async function startLocalServers(o = {}) {
   const seed = o.seed ?? true;
-  const chargebee = await startChargebeeEmulator({ apiKey: LOCAL_API_KEY, seed: seed ? seedChargebee : undefined, rateLimit: o.rateLimit, port: o.chargebeePort });
-  const customerp = await startCustomerpServer({ token: LOCAL_TOKEN, seed: seed ? seedCustomerp : undefined, port: o.customerpPort });
+  const chargebee = await startChargebeeEmulator({ apiKey: LOCAL_API_KEY, seed: seed ? seedChargebee : undefined, rateLimit: o.rateLimit, port: o.chargebeePort, webhooks: o.webhooks });
+  const customerp = await startCustomerpServer({ token: LOCAL_TOKEN, seed: seed ? seedCustomerp : undefined, port: o.customerpPort, webhooks: o.webhooks });
   return {
     chargebee,
     customerp,
