@@ -17,11 +17,13 @@ export const DEMO_OPTIONS = { timeZone: "Europe/Oslo", ownCompanyName: DEMO_OWN_
 /**
  * Starts the Chargebee emulator and the Customerp server on loopback, seeded.
  * @param {{ seed?: boolean, rateLimit?: { limit: number, windowMs: number }, chargebeePort?: number, customerpPort?: number,
- *   webhooks?: import("./webhook-outbox.mjs").OutboxOptions }} [o] `webhooks`: retry delays and timeout of both servers' outgoing webhooks
+ *   webhooks?: import("./webhook-outbox.mjs").OutboxOptions, orders?: { delayMs?: number, unpaidStatuses?: string[] } }} [o]
+ *   `webhooks`: retry delays and timeout of both servers' outgoing webhooks; `orders`: the emulated site
+ *   generates orders for paid invoices with shippable items
  */
 export async function startLocalServers(o = {}) {
   const seed = o.seed ?? true;
-  const chargebee = await startChargebeeEmulator({ apiKey: LOCAL_API_KEY, seed: seed ? seedChargebee : undefined, rateLimit: o.rateLimit, port: o.chargebeePort, webhooks: o.webhooks });
+  const chargebee = await startChargebeeEmulator({ apiKey: LOCAL_API_KEY, seed: seed ? seedChargebee : undefined, rateLimit: o.rateLimit, port: o.chargebeePort, webhooks: o.webhooks, orders: o.orders });
   const customerp = await startCustomerpServer({ token: LOCAL_TOKEN, seed: seed ? seedCustomerp : undefined, port: o.customerpPort, webhooks: o.webhooks });
   return {
     chargebee,

@@ -7,6 +7,7 @@ import { close, listen, readBody } from "../../lib/http.mjs";
 import { chargebeeJson } from "./json.mjs";
 import { eventForWrite, listEvents, recordEvent } from "./events.mjs";
 import { SiteWebhooks } from "./webhooks.mjs";
+import { OrderGeneration } from "./order-generation.mjs";
 import { parseForm } from "./form.mjs";
 import { Site } from "./site.mjs";
 import * as catalog from "./catalog.mjs";
@@ -81,12 +82,16 @@ function route(method, path) {
  * @property {string} [name] the site's name (`domain` of GET /configurations), default "emulated-test"
  * @property {Record<string, number>} [exchangeRates] value of a unit of each currency (site.mjs)
  * @property {import("../webhook-outbox.mjs").OutboxOptions} [webhooks] retry delays and timeout of webhook delivery
+ * @property {{ delayMs?: number, unpaidStatuses?: string[] }} [orders] the site generates orders for paid invoices
+ *   with shippable items (order-generation.mjs); off by default
  */
 
 /** @param {EmulatorOptions} opts */
 export async function startChargebeeEmulator(opts) {
   const site = new Site({ now: opts.now, baseCurrency: opts.baseCurrency, name: opts.name, exchangeRates: opts.exchangeRates });
   const webhooks = new SiteWebhooks(site, opts.webhooks);
+  const orders = new OrderGeneration(site);
+  orders.configure(opts.orders ?? null);
   opts.seed?.(site);
   const now = site.now;
   let rateLimit = opts.rateLimit ?? { limit: 1000, windowMs: 60_000 };
@@ -152,6 +157,7 @@ export async function startChargebeeEmulator(opts) {
           if (event) {
             const webhooksOn = String(req.headers["chargebee-event-webhook"] ?? "").toLowerCase() !== "all-disabled";
             recordEvent(site, event.type, event.content, { source: "api", webhooks: webhooksOn });
+            if (event.type === "invoice_generated") orders.invoiceGenerated(body.invoice);
           }
         }
       }
@@ -190,7 +196,10 @@ export async function startChargebeeEmulator(opts) {
     },
     /** The site's webhooks: addEndpoint (the settings), setDisorder (test switch), idle, outbox stats. */
     webhooks,
+    /** Orders the site makes itself: configure({delayMs, unpaidStatuses}) or configure(null), idle. */
+    orders,
     async close() {
+      orders.close();
       webhooks.close();
       await close(server);
     },
