@@ -34,7 +34,7 @@ export function chargebeeRecordOf(event) {
   return null; // invoices, item families, …: nothing a flow syncs
 }
 
-/** Equal strings in time that depends only on their lengths' digest, not on where they differ. @param {string} a @param {string} b */
+/** Whether two strings are equal, in constant time: their SHA-256 digests are compared, so lengths may differ. @param {string} a @param {string} b */
 function sameSecret(a, b) {
   return timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
 }
