@@ -137,7 +137,7 @@ test("webhooks: the disorder switch delivers some events twice and out of order"
   const ep = await sdkEndpoint({ user: "u", password: "p" });
   try {
     em.webhooks.addEndpoint({ url: ep.url, username: "u", password: "p" });
-    em.webhooks.setDisorder({ duplicateEvery: 3, holdEvery: 2, holdMs: 150 });
+    em.webhooks.setDisorder({ duplicateEvery: 3, holdEvery: 2, holdMs: 600 });
     for (let i = 1; i <= 6; i++) await cb.customer.update("hooked", { phone: `+47 400 00 00${i}` });
     await sleep(50);
     await em.webhooks.idle();

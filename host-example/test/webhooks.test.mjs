@@ -97,19 +97,14 @@ test("the first sync's own writes come back as events and plan nothing", async (
 test("an edit on each side reaches the other through webhooks alone, and its echo writes nothing", async () => {
   const before = hostWrites();
   const cpSide = linked("contact-customer", "1");
-  let t = Date.now();
   await cpPatch("contacts", "1", { phone: "+47 913 00 000" });
   await until(() => cbCustomer(cpSide)?.phone === "+47 913 00 000");
-  const cpToCb = Date.now() - t;
   const cbSide = linked("contact-customer", "4");
-  t = Date.now();
   await cbSend("POST", `/customers/${cbSide}`, { last_name: "Brontë-Ødegård" });
   await until(() => cpRecord("contacts", "4")?.last_name === "Brontë-Ødegård");
-  const cbToCp = Date.now() - t;
   await quiet(receiver);
   assert.equal(hostWrites() - before, 2, "one write per edit, none for the echoes");
   assert.equal(receiver.stats.reconciles, 1, "no poll but the first sync");
-  assert.ok(cpToCb < 2000 && cbToCp < 2000, `latency ${cpToCb} ms / ${cbToCp} ms`);
 });
 
 test("duplicates and out-of-order deliveries: nothing is written twice, the newest state wins", async () => {
@@ -142,15 +137,13 @@ test("business entities come from their events: a rename in Chargebee's settings
   await quiet(receiver);
 });
 
-test("refused: wrong Basic auth, bad signatures, stale timestamps, bodies over the limit, unknown routes; answers are quick", async () => {
+test("refused: wrong Basic auth, bad signatures, stale timestamps, bodies over the limit, unknown routes; the answer comes before the sync", async () => {
   const url = /** @type {string} */ (receiver.url);
   const event = JSON.stringify({ id: "ev_x", event_type: "customer_changed", content: { customer: { id: "nobody" } } });
   const basic = (/** @type {string} */ u, /** @type {string} */ p) => "Basic " + Buffer.from(`${u}:${p}`).toString("base64");
   const post = async (/** @type {string} */ path, /** @type {string} */ body, /** @type {Record<string, string>} */ headers = {}) => {
-    const t = Date.now();
     const res = await fetch(`${url}${path}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
     await res.text();
-    assert.ok(Date.now() - t < 1000, "answered within a second");
     return res.status;
   };
   assert.equal(await post("/webhooks/chargebee", event), 401);
@@ -168,7 +161,9 @@ test("refused: wrong Basic auth, bad signatures, stale timestamps, bodies over t
   assert.equal(await post("/webhooks/customerp", note, { "customerp-timestamp": now, "customerp-signature": sign(now, `${note} `) }), 401);
   const old = String(Number(now) - 600);
   assert.equal(await post("/webhooks/customerp", note, { "customerp-timestamp": old, "customerp-signature": sign(old, note) }), 400);
+  const batches = receiver.stats.batches;
   assert.equal(await post("/webhooks/customerp", note, { "customerp-timestamp": now, "customerp-signature": sign(now, note) }), 200);
+  assert.deepEqual([receiver.queued(), receiver.stats.batches], [1, batches], "answered with the record queued, before its sync");
   assert.equal(await post("/webhooks/other", note), 404);
   const r = receiver.stats.refused;
   assert.deepEqual([r.auth, r.signature, r.stale, r.tooLarge, r.bad], [3, 3, 1, 1, 1]);

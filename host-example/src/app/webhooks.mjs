@@ -119,6 +119,11 @@ export class WebhookReceiver {
     return { url: this.url, port };
   }
 
+  /** Records queued for the next batch. */
+  queued() {
+    return Object.values(this.queue).reduce((n, q) => n + q.customerp.size + q.chargebee.size, 0);
+  }
+
   /** A full polling run, in turn with the batches. */
   poll() {
     return this.#exclusive(async () => {

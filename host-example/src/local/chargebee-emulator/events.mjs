@@ -79,8 +79,8 @@ export function recordEvent(site, type, content, origin, at) {
 }
 
 /**
- * GET /events: Chargebee's filters, newest last by default; `start_time`/`end_time` (deprecated) are
- * `occurred_at[after]`/`[before]`.
+ * GET /events: Chargebee's filters; `start_time`/`end_time` (deprecated) are `occurred_at[after]`/`[before]`.
+ * Without `sort_by` the oldest come first (the emulator's choice: the docs found do not say).
  * @param {Site} site @param {URLSearchParams} q
  */
 export function listEvents(site, q) {
