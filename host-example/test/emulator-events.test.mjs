@@ -133,6 +133,33 @@ test("webhooks: each event POSTed as JSON with Basic auth, read by the SDK's han
   }
 });
 
+test("webhooks: an endpoint slower than the timeout is retried", async () => {
+  /** @type {string[]} */
+  const got = [];
+  let slow = true;
+  const server = http.createServer(async (req, res) => {
+    const body = await readBody(req);
+    if (slow) {
+      slow = false;
+      await sleep(900); // past the emulator's 500 ms timeout in this test
+    }
+    got.push(JSON.parse(body).event_type);
+    res.writeHead(200).end();
+  });
+  const { origin } = await listen(server);
+  try {
+    em.webhooks.addEndpoint({ url: `${origin}/slow` });
+    await cb.itemFamily.create({ id: "slow-fam", name: "Slow family" });
+    await em.webhooks.idle();
+    const event = (await allEvents()).find((e) => e.content.item_family?.id === "slow-fam");
+    assert.equal(event?.webhook_status, "succeeded");
+    assert.ok(got.length >= 1 && got.every((t) => t === "item_family_created"), "delivered again after the timed-out attempt");
+  } finally {
+    em.site.webhookEndpoints.length = 0;
+    await close(server);
+  }
+});
+
 test("webhooks: the disorder switch delivers some events twice and out of order", async () => {
   const ep = await sdkEndpoint({ user: "u", password: "p" });
   try {
