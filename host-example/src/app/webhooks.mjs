@@ -112,7 +112,10 @@ export class WebhookReceiver {
     });
     const every = this.o.reconcileMs ?? RECONCILE_MS;
     if (every > 0) {
-      this.reconciler = setInterval(() => void this.poll().catch(() => {}), every);
+      this.reconciler = setInterval(() => void this.poll().catch((e) => {
+        this.stats.errors++;
+        this.out(`  reconciling poll failed (${e instanceof Error ? e.message : String(e)}); the next one tries again`);
+      }), every);
       this.reconciler.unref();
     }
     this.url = `http://${this.o.host ?? "127.0.0.1"}:${port}`;
@@ -154,10 +157,12 @@ export class WebhookReceiver {
   async #handle(req, res) {
     const answer = (/** @type {number} */ status, /** @type {Json} */ body) => {
       const text = JSON.stringify(body);
+      if (status === 401 && source === "chargebee") res.setHeader("www-authenticate", 'Basic realm="webhooks"');
       res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
       res.end(text);
     };
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    /** @type {"chargebee" | "customerp" | null} */
     const source = path === "/webhooks/chargebee" && this.expectedAuth ? "chargebee" : path === "/webhooks/customerp" && this.o.customerp ? "customerp" : null;
     if (!source) return void (req.resume(), answer(404, { error: "not_found" }));
     if (req.method !== "POST") return void (req.resume(), answer(405, { error: "method_not_allowed" }));
