@@ -9,6 +9,9 @@ import { printSummary } from "../src/app/report.mjs";
 import { Store } from "../src/app/store.mjs";
 import { Sync } from "../src/app/loop.mjs";
 import { sleep } from "../src/lib/http.mjs";
+import { redactOutput } from "../src/app/redact.mjs";
+
+redactOutput();
 
 const USAGE = `usage: node bin/sync.mjs [--watch [seconds]] [--runs N] [--full] [--flows flow,flow]
   env: CHARGEBEE_SITE, CHARGEBEE_API_KEY, CUSTOMERP_URL, CUSTOMERP_TOKEN, SYNC_DB, SYNC_OPTIONS (JSON),

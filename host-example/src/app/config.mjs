@@ -1,5 +1,6 @@
 // Configuration from the environment, for a sync against real endpoints. Secrets are never printed:
-// `describeConfig` says only whether they are set.
+// `describeConfig` says only whether they are set, and every secret is registered with the redactor.
+import { addSecret, safeUrl } from "./redact.mjs";
 
 /**
  * @typedef {object} Config
@@ -29,6 +30,17 @@ export function configFromEnv(env = process.env) {
     ["SYNC_CONFLICTS", "conflicts"], ["SYNC_DELETES", "deletes"], ["SYNC_ID_PREFIX", "idPrefix"], ["SYNC_CREATED_AFTER", "createdAfter"],
   ]);
   for (const [k, o] of pick) if (env[k]) options[o] = env[k];
+  addSecret(env.CHARGEBEE_API_KEY);
+  addSecret(env.CUSTOMERP_TOKEN);
+  for (const url of [env.CUSTOMERP_URL, env.CHARGEBEE_SITE]) {
+    try {
+      const u = new URL(/** @type {string} */ (url));
+      addSecret(decodeURIComponent(u.password));
+      addSecret(decodeURIComponent(u.username));
+    } catch {
+      // not a URL: nothing in it to hide
+    }
+  }
   return {
     chargebeeSite: /** @type {string} */ (env.CHARGEBEE_SITE),
     chargebeeApiKey: /** @type {string} */ (env.CHARGEBEE_API_KEY),
@@ -42,8 +54,8 @@ export function configFromEnv(env = process.env) {
 /** Lines that describe the configuration, with secrets left out. @param {Config} c @param {string} base */
 export function describeConfig(c, base) {
   return [
-    `  Chargebee  ${base}  (API key: set, not shown)`,
-    `  Customerp  ${c.customerpUrl}  (token: set, not shown)`,
+    `  Chargebee  ${safeUrl(base)}  (API key: set, not shown)`,
+    `  Customerp  ${safeUrl(c.customerpUrl)}  (token: set, not shown)`,
     `  store      ${c.db}`,
     `  options    ${JSON.stringify(c.options)}`,
   ];

@@ -2,6 +2,7 @@
 // cursors per flow, system and type, records to retry, a log of conflicts, warnings and errors, the
 // runs, and the business entities learnt from Chargebee's events.
 import Database from "better-sqlite3";
+import { redactingDatabase } from "./redact.mjs";
 
 /** @typedef {{ customerp: string | null, chargebee: string | null }} Link */
 /** @typedef {{ flow: string, customerp_id: string, chargebee_id: string, base: string | null }} LinkRow */
@@ -31,7 +32,7 @@ const now = () => new Date().toISOString();
 export class Store {
   /** @param {string} path a file, or ":memory:" */
   constructor(path) {
-    this.db = new Database(path);
+    this.db = redactingDatabase(new Database(path));
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);

@@ -2,6 +2,7 @@
 // encodeForm, the chargebee-idempotency-key header, list paging, and retries of 429/5xx.
 import { encodeForm } from "customerp-chargebee";
 import { fetchWithRetry } from "./retry.mjs";
+import { addSecret, redact, redactValue } from "../redact.mjs";
 
 /** A Chargebee error response, with Chargebee's `api_error_code`. */
 export class ChargebeeError extends Error {
@@ -11,13 +12,13 @@ export class ChargebeeError extends Error {
   constructor(method, path, status, body) {
     const code = body.api_error_code ?? "unknown_error";
     const hint = status === 401 ? " (check CHARGEBEE_API_KEY; the key itself is never printed)" : "";
-    super(`Chargebee ${method} ${path} failed: ${status} ${code}${body.param ? ` [${body.param}]` : ""}: ${body.message ?? "no message"}${hint}`);
+    super(redact(`Chargebee ${method} ${path} failed: ${status} ${code}${body.param ? ` [${body.param}]` : ""}: ${body.message ?? "no message"}${hint}`));
     this.name = "ChargebeeError";
     this.status = status;
     this.apiErrorCode = code;
     this.type = body.type;
     this.param = body.param;
-    this.body = body;
+    this.body = redactValue(body);
   }
 }
 
@@ -42,6 +43,7 @@ export class ChargebeeClient {
   constructor(o) {
     if (!o.apiKey) throw new Error("no Chargebee API key: set CHARGEBEE_API_KEY");
     this.baseUrl = chargebeeBaseUrl(o.site);
+    addSecret(o.apiKey);
     this.#auth = "Basic " + Buffer.from(`${o.apiKey}:`).toString("base64");
     this.retry = { ...o, onRetry: undefined };
     this.onRetry = o.onRetry;

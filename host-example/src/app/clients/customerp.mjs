@@ -1,6 +1,7 @@
 // Client of the Customerp REST contract (README.md): change feed with a cursor, get, create, update,
 // delete, with bearer auth, ETag preconditions and bounded retries.
 import { fetchWithRetry } from "./retry.mjs";
+import { addSecret, redact, safeUrl } from "../redact.mjs";
 
 /** @typedef {Record<string, any>} Rec */
 
@@ -8,7 +9,7 @@ export class CustomerpError extends Error {
   /** @param {string} method @param {string} path @param {number} status @param {Rec} body */
   constructor(method, path, status, body) {
     const code = body?.error?.code ?? "unknown_error";
-    super(`Customerp ${method} ${path} failed: ${status} ${code}: ${body?.error?.message ?? "no message"}`);
+    super(redact(`Customerp ${method} ${path} failed: ${status} ${code}: ${body?.error?.message ?? "no message"}`));
     this.name = "CustomerpError";
     this.status = status;
     this.code = code;
@@ -22,7 +23,12 @@ export class CustomerpClient {
   /** @param {{ url: string, token: string } & import("./retry.mjs").RetryOptions} o */
   constructor(o) {
     if (!o.url) throw new Error("no Customerp URL: set CUSTOMERP_URL");
-    this.baseUrl = o.url.replace(/\/+$/, "");
+    // Credentials in the URL (`https://user:token@erp`) are taken out: fetch refuses them, and the URL is printed.
+    const url = new URL(o.url);
+    addSecret(decodeURIComponent(url.password));
+    addSecret(decodeURIComponent(url.username));
+    this.baseUrl = safeUrl(o.url).replace(/\/+$/, "");
+    addSecret(o.token);
     this.#token = o.token;
     this.retry = o;
     this.counters = { reads: 0, writes: 0, retries: 0 };
