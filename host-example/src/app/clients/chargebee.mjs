@@ -2,6 +2,7 @@
 // encodeForm, the chargebee-idempotency-key header, list paging, and retries of 429/5xx.
 import { encodeForm } from "customerp-chargebee";
 import { fetchWithRetry } from "./retry.mjs";
+import { requestUrl } from "./paths.mjs";
 import { addSecret, redact, redactValue } from "../redact.mjs";
 
 /** A Chargebee error response, with Chargebee's `api_error_code`. */
@@ -67,8 +68,9 @@ export class ChargebeeClient {
     if (method === "POST") headers["content-type"] = "application/x-www-form-urlencoded; charset=utf-8";
     if (o.idempotencyKey) headers["chargebee-idempotency-key"] = o.idempotencyKey;
     const count = () => (method === "GET" ? this.counters.reads++ : this.counters.writes++);
+    const url = requestUrl("Chargebee", method, this.baseUrl, path, query);
     count();
-    const res = await fetchWithRetry(`${this.baseUrl}${path}${query}`, { method, headers, body: method === "POST" ? form : undefined }, {
+    const res = await fetchWithRetry(url, { method, headers, body: method === "POST" ? form : undefined }, {
       ...this.retry,
       idempotent: method === "GET" || Boolean(o.idempotencyKey),
       onRetry: (info) => {

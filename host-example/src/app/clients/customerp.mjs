@@ -1,6 +1,7 @@
 // Client of the Customerp REST contract (README.md): change feed with a cursor, get, create, update,
 // delete, with bearer auth, ETag preconditions and bounded retries.
 import { fetchWithRetry } from "./retry.mjs";
+import { requestUrl } from "./paths.mjs";
 import { addSecret, redact, safeUrl } from "../redact.mjs";
 
 /** @typedef {Record<string, any>} Rec */
@@ -41,11 +42,13 @@ export class CustomerpClient {
    */
   async #call(method, path, o = {}) {
     const count = () => (method === "GET" ? this.counters.reads++ : this.counters.writes++);
+    const q = path.indexOf("?");
+    const url = requestUrl("Customerp", method, this.baseUrl, q < 0 ? path : path.slice(0, q), q < 0 ? "" : path.slice(q));
     count();
     /** @type {Record<string, string>} */
     const headers = { authorization: `Bearer ${this.#token}`, accept: "application/json", ...o.headers };
     if (o.body) headers["content-type"] = "application/json";
-    const res = await fetchWithRetry(`${this.baseUrl}${path}`, { method, headers, body: o.body && JSON.stringify(o.body) }, {
+    const res = await fetchWithRetry(url, { method, headers, body: o.body && JSON.stringify(o.body) }, {
       ...this.retry,
       idempotent: method !== "POST" || "idempotency-key" in headers,
       onRetry: (info) => {
