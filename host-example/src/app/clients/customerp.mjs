@@ -1,6 +1,8 @@
 // Client of the Customerp REST contract (README.md): change feed with a cursor, get, create, update,
 // delete, with bearer auth, ETag preconditions and bounded retries.
 import { fetchWithRetry } from "./retry.mjs";
+import { printableUrl } from "../errors.mjs";
+import { withoutCredentials } from "./chargebee.mjs";
 
 /** @typedef {Record<string, any>} Rec */
 
@@ -8,7 +10,8 @@ export class CustomerpError extends Error {
   /** @param {string} method @param {string} path @param {number} status @param {Rec} body */
   constructor(method, path, status, body) {
     const code = body?.error?.code ?? "unknown_error";
-    super(`Customerp ${method} ${path} failed: ${status} ${code}: ${body?.error?.message ?? "no message"}`);
+    const hint = status === 401 ? " (check CUSTOMERP_TOKEN; the token itself is never printed)" : "";
+    super(`Customerp ${method} ${path} failed: ${status} ${code}: ${body?.error?.message ?? "no message"}${hint}`);
     this.name = "CustomerpError";
     this.status = status;
     this.code = code;
@@ -22,9 +25,9 @@ export class CustomerpClient {
   /** @param {{ url: string, token: string } & import("./retry.mjs").RetryOptions} o */
   constructor(o) {
     if (!o.url) throw new Error("no Customerp URL: set CUSTOMERP_URL");
-    this.baseUrl = o.url.replace(/\/+$/, "");
+    this.baseUrl = withoutCredentials(o.url).replace(/\/+$/, "");
     this.#token = o.token;
-    this.retry = o;
+    this.retry = { ...o, system: "Customerp" };
     this.counters = { reads: 0, writes: 0, retries: 0 };
   }
 
@@ -55,7 +58,7 @@ export class CustomerpClient {
     } catch {
       body = { error: { code: "invalid_response", message: text.slice(0, 80) } };
     }
-    if (!res.ok) throw new CustomerpError(method, path, res.status, body);
+    if (!res.ok) throw Object.assign(new CustomerpError(method, path, res.status, body), { url: printableUrl(`${this.baseUrl}${path}`) });
     return { status: res.status, body, etag: res.headers.get("etag") };
   }
 
