@@ -13,7 +13,7 @@ import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/serv
 import { Store } from "../src/app/store.mjs";
 import { acquireLock } from "../src/app/lock.mjs";
 import { runOnce } from "../src/app/actions/run.mjs";
-import { setup, total } from "./helpers.mjs";
+import { live, setup, total } from "./helpers.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
 
@@ -28,7 +28,7 @@ export function cli(args, env) {
 
 /** Both servers and the environment of a CLI run against them, with a store file in a fresh folder. */
 export async function cliSetup() {
-  const servers = await startLocalServers();
+  const servers = await startLocalServers({ rateLimit: { limit: 100_000, windowMs: 60_000 } });
   const dir = mkdtempSync(join(tmpdir(), "host-example-commands-"));
   const env = {
     CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CUSTOMERP_URL: servers.customerp.url,
@@ -261,4 +261,80 @@ test("a dry run sends no write and changes nothing in the store; a real run from
   } finally {
     await t.close();
   }
+});
+
+test("exit 3: the guard stops a flow about to mark most of its customers deleted; confirm lets the next run through once", async () => {
+  const t = await cliSetup();
+  try {
+    const file = join(t.dir, "sync.json");
+    writeFileSync(file, JSON.stringify({ guard: { max: 3, percent: 5 } }));
+    const env = { ...t.env, SYNC_CONFIG: file };
+    assert.equal((await cli(["run"], env)).code, 0);
+    const db = t.servers.customerp.db;
+    for (const id of ["1", "2", "3", "5", "7"]) db.remove("contacts", id, undefined); // an export that came back nearly empty
+    const marked = () => live(t.servers.chargebee.site, "customer").filter((c) => c.meta_data?.customerp?.deleted === true).length;
+    const stopped = await cli(["run"], env);
+    assert.equal(stopped.code, 3, stopped.stdout + stopped.stderr);
+    assert.match(stopped.stdout, /GUARD contact-customer: 5 chargebee, 5 links destructive actions planned for 9 linked pairs: nothing of this flow was written \(inbox item (\d+)/);
+    assert.equal(marked(), 0, "nothing of the flow was written");
+    const [guard] = JSON.parse((await cli(["inbox", "--json", "--kind", "guard"], env)).stdout);
+    assert.equal(guard.flow, "contact-customer");
+    assert.deepEqual(guard.detail.counts, { chargebee: 5, links: 5 });
+    assert.equal(guard.detail.examples.length, 10);
+    assert.match(guard.detail.examples[0].what, /chargebee: mark deleted \S+/);
+    assert.equal((await cli(["run"], env)).code, 3, "still stopped on the next run: the same item");
+    assert.equal(JSON.parse((await cli(["inbox", "--json", "--kind", "guard"], env)).stdout).length, 1);
+    assert.equal((await cli(["confirm", "999"], env)).code, 2);
+    const ok = await cli(["confirm", String(guard.id)], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /confirmed by a person/);
+    const through = await cli(["run"], env);
+    assert.equal(through.code, 0, through.stdout);
+    assert.equal(marked(), 5, "the confirmed run marked them");
+    const after = JSON.parse((await cli(["inbox", "--json", "--all", "--kind", "guard"], env)).stdout)[0];
+    assert.match(after.resolution, /confirmed by a person.*; used in run \d+/);
+    // once: the next mass change is stopped again
+    for (const id of ["4", "10", "11", "12"]) db.remove("contacts", id, undefined);
+    assert.equal((await cli(["run"], env)).code, 3);
+  } finally {
+    await t.close();
+  }
+});
+
+test("progress lines: without a TTY a line every 1,000 records with read, planned, written, rate and ETA", async () => {
+  const t = await cliSetup();
+  try {
+    const db = t.servers.customerp.db;
+    for (let i = 0; i < 1200; i++) db.create("contacts", { first_name: "Test", last_name: `Kontakt ${i}`, email: `kontakt${i}@example.com`, is_active: true, language: "nb-NO" });
+    const r = await cli(["run", "--flows", "contact-customer"], t.env);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split("\n").filter((l) => l.startsWith("  … contact-customer"));
+    assert.ok(lines.length >= 2, r.stdout.slice(0, 2000));
+    assert.ok(lines.some((l) => /read 1218 · planned 1000\/(\d+) · written 0\/\1 · [\d.]+\/s · ETA \d+ s/.test(l)), lines.join("\n"));
+    assert.ok(lines.some((l) => /read 1218 · planned (\d+)\/\1 · written 1000\/\1 · [\d.]+\/s · ETA \d+ s/.test(l)), lines.join("\n"));
+  } finally {
+    await t.close();
+  }
+});
+
+test("progress on a TTY: one line rewritten in place, at least every 2 s", async () => {
+  const { ProgressReporter } = await import("../src/app/report.mjs");
+  let now = 0;
+  /** @type {string[]} */
+  const written = [];
+  const p = new ProgressReporter({ tty: true, write: (s) => written.push(s), now: () => now });
+  const at = (/** @type {number} */ ms, /** @type {number} */ done) => {
+    now = ms;
+    p.update({ flow: "contact-customer", phase: "write", read: 400, planned: 200, written: done, total: 200 });
+  };
+  at(500, 10);
+  at(1900, 30);
+  assert.equal(written.length, 0, "not before 2 s");
+  at(2100, 40);
+  at(4200, 80);
+  assert.equal(written.length, 2);
+  assert.ok(written.every((w) => w.startsWith("\r\x1b[2K")), "rewritten in place");
+  assert.match(written[1], /read 400 · planned 200\/200 · written 80\/200 · 22\/s · ETA 6 s/);
+  p.clear();
+  assert.equal(written.at(-1), "\r\x1b[2K");
 });

@@ -104,7 +104,7 @@ export function droppedByReadOnly(f, w, plan) {
     /** @type {Json} */
     const b = /** @type {Json} */ (free.base)[side] ?? {};
     const keys = Object.keys(b).filter((k) => !sameJson(a[k], b[k]));
-    if (keys.length) return { side, properties: keys.map((k) => props.find((p) => p.chargebee === k)?.customerp ?? k) };
+    if (keys.length) return { side, properties: keys.map((k) => (props.find((p) => p.chargebee === k)?.customerp ?? k).replace(/ \(else .*\)$/, "")) };
   }
   return null;
 }

@@ -91,7 +91,8 @@ export class Inbox {
   closeGone(flow, run, planned, seen, kinds) {
     const rows = /** @type {any[]} */ (this.db.prepare(
       `SELECT * FROM inbox WHERE flow = ? AND state = 'open' AND kind IN (${kinds.map(() => "?").join(",")})`).all(flow, ...kinds));
-    const gone = rows.filter((r) => !seen.has(r.cause) && (
+    // An item holding a record left over from an ambiguous match ("…|held") waits for a person.
+    const gone = rows.filter((r) => !seen.has(r.cause) && !r.cause.endsWith("|held") && (
       r.kind === "ambiguous"
         ? [...idsIn(r.customerp_id)].every((id) => planned.customerp.has(id)) && [...idsIn(r.chargebee_id)].every((id) => planned.chargebee.has(id))
         : (r.customerp_id !== null && planned.customerp.has(r.customerp_id)) || (r.chargebee_id !== null && planned.chargebee.has(r.chargebee_id))));

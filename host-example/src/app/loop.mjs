@@ -437,7 +437,10 @@ export class Sync {
         this.reportDrift(ctx, f, ids, drift, dropped, stats);
         try {
           const why = await settle(this, f, input, stored, r.plan, stats, ctx, w.options);
-          if (why) later(ids, why);
+          // A record whose Chargebee side a person makes by hand is read again every run, so the run after
+          // the person acted matches it with what they made.
+          const byHand = r.plan.chargebee.action === "manual" && !r.plan.link.chargebee ? "a manual step in Chargebee" : undefined;
+          if (why || byHand) later(ids, why ?? /** @type {string} */ (byHand));
           else {
             if (ids.customerp) clean.customerp.add(ids.customerp);
             if (ids.chargebee) clean.chargebee.add(ids.chargebee);
@@ -509,18 +512,22 @@ export class Sync {
    * @param {{ side: string, properties: string[] } | null} dropped @param {FlowStats} stats
    */
   reportDrift(ctx, f, ids, drift, dropped, stats) {
+    // One item per pair and property whose sides differ with no plan to bring them together: first
+    // seen as a change a read-only side dropped, later (with --full) as drift.
     for (const c of drift) {
       stats.drift++;
-      const fix = this.repair ? `repaired: ${c.winner} wins (${c.rule})` : "run with --full --repair to bring them together";
+      const ro = /** @type {string[] | undefined} */ (this.optionsOf(f.id).readOnly)?.length;
+      const fix = ro ? "a side is read-only for this flow" : this.repair ? `repaired: ${c.winner} wins (${c.rule})` : "run with --full --repair to bring them together";
       this.see(ctx, { run: ctx.run, kind: "drift", flow: f.id, ...ids, property: c.property, key: c.property,
         message: `${c.property} differs: Customerp ${JSON.stringify(c.customerp)}, Chargebee ${JSON.stringify(c.chargebee)}, and neither changed since the last sync, so no plan brings them together; ${fix}`, detail: c });
     }
-    if (dropped) {
-      const other = dropped.side === "customerp" ? "Chargebee" : "Customerp";
-      const ro = dropped.side === "customerp" ? "Customerp" : "Chargebee";
-      const message = `${dropped.properties.join(", ")} changed in ${other}, but ${ro} is read-only for this flow: not copied (the last synced state takes ${other}'s value; a later --full reports the difference as drift)`;
-      if (this.see(ctx, { run: ctx.run, kind: "drift", flow: f.id, ...ids, key: `readOnly:${dropped.side}:${dropped.properties.join(",")}`, message, detail: dropped }).fresh) {
-        this.store.log({ run: ctx.run, flow: f.id, kind: "warning", ...ids, message: `read_only: ${message}`, detail: dropped });
+    for (const property of dropped?.properties ?? []) {
+      const side = /** @type {{ side: string }} */ (dropped).side;
+      const other = side === "customerp" ? "Chargebee" : "Customerp";
+      const ro = side === "customerp" ? "Customerp" : "Chargebee";
+      const message = `${property} changed in ${other}, but ${ro} is read-only for this flow: not copied (the last synced state takes ${other}'s value; run --full --repair when the flow is two-way again)`;
+      if (this.see(ctx, { run: ctx.run, kind: "drift", flow: f.id, ...ids, property, key: property, message, detail: { readOnly: side, property } }).fresh) {
+        this.store.log({ run: ctx.run, flow: f.id, kind: "warning", ...ids, property, message: `read_only: ${message}`, detail: { readOnly: side, property } });
       }
     }
   }

@@ -126,19 +126,22 @@ export class ProgressReporter {
     this.current = null;
     this.started = this.now();
     this.flow = "";
+    /** @type {string} */
+    this.phase = "";
     this.dirty = false;
   }
 
   /** @param {import("./loop.mjs").Progress} p */
   update(p) {
-    if (p.flow !== this.flow) {
+    if (p.flow !== this.flow || p.phase !== this.phase) {
+      if (p.flow !== this.flow) this.started = this.now();
       this.flow = p.flow;
-      this.started = this.now();
+      this.phase = p.phase;
       this.lastCount = 0;
     }
     this.current = p;
     const t = this.now();
-    const count = p.planned + p.written;
+    const count = p.phase === "write" ? p.written : p.phase === "plan" ? p.planned : p.read;
     const due = this.tty ? t - this.last >= 2000 : t - this.last >= 10_000 || Math.floor(count / 1000) > Math.floor(this.lastCount / 1000);
     if (!due) return;
     this.last = t;

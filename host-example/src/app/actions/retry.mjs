@@ -17,7 +17,7 @@ export async function retryRecord(app, a) {
     const l = side === "customerp" ? app.store.linkByCustomerp(f.id, id) : app.store.linkByChargebee(f.id, id);
     const hold = app.store.hold(f.id, side, id);
     const stats = /** @type {import("../loop.mjs").FlowStats} */ (summary.flows[f.id]);
-    const items = new Inbox(app.store).list({ flow: f.id, [side]: id });
+    const items = new Inbox(app.store).list({ all: true, flow: f.id, [side]: id });
     return {
       flow: f.id, side, id,
       link: l ? { customerp: l.customerp_id, chargebee: l.chargebee_id } : null,
