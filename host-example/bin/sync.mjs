@@ -7,7 +7,7 @@ import { openApp } from "../src/app/app.mjs";
 import { describeConfig } from "../src/app/config.mjs";
 import { EXIT, UsageError, exitCodeOf } from "../src/app/errors.mjs";
 import { ProgressReporter, printExplain, printInbox, printItem, printPlanned, printSummary } from "../src/app/report.mjs";
-import { runOnce } from "../src/app/actions/run.mjs";
+import { checkFlows, runOnce } from "../src/app/actions/run.mjs";
 import { listInbox } from "../src/app/actions/inbox.mjs";
 import { linkPair, unlinkPair } from "../src/app/actions/link.mjs";
 import { confirmItem, resolveItem } from "../src/app/actions/resolve.mjs";
@@ -144,7 +144,7 @@ async function runCommand(app, v) {
   const runs = v.runs ? Number(v.runs) : every === null ? 1 : Infinity;
   if (!(runs >= 1)) throw new UsageError(`--runs takes a count ≥ 1, not ${JSON.stringify(v.runs)}`);
   if (v.repair && !v.full) throw new UsageError("--repair needs --full");
-  const flows = v.flows?.split(",").map((/** @type {string} */ s) => s.trim()).filter(Boolean);
+  const flows = checkFlows(v.flows?.split(",").map((/** @type {string} */ s) => s.trim()).filter(Boolean));
   const dryRun = Boolean(v["dry-run"]);
   describeConfig(app.config, app.chargebee.baseUrl).forEach((l) => console.log(l));
   const progress = new ProgressReporter({ tty: Boolean(process.stdout.isTTY), write: (t) => process.stdout.write(t) });

@@ -115,8 +115,9 @@ export function droppedByReadOnly(f, w, plan) {
  * @param {string} flow @param {{ customerp: Json | null, chargebee: Json | null, base: Json | null }} input
  * @param {Plan} plan @param {import("customerp-chargebee").Options} options
  * @param {import("customerp-chargebee").Conflict[]} drift conflicts a repair would report
+ * @param {{ property: string, side: string, value: unknown }[]} [overrides] conflicts a person overrode
  */
-export function propertyRows(flow, input, plan, options, drift) {
+export function propertyRows(flow, input, plan, options, drift, overrides = []) {
   const info = flowInfo(flow);
   const cbAsCp = input.chargebee ? safe(() => toCustomerp(/** @type {any} */ (flow), /** @type {Json} */ (input.chargebee), options)) : null;
   const cpAsCb = input.customerp ? safe(() => toChargebee(/** @type {any} */ (flow), /** @type {Json} */ (input.customerp), options)) : null;
@@ -124,7 +125,7 @@ export function propertyRows(flow, input, plan, options, drift) {
   return info.properties.map((p) => {
     const field = p.customerp.replace(/ \(else .*\)$/, "");
     const twoWayOrToCp = p.direction !== "to-chargebee";
-    const customerp = input.customerp ? (twoWayOrToCp || !cpAsCb ? valueAt(input.customerp, field) : valueAt(cpAsCb, p.chargebee)) ?? null : null;
+    const customerp = input.customerp ? (twoWayOrToCp || !cpAsCb ? valueAt(input.customerp, field) : valueAt(input.customerp, field) ?? valueAt(cpAsCb, p.chargebee)) ?? null : null;
     const chargebee = input.chargebee ? (twoWayOrToCp && cbAsCp ? valueAt(cbAsCp, field) : valueAt(input.chargebee, p.chargebee)) ?? null : null;
     const base = input.base ? { customerp: input.base.customerp?.[p.chargebee] ?? null, chargebee: input.base.chargebee?.[p.chargebee] ?? null } : null;
     const planBase = /** @type {Json | null} */ (plan.base ?? null);
@@ -138,7 +139,9 @@ export function propertyRows(flow, input, plan, options, drift) {
       && (plan.chargebee.action === "create" ? customerp !== null : Boolean(after && sameJson(after.customerp, after.chargebee)));
     const d = drift.find((c) => c.property === p.customerp || c.property === field);
     let decision;
-    if (conflict) decision = `conflict: ${conflict.winner} wins (${conflict.rule})`;
+    const override = overrides.find((o) => o.property === field);
+    if (override) decision = `kept by a person: ${override.side}'s value ${JSON.stringify(override.value)}, written to both sides`;
+    else if (conflict) decision = `conflict: ${conflict.winner} wins (${conflict.rule})`;
     else if (plan.chargebee.action === "manual" && p.direction !== "to-customerp" && differs) decision = "by hand in Chargebee (see the manual step)";
     else if (toCp) decision = "copy to Customerp";
     else if (warning) decision = `not written: ${warning.code}: ${warning.message}`;
@@ -148,7 +151,8 @@ export function propertyRows(flow, input, plan, options, drift) {
     else if (ro.includes("customerp") && p.direction !== "to-chargebee") decision = "not written: Customerp is read-only for this flow";
     else if (ro.includes("chargebee") && p.direction !== "to-customerp") decision = "not written: Chargebee is read-only for this flow";
     else if (p.direction !== "both") decision = `one way (${p.direction}): not copied the other way`;
-    else decision = "differs: not written by this plan";
+    // Two-way, no write, no conflict, no drift: the plugin holds the values equal (e-mail case, Unicode forms, …).
+    else decision = "equal, as the plugin compares them";
     return { property: p.customerp, chargebeeProperty: p.chargebee, direction: p.direction, customerp, chargebee, base, decision };
   });
 }

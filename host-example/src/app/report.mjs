@@ -67,10 +67,13 @@ export function printPlanned(planned, out) {
   }
 }
 
+/** The runs an item was seen in: "3", "1–4", or "-" (made by a person's action). @param {import("./inbox.mjs").Item} i */
+const runs = (i) => (i.firstRun === null ? "-" : i.firstRun === i.lastRun ? String(i.firstRun) : `${i.firstRun}–${i.lastRun}`);
+
 /** The inbox as a table. @param {import("./inbox.mjs").Item[]} items @param {(line: string) => void} out */
 export function printInbox(items, out) {
   if (items.length === 0) return void out("  the inbox is empty");
-  const rows = items.map((i) => [String(i.id), i.kind, i.state, i.flow ?? "", i.customerpId ?? "-", i.chargebeeId ?? "-", `${i.firstRun ?? "-"}–${i.lastRun ?? "-"}`, i.message]);
+  const rows = items.map((i) => [String(i.id), i.kind, i.state, i.flow ?? "", i.customerpId ?? "-", i.chargebeeId ?? "-", runs(i), i.message]);
   const head = ["id", "kind", "state", "flow", "customerp", "chargebee", "runs", "message"];
   const widths = head.map((h, c) => (c === 7 ? 0 : Math.max(h.length, ...rows.map((r) => r[c].length))));
   const line = (/** @type {string[]} */ r) => "  " + r.map((x, c) => (c === 7 ? x : x.padEnd(widths[c]))).join("  ");
@@ -81,7 +84,7 @@ export function printInbox(items, out) {
 /** One inbox item in full. @param {import("./inbox.mjs").Item} i @param {(line: string) => void} out */
 export function printItem(i, out) {
   out(`  item ${i.id}: ${i.kind}, ${i.state}${i.resolution ? ` (${i.resolution})` : ""}`);
-  out(`  ${i.flow ?? ""}  Customerp ${i.customerpId ?? "-"}  Chargebee ${i.chargebeeId ?? "-"}  runs ${i.firstRun ?? "-"}–${i.lastRun ?? "-"}`);
+  out(`  ${i.flow ?? ""}  Customerp ${i.customerpId ?? "-"}  Chargebee ${i.chargebeeId ?? "-"}  runs ${runs(i)}`);
   out(`  ${i.message}`);
 }
 

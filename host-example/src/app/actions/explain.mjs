@@ -37,7 +37,7 @@ export async function explainPair(app, a) {
   const plan = planned.result.plan;
   return {
     ...out,
-    rows: propertyRows(f.id, w.input, plan, w.options, planned.drift),
+    rows: propertyRows(f.id, w.input, plan, w.options, planned.drift, w.overrides),
     writes: held ? [] : plannedWrites(f, plan, w.input),
     conflicts: plan.conflicts, warnings: plan.warnings, waitingFor: plan.waitingFor, drift: planned.drift,
     reason: plan.chargebee.reason ?? plan.customerp.reason ?? null,
