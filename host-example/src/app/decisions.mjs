@@ -7,21 +7,6 @@ import { sameJson, valueAt } from "./plans.mjs";
 /** @typedef {Record<string, any>} Json */
 /** @typedef {import("customerp-chargebee").Plan} Plan */
 
-/** @type {boolean | undefined} */
-let repairSupported;
-/** Whether the installed plugin has the `repair` option (drift repair). */
-export function supportsRepair() {
-  if (repairSupported === undefined) {
-    try {
-      planOne("contact-customer", { customerp: null, chargebee: null, base: null }, /** @type {any} */ ({ repair: true }));
-      repairSupported = true;
-    } catch {
-      repairSupported = false;
-    }
-  }
-  return repairSupported;
-}
-
 /** @type {Map<string, import("customerp-chargebee").FlowInfo>} */
 const infos = new Map();
 /** The flow's properties as the plugin describes them. @param {string} flow */

@@ -8,11 +8,11 @@ import { FLOWS, flowAvailable } from "./flows.mjs";
 import { chargebeeResources } from "./clients/chargebee-resources.mjs";
 import { settle } from "./pair.mjs";
 import { progressLine } from "./report.mjs";
-import { Inbox, SELF_CLOSING } from "./inbox.mjs";
+import { Inbox, SELF_CLOSING, causeOf } from "./inbox.mjs";
 import { destructiveActions, shortHash } from "./plans.mjs";
 import { optionsFor, GUARD_DEFAULTS } from "./config.mjs";
 import { UnreachableError } from "./errors.mjs";
-import { applyOverrides, droppedByReadOnly, supportsRepair } from "./decisions.mjs";
+import { applyOverrides, droppedByReadOnly } from "./decisions.mjs";
 
 /** @typedef {Record<string, any>} Json */
 /** @typedef {import("customerp-chargebee").Plan} Plan */
@@ -80,7 +80,7 @@ export function newStats() {
  */
 
 /** What one run carries from flow to flow. */
-class RunContext {
+export class RunContext {
   /** @param {number} run */
   constructor(run) {
     this.run = run;
@@ -196,7 +196,7 @@ export class Sync {
    * @param {RunContext} ctx @param {import("./inbox.mjs").Sighting} s
    */
   see(ctx, s) {
-    ctx.seen.add(`${s.kind}|${s.flow}|${s.customerp ?? ""}|${s.chargebee ?? ""}|${s.key ?? ""}`);
+    ctx.seen.add(causeOf(s));
     return this.inbox.see(s);
   }
 
@@ -369,7 +369,7 @@ export class Sync {
         results.set(w, { ok: false, error: e });
       }
     }
-    const probeDrift = this.full && supportsRepair();
+    const probeDrift = this.full;
     return work.map((w) => {
       let result = results.get(w);
       /** @type {import("customerp-chargebee").Conflict[]} */
@@ -377,7 +377,7 @@ export class Sync {
       let dropped = null;
       if (result.ok) {
         if (probeDrift && w.input.base && w.input.customerp && w.input.chargebee) {
-          const repaired = planOne(/** @type {any} */ (f.id), w.input, /** @type {any} */ ({ ...w.options, repair: true }));
+          const repaired = planOne(/** @type {any} */ (f.id), w.input, { ...w.options, repair: true });
           drift = repaired.conflicts.filter((c) => c.rule.startsWith("repair"));
           if (this.repair && drift.length) result = { ok: true, plan: repaired };
         }

@@ -43,7 +43,7 @@ const createsById = (plan) =>
  * In a dry run the first plan that writes is listed (with what it leaves to a follow-up) instead of
  * executed.
  * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Link} stored the link as the store has it
- * @param {Plan} plan @param {FlowStats} stats @param {{ run: number, planned: import("./loop.mjs").PlannedWrite[] }} ctx
+ * @param {Plan} plan @param {FlowStats} stats @param {import("./loop.mjs").RunContext} ctx
  * @param {import("customerp-chargebee").Options} options the options this pair is planned with
  * @returns {Promise<string | undefined>}
  */
@@ -58,7 +58,7 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       const on = plan.waitingFor.map((w) => `${w.flow} ${w.customerpId}`).join(", ");
       const message = `waiting for ${on}: nothing is written until it is linked`;
       s.store.log({ run, flow: f.id, kind: "waiting", customerp: plan.link.customerp, chargebee: plan.link.chargebee, message: `waiting for ${on}` });
-      s.see(/** @type {any} */ (ctx), { run, kind: "waiting", flow: f.id, customerp: plan.link.customerp, chargebee: plan.link.chargebee, message, detail: plan.waitingFor });
+      s.see(ctx, { run, kind: "waiting", flow: f.id, customerp: plan.link.customerp, chargebee: plan.link.chargebee, message, detail: plan.waitingFor });
       return `waiting for ${on}`;
     }
     const check = await checkExpect(s, f, input, plan, fresh);
@@ -74,7 +74,7 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       return undefined;
     }
     if (s.dryRun) {
-      listPlan(s, f, input, plan, stats, ctx);
+      listPlan(f, input, plan, stats, ctx);
       // The copy of the store learns the link as a write would make it, so the flows after this one
       // plan their records as the real run will (a new Customerp record's id stands in as "(new:…)").
       const made = plan.customerp.action === "create" ? `(new:${plan.link.chargebee})` : plan.link.customerp;
@@ -117,16 +117,16 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
     plan = planOne(f.id, input, options);
   }
   stats.errors++;
-  s.logError(/** @type {any} */ (ctx), f.id, link.customerp, link.chargebee, new Error(`not settled after ${MAX_ROUNDS} plans`), "retried next run");
+  s.logError(ctx, f.id, link.customerp, link.chargebee, new Error(`not settled after ${MAX_ROUNDS} plans`), "retried next run");
   return "not settled";
 }
 
 /**
  * A dry run's record of a plan: its writes listed, and counted as a run would count them.
- * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Plan} plan @param {FlowStats} stats
- * @param {{ planned: import("./loop.mjs").PlannedWrite[] }} ctx
+ * @param {FlowSpec} f @param {Input} input @param {Plan} plan @param {FlowStats} stats
+ * @param {import("./loop.mjs").RunContext} ctx
  */
-function listPlan(s, f, input, plan, stats, ctx) {
+function listPlan(f, input, plan, stats, ctx) {
   ctx.planned.push(...plannedWrites(f, plan, input));
   stats.conflicts += plan.conflicts.length;
   stats.warnings += plan.warnings.length;
@@ -137,7 +137,6 @@ function listPlan(s, f, input, plan, stats, ctx) {
   }
   const cp = plan.customerp.action;
   if (cp === "create" || cp === "update" || cp === "delete") stats[cp === "create" ? "created" : cp === "update" ? "updated" : "deleted"].customerp++;
-  void s;
 }
 
 /** Whether a plan without writes still changes what the store holds. @param {Plan} plan @param {Link} link @param {Json | null} base */
@@ -205,7 +204,7 @@ export async function reread(s, f, link, base, links) {
  * a create left work to a second plan (`followUp`), and the record Chargebee answered with (`answered`).
  * Warnings are logged when the plan writes or links, not again for each re-read of a settled pair.
  * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Plan} plan @param {Link} link @param {string | null | undefined} etag
- * @param {FlowStats} stats @param {{ run: number }} ctx
+ * @param {FlowStats} stats @param {import("./loop.mjs").RunContext} ctx
  */
 async function execute(s, f, input, plan, link, etag, stats, ctx) {
   const run = ctx.run;
@@ -216,7 +215,7 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
     if (s.store.logOnce({ run, flow: f.id, kind: "conflict", ...ids, property: c.property, message: describeConflict(c), detail: c })) {
       stats.conflicts++;
     }
-    s.see(/** @type {any} */ (ctx), { run, kind: "conflict", flow: f.id, ...ids, property: c.property, key: `${c.property}|${shortHash(c)}`, message: describeConflict(c), detail: c });
+    s.see(ctx, { run, kind: "conflict", flow: f.id, ...ids, property: c.property, key: `${c.property}|${shortHash(c)}`, message: describeConflict(c), detail: c });
   }
   const fresh = link.customerp !== ids.customerp || link.chargebee !== ids.chargebee;
   for (const w of hasWrites(plan) || fresh ? plan.warnings : []) {
@@ -228,7 +227,7 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
     stats.manual++;
     const message = cb.reason ?? "a change to make by hand in Chargebee";
     s.store.log({ run, flow: f.id, kind: "manual", ...ids, message });
-    s.see(/** @type {any} */ (ctx), { run, kind: "manual", flow: f.id, ...ids, message, detail: { action: cb.action, id: cb.id ?? null } });
+    s.see(ctx, { run, kind: "manual", flow: f.id, ...ids, message, detail: { action: cb.action, id: cb.id ?? null } });
   }
   /** @type {Json[]} */
   const responses = [];
