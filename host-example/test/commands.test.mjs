@@ -338,3 +338,43 @@ test("progress on a TTY: one line rewritten in place, at least every 2 s", async
   p.clear();
   assert.equal(written.at(-1), "\r\x1b[2K");
 });
+
+test("link, explain, retry, resolve and unlink through bin/sync.mjs print what their actions return", async () => {
+  const t = await cliSetup();
+  try {
+    assert.equal((await cli(["run"], t.env)).code, 0);
+    const inbox = JSON.parse((await cli(["inbox", "--json"], t.env)).stdout);
+    const amb = inbox.find((/** @type {any} */ i) => i.kind === "ambiguous");
+    const link = await cli(["link", "contact-customer", "8", "AzZj6kUbTE5g9hN7", "--keep", "customerp"], t.env);
+    assert.equal(link.code, 0, link.stderr);
+    assert.match(link.stdout, new RegExp(`linked in contact-customer: Customerp 8 ⇄ Chargebee AzZj6kUbTE5g9hN7 \\(differing values: customerp's\\)[\\s\\S]*resolved inbox item ${amb.id}[\\s\\S]*still held: customerp 9`));
+    const again = await cli(["link", "contact-customer", "8", "AzZj6kUbTE5g9hN7"], t.env);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /Customerp 8 is already linked in contact-customer, to Chargebee AzZj6kUbTE5g9hN7/);
+    const ex = await cli(["explain", "contact-customer", "customerp:8"], t.env);
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.match(ex.stdout, /linked \(hand\), never synced[\s\S]*first_name +Ola +Nordlys +conflict: customerp wins \(conflicts: customerp\)/);
+    assert.match(ex.stdout, /the next run would send:[\s\S]*POST \/customers\/AzZj6kUbTE5g9hN7\n +first_name: "Nordlys" → "Ola"/);
+    const json = JSON.parse((await cli(["explain", "contact-customer", "chargebee:AzZj6kUbTE5g9hN7", "--json"], t.env)).stdout);
+    assert.equal(json.link.customerp, "8");
+    assert.ok(json.rows.length > 10 && json.writes.length === 1);
+    const retry = await cli(["retry", "quote-order", "customerp:4"], t.env);
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.match(retry.stdout, /quote-order customerp:4: created 0\/1 .* waiting 0 · errors 0\n  linked: Customerp 4 ⇄ Chargebee cp-quote-4\n  requests sent: .* Chargebee \d+ reads, 3 writes/);
+    const conflict = inbox.find((/** @type {any} */ i) => i.kind === "conflict" && i.customerpId === "7");
+    const keep = await cli(["resolve", String(conflict.id), "--keep", "chargebee"], t.env);
+    assert.equal(keep.code, 0, keep.stderr);
+    assert.match(keep.stdout, /conflict, decided \(overridden: keep chargebee's value "fr"; the next run writes it\)/);
+    assert.equal((await cli(["resolve", String(conflict.id)], t.env)).code, 2, "one of --keep, --done, --dismiss");
+    assert.equal((await cli(["run"], t.env)).code, 0);
+    assert.equal(t.servers.customerp.db.get("contacts", "7")?.record.language, "fr");
+    const unlink = await cli(["unlink", "contact-customer", "7"], t.env);
+    assert.equal(unlink.code, 0, unlink.stderr);
+    assert.match(unlink.stdout, /unlinked in contact-customer: Customerp 7 and Chargebee AzZj2gUbTA1c5dN3 are kept apart/);
+    const held = await cli(["retry", "contact-customer", "customerp:7"], t.env);
+    assert.match(held.stdout, /not linked: unlinked by hand from AzZj2gUbTA1c5dN3/);
+    assert.equal((await cli(["unlink", "contact-customer", "7"], t.env)).code, 2);
+  } finally {
+    await t.close();
+  }
+});
