@@ -185,6 +185,7 @@ test("a conflict overridden with resolve --keep: the next run writes the kept va
     const done = items(app, { kind: "conflict" }).find((i) => i.id === c.id);
     assert.equal(done?.state, "resolved");
     assert.match(String(done?.resolution), /overridden: chargebee's value kept, written in run/);
+    assert.match(app.store.logEntries({ run: s.summary.run, kind: "override" })[0]?.message, /language: a person kept chargebee's value/);
     assert.equal(writes((await runOnce(app)).summary), 0);
   } finally {
     await t.close();

@@ -445,7 +445,7 @@ export class Sync {
             if (ids.customerp) clean.customerp.add(ids.customerp);
             if (ids.chargebee) clean.chargebee.add(ids.chargebee);
           }
-          if (!this.dryRun) for (const ov of w.overrides) this.overrideWritten(ctx, ov);
+          if (!this.dryRun && !why) for (const ov of w.overrides) this.overrideWritten(ctx, ov);
         } catch (e) {
           if (/** @type {any} */ (e)?.fatal || e instanceof UnreachableError) throw e;
           stats.errors++;
@@ -532,11 +532,14 @@ export class Sync {
     }
   }
 
-  /** A conflict override was written: the item says so and the override goes. @param {RunContext} ctx @param {{ item: number, property: string, side: string }} ov */
+  /** A conflict override was written: the item and the run log say so, and the override goes. @param {RunContext} ctx @param {{ item: number, property: string, side: string }} ov */
   overrideWritten(ctx, ov) {
     this.store.dropOverride(ov.item);
     const item = this.inbox.get(ov.item);
-    if (item) this.inbox.settle(ov.item, "resolved", `overridden: ${ov.side}'s value kept, written in run ${ctx.run}`);
+    if (!item) return;
+    this.inbox.settle(ov.item, "resolved", `overridden: ${ov.side}'s value kept, written in run ${ctx.run}`);
+    this.store.log({ run: ctx.run, flow: item.flow ?? undefined, kind: "override", customerp: item.customerpId, chargebee: item.chargebeeId, property: ov.property,
+      message: `${ov.property}: a person kept ${ov.side}'s value (inbox item ${ov.item}); written to both sides`, detail: ov });
   }
 
   /** @param {RunContext} ctx @param {string} flow @param {string | null} cp @param {string | null} cb @param {unknown} e @param {string} what */
