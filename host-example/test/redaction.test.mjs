@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/servers.mjs";
-import { addSecret, redact, redactValue, safeUrl } from "../src/app/redact.mjs";
+import { addSecret, redact, redactValue } from "../src/app/redact.mjs";
+import { withoutCredentials } from "../src/app/clients/chargebee.mjs";
 import { close, listen, readBody } from "../src/lib/http.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
@@ -28,7 +29,7 @@ test("the redactor removes a secret in every form it travels in, and credentials
   }
   assert.equal(redact("GET https://ops:hunter22@erp.example.com/api failed"), "GET https://[redacted]@erp.example.com/api failed");
   assert.equal(redact('{"authorization": "Bearer abc.def-ghi"}'), '{"authorization": "Bearer [redacted]"}');
-  assert.equal(safeUrl("https://ops:hunter22@erp.example.com/api"), "https://erp.example.com/api");
+  assert.equal(withoutCredentials("https://ops:hunter22@erp.example.com/api"), "https://erp.example.com/api");
   assert.deepEqual(redactValue({ a: [`x ${key}`], n: 1, ok: true }), { a: ["x [redacted]"], n: 1, ok: true });
   // Ordinary text is left alone: an e-mail address in a path, Åse's name, a URL without credentials.
   for (const text of ["https://erp.example.com/users/ase@example.no", "Åse Ødegård", "mailto:ase@example.no"]) assert.equal(redact(text), text);

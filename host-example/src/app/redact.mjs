@@ -47,19 +47,6 @@ export function redactValue(v) {
   return v;
 }
 
-/** A URL fit to print: no user or password. @param {string} url */
-export function safeUrl(url) {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return redact(url);
-    u.username = "";
-    u.password = "";
-    return redact(u.toString().replace(/\/$/, url.endsWith("/") ? "/" : ""));
-  } catch {
-    return redact(url);
-  }
-}
-
 /**
  * Passes every write to stdout and stderr through the redactor (for the commands: a message built anywhere,
  * by this app or a library, cannot print a registered secret).

@@ -4,6 +4,7 @@ import { encodeForm } from "customerp-chargebee";
 import { fetchWithRetry } from "./retry.mjs";
 import { requestUrl } from "./paths.mjs";
 import { addSecret, redact, redactValue } from "../redact.mjs";
+import { printableUrl } from "../errors.mjs";
 
 /** A Chargebee error response, with Chargebee's `api_error_code`. */
 export class ChargebeeError extends Error {
@@ -29,9 +30,25 @@ export class ChargebeeError extends Error {
  */
 export function chargebeeBaseUrl(siteOrUrl) {
   const v = siteOrUrl.trim().replace(/\/+$/, "");
-  if (/^https?:\/\//.test(v)) return v.endsWith("/api/v2") ? v : `${v}/api/v2`;
+  if (/^https?:\/\//.test(v)) {
+    const u = withoutCredentials(v); // the API key goes in its own header, never in the URL
+    return u.endsWith("/api/v2") ? u : `${u}/api/v2`;
+  }
   if (!/^[A-Za-z0-9-]+$/.test(v)) throw new Error(`CHARGEBEE_SITE must be a site name (e.g. acme-test) or a URL, got ${JSON.stringify(v)}`);
   return `https://${v}.chargebee.com/api/v2`;
+}
+
+/** @param {string} url */
+export function withoutCredentials(url) {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/+$/, "");
+  } catch {
+    return url;
+  }
 }
 
 export class ChargebeeClient {
@@ -46,7 +63,7 @@ export class ChargebeeClient {
     this.baseUrl = chargebeeBaseUrl(o.site);
     addSecret(o.apiKey);
     this.#auth = "Basic " + Buffer.from(`${o.apiKey}:`).toString("base64");
-    this.retry = { ...o, onRetry: undefined };
+    this.retry = { ...o, onRetry: undefined, system: "Chargebee" };
     this.onRetry = o.onRetry;
     /** Requests sent (each attempt counts), split into reads and writes, and retries after 429/5xx. */
     this.counters = { reads: 0, writes: 0, retries: 0, rateLimited: 0 };
@@ -88,7 +105,9 @@ export class ChargebeeClient {
     } catch {
       body = { message: `not a JSON response (${text.slice(0, 80)})`, api_error_code: "invalid_response" };
     }
-    if (!res.ok || body.api_error_code === "invalid_response") throw new ChargebeeError(method, path, res.status, body);
+    if (!res.ok || body.api_error_code === "invalid_response") {
+      throw Object.assign(new ChargebeeError(method, path, res.status, body), { url: printableUrl(`${this.baseUrl}${path}`) });
+    }
     return { body, replayed: res.headers.get("chargebee-idempotency-replayed") === "true" };
   }
 

@@ -2,7 +2,9 @@
 // delete, with bearer auth, ETag preconditions and bounded retries.
 import { fetchWithRetry } from "./retry.mjs";
 import { requestUrl } from "./paths.mjs";
-import { addSecret, redact, safeUrl } from "../redact.mjs";
+import { addSecret, redact } from "../redact.mjs";
+import { printableUrl } from "../errors.mjs";
+import { withoutCredentials } from "./chargebee.mjs";
 
 /** @typedef {Record<string, any>} Rec */
 
@@ -10,7 +12,8 @@ export class CustomerpError extends Error {
   /** @param {string} method @param {string} path @param {number} status @param {Rec} body */
   constructor(method, path, status, body) {
     const code = body?.error?.code ?? "unknown_error";
-    super(redact(`Customerp ${method} ${path} failed: ${status} ${code}: ${body?.error?.message ?? "no message"}`));
+    const hint = status === 401 ? " (check CUSTOMERP_TOKEN; the token itself is never printed)" : "";
+    super(redact(`Customerp ${method} ${path} failed: ${status} ${code}: ${body?.error?.message ?? "no message"}${hint}`));
     this.name = "CustomerpError";
     this.status = status;
     this.code = code;
@@ -25,13 +28,17 @@ export class CustomerpClient {
   constructor(o) {
     if (!o.url) throw new Error("no Customerp URL: set CUSTOMERP_URL");
     // Credentials in the URL (`https://user:token@erp`) are taken out: fetch refuses them, and the URL is printed.
-    const url = new URL(o.url);
-    addSecret(decodeURIComponent(url.password));
-    addSecret(decodeURIComponent(url.username));
-    this.baseUrl = safeUrl(o.url).replace(/\/+$/, "");
+    try {
+      const url = new URL(o.url);
+      addSecret(decodeURIComponent(url.password));
+      addSecret(decodeURIComponent(url.username));
+    } catch {
+      // not a URL: the first request says so
+    }
     addSecret(o.token);
+    this.baseUrl = withoutCredentials(o.url).replace(/\/+$/, "");
     this.#token = o.token;
-    this.retry = o;
+    this.retry = { ...o, system: "Customerp" };
     this.counters = { reads: 0, writes: 0, retries: 0 };
   }
 
@@ -64,7 +71,7 @@ export class CustomerpClient {
     } catch {
       body = { error: { code: "invalid_response", message: text.slice(0, 80) } };
     }
-    if (!res.ok) throw new CustomerpError(method, path, res.status, body);
+    if (!res.ok) throw Object.assign(new CustomerpError(method, path, res.status, body), { url: printableUrl(`${this.baseUrl}${path}`) });
     return { status: res.status, body, etag: res.headers.get("etag") };
   }
 
