@@ -5,7 +5,7 @@
 //                             secret, `${Customerp-Timestamp}.${body}`), the timestamp within 5 minutes.
 // Both answer 200 as soon as the request is checked (Chargebee gives up on a slow endpoint and retries),
 // refuse bodies over BODY_LIMIT with 413, and drop an event id they have seen. The records an event
-// names are queued; a burst is coalesced for `coalesceMs` and synced by id through `Sync.syncRecords`,
+// names are queued; a burst is coalesced for `coalesceMs` and synced by id through `Sync.syncTouched`,
 // flows in dependency order, with the plans, store and log of a polling run. Events may come twice or
 // out of order (chargebee.com/docs/2.0/webhook_settings.html): the record is read again by id, so the
 // newest state is what gets planned. A reconciling `Sync.run` every `reconcileMs` (default 10 minutes)
@@ -14,6 +14,9 @@
 import http from "node:http";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { close } from "../lib/http.mjs";
+import { acquireLock } from "./lock.mjs";
+import { addSecret } from "./redact.mjs";
+import { UsageError } from "./errors.mjs";
 
 /** @typedef {Record<string, any>} Json */
 /** @typedef {Record<string, { customerp: Set<string>, chargebee: Set<string> }>} Queue */
@@ -272,7 +275,7 @@ export class WebhookReceiver {
     void this.#exclusive(async () => {
       try {
         this.stats.batches++;
-        const summary = this.#counted(await this.sync.syncRecords(touched));
+        const summary = this.#counted(await this.sync.syncTouched(touched));
         const n = Object.values(touched).reduce((k, t) => k + t.customerp.length + t.chargebee.length, 0);
         const w = summary.requests.customerp.writes + summary.requests.chargebee.writes;
         this.out(`  webhooks: ${n} record(s) in ${Object.keys(touched).join(", ")} → ${w} write(s)`);
@@ -294,7 +297,16 @@ export class WebhookReceiver {
 
   /** @template T @param {() => Promise<T>} fn @returns {Promise<T>} */
   #exclusive(fn) {
-    const next = this.chain.then(fn, fn);
+    // One sync at a time in this process, and none while another process (a CLI command) holds the store.
+    const locked = async () => {
+      const release = await acquireLock(this.sync.store, { waitSeconds: 60 });
+      try {
+        return await fn();
+      } finally {
+        release();
+      }
+    };
+    const next = this.chain.then(locked, locked);
     this.chain = next.catch(() => {});
     return next;
   }
@@ -322,8 +334,10 @@ export function webhookSecretsFromEnv(env = process.env) {
   const chargebee = env.CHARGEBEE_WEBHOOK_USER && env.CHARGEBEE_WEBHOOK_PASSWORD
     ? { username: env.CHARGEBEE_WEBHOOK_USER, password: env.CHARGEBEE_WEBHOOK_PASSWORD } : undefined;
   const customerp = env.CUSTOMERP_WEBHOOK_SECRET ? { secret: env.CUSTOMERP_WEBHOOK_SECRET } : undefined;
+  addSecret(env.CHARGEBEE_WEBHOOK_PASSWORD);
+  addSecret(env.CUSTOMERP_WEBHOOK_SECRET);
   if (!chargebee && !customerp) {
-    throw new Error("--webhooks needs CHARGEBEE_WEBHOOK_USER and CHARGEBEE_WEBHOOK_PASSWORD, or CUSTOMERP_WEBHOOK_SECRET (or both)");
+    throw new UsageError("--webhooks needs CHARGEBEE_WEBHOOK_USER and CHARGEBEE_WEBHOOK_PASSWORD, or CUSTOMERP_WEBHOOK_SECRET (or both)");
   }
   return { chargebee, customerp };
 }
