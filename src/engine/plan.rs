@@ -527,6 +527,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                 (true, false) => Outcome::CopyTo(Side::Chargebee),
                 (false, true) => Outcome::CopyTo(Side::Customerp),
                 (true, true) => self.settle(p, a, b, bcp, cp, cb, line),
+                (false, false) if self.opts().repairs(p.cp) => self.repair(p, a, b, bcp, cp, cb, line),
                 (false, false) => Outcome::Keep,
             },
             // This plugin created the Chargebee record (it has the id the plugin gives this
@@ -648,6 +649,39 @@ impl<'f, 'c> Planner<'f, 'c> {
     #[allow(clippy::too_many_arguments)]
     fn settle(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record, line: Option<&Value>) -> Outcome {
         match self.conflict(p, a, b, base, cp, cb, line) {
+            Side::Customerp => Outcome::CopyTo(Side::Chargebee),
+            Side::Chargebee => Outcome::CopyTo(Side::Customerp),
+        }
+    }
+
+    /// Drift (`repair`): the sides differ and neither changed since the base. Settled as at a
+    /// first sync — a filled value wins over an empty one, else the policy — and reported as a
+    /// conflict whose rule starts with "repair".
+    #[allow(clippy::too_many_arguments)]
+    fn repair(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record, line: Option<&Value>) -> Outcome {
+        let filled = if a.is_null() { Some(Side::Chargebee) } else if b.is_null() { Some(Side::Customerp) } else { None };
+        let winner = match filled {
+            Some(side) => {
+                self.plan.conflicts.push(Conflict {
+                    property: p.cp.to_string(),
+                    line: line.cloned(),
+                    customerp: p.write_customerp_value(a, &self.ctx),
+                    chargebee: p.write_customerp_value(b, &self.ctx),
+                    base: p.write_customerp_value(base, &self.ctx),
+                    winner: side,
+                    rule: "repair: a filled value wins over an empty one".into(),
+                });
+                side
+            }
+            None => {
+                let side = self.conflict(p, a, b, base, cp, cb, line);
+                if let Some(c) = self.plan.conflicts.last_mut() {
+                    c.rule = format!("repair: {}", c.rule);
+                }
+                side
+            }
+        };
+        match winner {
             Side::Customerp => Outcome::CopyTo(Side::Chargebee),
             Side::Chargebee => Outcome::CopyTo(Side::Customerp),
         }

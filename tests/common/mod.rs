@@ -34,7 +34,7 @@ macro_rules! scenario_suite {
             chargebee_delete_marks_contact_inactive, match_by_email_case_and_spaces_with_ambiguity,
             match_by_tag_first_and_employee_never_takes_a_contact, non_ascii_names_round_trip,
             batch_isolates_the_bad_record, bad_inputs_give_typed_errors_and_the_next_call_works,
-            read_only_sides_are_never_written, created_after_matches_but_never_copies,
+            read_only_sides_are_never_written, drift_is_repaired_only_when_asked, created_after_matches_but_never_copies,
             bases_from_other_flows_or_versions_are_refused, idempotency_keys_follow_request_and_state,
             encode_form_cannot_be_injected, flows_lists_the_tables, dataflow_document_matches_flows,
             business_entities_are_written_by_hand, product_creates_item_and_price_in_minor_units,
@@ -658,6 +658,43 @@ pub fn read_only_sides_are_never_written(d: &dyn Driver) {
     let cb3 = with(cb, json!({"phone": "+47 1", "updated_at": 1782900000}));
     let p = plan(d, "contact-customer", json!({"customerp": cp, "chargebee": cb3, "base": base}), ro_cp);
     assert_eq!(p["customerp"]["action"], "none");
+}
+
+pub fn drift_is_repaired_only_when_asked(d: &dyn Driver) {
+    // A one-way period: Customerp read-only, Chargebee's new phone is not copied, and the base absorbs it.
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cb2 = with(cb, json!({"phone": "+47 915 55 555", "updated_at": 1782900000}));
+    let one_way = plan(d, "contact-customer", json!({"customerp": cp.clone(), "chargebee": cb2.clone(), "base": base}), json!({"readOnly": ["customerp"]}));
+    assert_eq!(one_way["customerp"]["action"], "none");
+    let drifted = json!({"customerp": cp.clone(), "chargebee": cb2.clone(), "base": one_way["base"]});
+    // Two-way again: neither side changed since the base, so no plan ever brings them together...
+    let p = plan(d, "contact-customer", drifted.clone(), Value::Null);
+    assert_eq!((p["customerp"]["action"].as_str(), p["chargebee"]["action"].as_str()), (Some("none"), Some("none")));
+    assert_eq!(p["conflicts"], json!([]));
+    // ...unless repair is asked for: planned as at a first sync, reported as a conflict with rule "repair".
+    let p = plan(d, "contact-customer", drifted.clone(), json!({"repair": true, "conflicts": "chargebee"}));
+    assert_eq!(p["customerp"]["changes"], json!({"phone": "+47 915 55 555"}));
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["conflicts"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p["conflicts"][0]["property"], "phone");
+    assert_eq!(p["conflicts"][0]["winner"], "chargebee");
+    assert_eq!(p["conflicts"][0]["rule"], "repair: conflicts: chargebee");
+    assert_eq!(p["conflicts"][0]["chargebee"], "+47 915 55 555");
+    let p = plan(d, "contact-customer", drifted.clone(), json!({"repair": true, "conflicts": "customerp"}));
+    assert_eq!(p["customerp"]["action"], "none");
+    assert_eq!(p["chargebee"]["action"], "update");
+    assert_eq!(p["conflicts"][0]["rule"], "repair: conflicts: customerp");
+    // Only the properties named.
+    let p = plan(d, "contact-customer", drifted.clone(), json!({"repair": ["email"]}));
+    assert_eq!((p["customerp"]["action"].as_str(), p["chargebee"]["action"].as_str()), (Some("none"), Some("none")));
+    let e = err(d, "plan", vec![json!("contact-customer"), drifted.clone(), json!({"repair": ["nope"]})]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_options"), Some("/options/repair/0")));
+    // Repaired, the pair converges: a second plan with repair on writes nothing and reports nothing.
+    let p = plan(d, "contact-customer", drifted, json!({"repair": true, "conflicts": "chargebee"}));
+    let cp2 = apply_customerp(Some(cp), &p, "", "2030-01-02T00:00:00Z");
+    let again = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb2, "base": p["base"]}), json!({"repair": true}));
+    assert_eq!((again["customerp"]["action"].as_str(), again["chargebee"]["action"].as_str()), (Some("none"), Some("none")));
+    assert_eq!(again["conflicts"], json!([]));
 }
 
 pub fn created_after_matches_but_never_copies(d: &dyn Driver) {

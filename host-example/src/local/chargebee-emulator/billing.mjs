@@ -49,7 +49,7 @@ export function createInvoiceForChargeItems(site, params) {
   const inv = compact({
     id: String(++site.counters.invoice), customer_id: customer.id, recurring: false, status: paid ? "paid" : "payment_due",
     price_type: "tax_exclusive", date: p.invoice_date ?? now, due_date: now, net_term_days: customer.net_term_days ?? 0,
-    exchange_rate: 1.0, total, amount_paid: paid ? total : 0, amount_adjusted: 0, write_off_amount: 0, credits_applied: 0,
+    exchange_rate: site.exchangeRate(currency), total, amount_paid: paid ? total : 0, amount_adjusted: 0, write_off_amount: 0, credits_applied: 0,
     amount_due: paid ? 0 : total, paid_at: paid ? now : undefined, updated_at: 0, resource_version: 0, deleted: false,
     object: "invoice", first_invoice: false, amount_to_collect: paid ? 0 : total, round_off_amount: 0,
     new_sales_amount: total, has_advance_charges: false, currency_code: currency, base_currency_code: site.baseCurrency,
@@ -92,7 +92,7 @@ export function createOrder(site, params) {
     reference_id: p.reference_id, fulfillment_status: p.fulfillment_status, note: p.note, tracking_id: p.tracking_id,
     tracking_url: p.tracking_url, batch_id: p.batch_id, order_date: now, created_by: "API", tax: 0,
     amount_paid: paid ? total : 0, amount_adjusted: 0, refundable_credits_issued: 0, refundable_credits: paid ? total : 0,
-    rounding_adjustement: 0, paid_on: paid ? inv.paid_at : undefined, exchange_rate: 1.0, created_at: now,
+    rounding_adjustement: 0, paid_on: paid ? inv.paid_at : undefined, exchange_rate: inv.exchange_rate, created_at: now,
     updated_at: 0, is_resent: false, resource_version: 0, deleted: false, object: "order", discount: 0, sub_total: total,
     order_line_items: lines, total, currency_code: inv.currency_code, base_currency_code: inv.base_currency_code,
     is_gifted: false, shipping_address: inv.shipping_address, billing_address: inv.billing_address,
