@@ -5,6 +5,7 @@
 #   match.mjs   match on 10k, 100k and 1M records per side
 #   size.mjs    the npm package packed, the .wasm as built and as shipped (wasm-opt), where its bytes go
 #   memory.mjs  peak Wasm memory while streaming 1M records through planBatch in pages
+#   latency.mjs edit → other side written through host-example's local servers, with webhooks and polling
 # and prints one Markdown table (table.mjs) on stdout; progress goes to stderr.
 # QUICK=1 runs everything on smaller sizes (a smoke test, not figures to quote).
 # It takes about 20 minutes and up to ~8 GiB of memory (the 1M × 1M match).
@@ -23,15 +24,18 @@ if [[ ${QUICK:-0} == 1 ]]; then
   plan_args=(--records 10000 --runs 3)
   match_args=(--sizes 1000,10000,100000 --runs 3)
   memory_args=(--records 50000)
+  latency_args=(--edits 20 --poll-seconds 3)
 else
   api_args=()
   plan_args=()
   match_args=()
   memory_args=()
+  latency_args=()
 fi
 
 # host-example is optional: without it (or its node_modules) api.mjs reports the API economy as skipped.
 node bench/api.mjs "${api_args[@]}" || echo "api.mjs failed: see above" >&2
+node bench/latency.mjs "${latency_args[@]}" || echo "latency.mjs failed: see above" >&2
 "${node[@]}" bench/plan.mjs "${plan_args[@]}"
 "${node[@]}" bench/match.mjs "${match_args[@]}"
 node bench/size.mjs

@@ -1,12 +1,12 @@
 // Prints the one table of bench/results/*.json (written by plan.mjs, match.mjs, size.mjs,
-// memory.mjs, api.mjs), as Markdown, with the machine it ran on.
+// memory.mjs, api.mjs, latency.mjs), as Markdown, with the machine it ran on.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 
 const dir = path.join(path.dirname(new URL(import.meta.url).pathname), "results");
-const order = ["api", "plan", "match", "size", "memory"];
+const order = ["api", "latency", "plan", "match", "size", "memory"];
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".json")) : [];
 files.sort((a, b) => order.indexOf(a.replace(".json", "")) - order.indexOf(b.replace(".json", "")));
 

@@ -42,6 +42,15 @@ pub enum DeletePolicy {
     Ignore,
 }
 
+/// Which two-way properties of a linked pair are planned as at a first sync when the sides differ
+/// and neither changed since the base (drift: a one-way period, an edit outside the sync, a restore).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repair {
+    Off,
+    All,
+    Properties(Vec<String>),
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub conflicts: ConflictPolicy,
@@ -54,6 +63,7 @@ pub struct Options {
     pub id_prefix: String,
     pub read_only: Vec<Side>,
     pub created_after: Option<i64>,
+    pub repair: Repair,
 }
 
 impl Default for Options {
@@ -69,6 +79,7 @@ impl Default for Options {
             id_prefix: "cp".into(),
             read_only: Vec::new(),
             created_after: None,
+            repair: Repair::Off,
         }
     }
 }
@@ -164,6 +175,7 @@ impl Options {
                     let s = string_opt(key, val)?;
                     o.created_after = Some(values::parse_instant(s).map_err(|why| bad(key, why))?);
                 }
+                "repair" => o.repair = parse_repair(val, properties)?,
                 other => return Err(bad(other, format!("unknown option {other:?}"))),
             }
         }
@@ -183,8 +195,37 @@ impl Options {
         }
     }
 
+    /// Whether `repair` covers this property.
+    pub fn repairs(&self, property: &str) -> bool {
+        match &self.repair {
+            Repair::Off => false,
+            Repair::All => true,
+            Repair::Properties(ps) => ps.iter().any(|p| p == property),
+        }
+    }
+
     pub fn winner_for(&self, property: &str) -> Option<Side> {
         self.property_winners.iter().find(|(p, _)| p == property).map(|(_, s)| *s)
+    }
+}
+
+fn parse_repair(val: &Value, properties: &[&str]) -> Result<Repair> {
+    match val {
+        Value::Bool(true) => Ok(Repair::All),
+        Value::Bool(false) => Ok(Repair::Off),
+        Value::Array(arr) => {
+            let mut out = Vec::new();
+            for (i, p) in arr.iter().enumerate() {
+                let key = format!("repair/{i}");
+                let name = p.as_str().ok_or_else(|| bad(&key, "expected a property name"))?;
+                if !properties.contains(&name) {
+                    return Err(bad(&key, format!("{name:?} is not a property of this flow")));
+                }
+                out.push(name.to_string());
+            }
+            Ok(Repair::Properties(out))
+        }
+        _ => Err(bad("repair", "expected true, false or an array of property names")),
     }
 }
 
@@ -235,5 +276,13 @@ mod tests {
         assert_eq!(o.winner_for("email"), Some(Side::Customerp));
         assert!(o.is_read_only(Side::Chargebee));
         assert_eq!(o.created_after, Some(1767225600));
+        assert!(!o.repairs("email"));
+        let o = Options::parse(Some(&json!({"repair": ["email"]})), &["email", "phone"]).unwrap();
+        assert!(o.repairs("email") && !o.repairs("phone"));
+        assert!(Options::parse(Some(&json!({"repair": true})), &[]).unwrap().repairs("phone"));
+        let e = Options::parse(Some(&json!({"repair": ["nope"]})), &["email"]).unwrap_err();
+        assert_eq!(e.path, "/options/repair/0");
+        let e = Options::parse(Some(&json!({"repair": "yes"})), &["email"]).unwrap_err();
+        assert_eq!(e.path, "/options/repair");
     }
 }

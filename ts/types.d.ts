@@ -116,6 +116,8 @@ export interface ChargebeePlan {
 export interface Conflict {
   /** Customerp property path with dots, e.g. "address.city". */
   property: string;
+  /** For a line property ("lines.sku"): the line, by its Customerp line id and its Chargebee line id. */
+  line?: { customerp: string | null; chargebee: string | null };
   customerp: unknown;
   chargebee: unknown;
   base: unknown;
@@ -212,4 +214,11 @@ export interface Options {
   readOnly?: Side[];
   /** RFC 3339: unlinked records created earlier are matched but never copied across. */
   createdAfter?: string;
+  /**
+   * Drift repair, default off. `true` (or a list of Customerp property paths): a two-way property of a
+   * linked pair whose sides differ although neither changed since `base` is planned as at a first sync
+   * (a filled value wins over an empty one, else the policy), and reported as a conflict whose rule
+   * starts with "repair".
+   */
+  repair?: boolean | string[];
 }

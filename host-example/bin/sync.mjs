@@ -1,62 +1,278 @@
 #!/usr/bin/env node
-// One sync against the endpoints in the environment, or a watch loop. See README.md.
-//   node bin/sync.mjs [--watch [seconds]] [--runs N] [--full] [--flows a,b]
+// The sync app's command line: each command calls one action of src/app/actions/ and prints what it
+// returns. See README.md, or `node bin/sync.mjs <command> --help`.
 import { parseArgs } from "node:util";
-import { ChargebeeClient } from "../src/app/clients/chargebee.mjs";
-import { CustomerpClient } from "../src/app/clients/customerp.mjs";
-import { configFromEnv, describeConfig } from "../src/app/config.mjs";
-import { printSummary } from "../src/app/report.mjs";
-import { Store } from "../src/app/store.mjs";
-import { Sync } from "../src/app/loop.mjs";
+import { writeFileSync } from "node:fs";
+import { openApp, syncOf } from "../src/app/app.mjs";
+import { describeConfig } from "../src/app/config.mjs";
+import { EXIT, UsageError, exitCodeOf } from "../src/app/errors.mjs";
+import { ProgressReporter, printExplain, printInbox, printItem, printPlanned, printSummary } from "../src/app/report.mjs";
+import { checkFlows, runOnce } from "../src/app/actions/run.mjs";
+import { listInbox } from "../src/app/actions/inbox.mjs";
+import { linkPair, unlinkPair } from "../src/app/actions/link.mjs";
+import { confirmItem, resolveItem } from "../src/app/actions/resolve.mjs";
+import { retryRecord } from "../src/app/actions/retry.mjs";
+import { explainPair } from "../src/app/actions/explain.mjs";
+import { KINDS } from "../src/app/inbox.mjs";
+import { FLOWS } from "../src/app/flows.mjs";
 import { sleep } from "../src/lib/http.mjs";
+import { redactOutput } from "../src/app/redact.mjs";
+import { WebhookReceiver, subscribeCustomerp, webhookSecretsFromEnv } from "../src/app/webhooks.mjs";
 
-const USAGE = `usage: node bin/sync.mjs [--watch [seconds]] [--runs N] [--full] [--flows flow,flow]
-  env: CHARGEBEE_SITE, CHARGEBEE_API_KEY, CUSTOMERP_URL, CUSTOMERP_TOKEN, SYNC_DB, SYNC_OPTIONS (JSON),
-       SYNC_TIME_ZONE, SYNC_OWN_COMPANY_NAME, SYNC_ITEM_FAMILY_ID, SYNC_CONFLICTS, SYNC_DELETES`;
+redactOutput();
 
-async function main() {
-  const { values } = parseArgs({
-    options: {
-      watch: { type: "string" }, runs: { type: "string" }, full: { type: "boolean" }, flows: { type: "string" },
-      help: { type: "boolean", short: "h" },
+const ENV = `environment: CHARGEBEE_SITE, CHARGEBEE_API_KEY, CUSTOMERP_URL, CUSTOMERP_TOKEN, SYNC_DB, SYNC_CONFIG (JSON file),
+  SYNC_OPTIONS (JSON), SYNC_TIME_ZONE, SYNC_OWN_COMPANY_NAME, SYNC_ITEM_FAMILY_ID, SYNC_CONFLICTS, SYNC_DELETES
+exit codes: 0 all written · 1 some records failed (see the inbox) · 2 usage or configuration error ·
+  3 stopped by the guard · 4 the store is locked by another run · 5 a system could not be reached or refused the credentials`;
+const FLOW_LIST = `flows: ${FLOWS.map((f) => f.id).join(", ")}`;
+
+/** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number, systems: boolean, main: (app: any, v: any, pos: string[]) => Promise<number> }>} */
+const COMMANDS = {
+  run: {
+    usage: "run [--watch [s]] [--webhooks [P]] [--runs N] [--full [--repair]] [--flows a,b] [--dry-run] [--json FILE] [--wait S]",
+    about: `One sync of every flow (the default command). --dry-run reads, matches and plans from the store's state and
+  lists every planned write, sending none and changing nothing in the store; --json FILE writes that list (or, for
+  a real run, its summary) as JSON. --full reads everything and reports drift; --repair brings drifted pairs
+  together. --watch syncs every s seconds (default 60) until Ctrl-C; --wait S waits up to S seconds for another
+  run's lock. --webhooks serves POST /webhooks/chargebee and /webhooks/customerp on 127.0.0.1:P (default 8484;
+  SYNC_WEBHOOKS_HOST to listen elsewhere) and syncs what they name within a second; --watch is then the
+  reconciling poll (default 600 s). Env: CHARGEBEE_WEBHOOK_USER, CHARGEBEE_WEBHOOK_PASSWORD,
+  CUSTOMERP_WEBHOOK_SECRET, CUSTOMERP_WEBHOOK_URL (subscribed at start).\n  ${FLOW_LIST}`,
+    options: { watch: { type: "string" }, webhooks: { type: "string" }, runs: { type: "string" }, full: { type: "boolean" }, repair: { type: "boolean" }, flows: { type: "string" },
+      "dry-run": { type: "boolean" }, json: { type: "string" }, wait: { type: "string" } },
+    positionals: 0, systems: true, main: runCommand,
+  },
+  inbox: {
+    usage: "inbox [--json] [--all] [--kind K] [--flow F] [--state S]",
+    about: `What needs a person: open and decided items (--all: resolved and dismissed too).\n  kinds: ${KINDS.join(", ")}`,
+    options: { json: { type: "boolean" }, all: { type: "boolean" }, kind: { type: "string" }, flow: { type: "string" }, state: { type: "string" } },
+    positionals: 0, systems: false,
+    async main(app, v) {
+      const items = listInbox(app, { all: v.all, kind: v.kind, flow: v.flow, state: v.state });
+      if (v.json) console.log(JSON.stringify(items, null, 2));
+      else printInbox(items, console.log);
+      return EXIT.ok;
     },
-    allowPositionals: false,
-    strict: true,
-    args: normaliseWatch(process.argv.slice(2)),
-  });
-  if (values.help) return void console.log(USAGE);
-  const config = configFromEnv();
-  const chargebee = new ChargebeeClient({ site: config.chargebeeSite, apiKey: config.chargebeeApiKey,
-    onRetry: (i) => console.log(`  (Chargebee ${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
-  const customerp = new CustomerpClient({ url: config.customerpUrl, token: config.customerpToken });
-  const store = new Store(config.db);
-  const only = values.flows?.split(",").map((s) => s.trim()).filter(Boolean);
-  const sync = new Sync({ customerp, chargebee, store, options: config.options, out: console.log, full: values.full, only });
-  describeConfig(config, chargebee.baseUrl).forEach((l) => console.log(l));
-  const every = values.watch === undefined ? null : Number(values.watch || "60");
-  const runs = values.runs ? Number(values.runs) : every === null ? 1 : Infinity;
+  },
+  link: {
+    usage: "link <flow> <customerpId> <chargebeeId> [--keep customerp|chargebee] [--wait S]",
+    about: "Links two unlinked records by hand; the next run merges them as at a first sync (--keep: differing values go that side's way).",
+    options: { keep: { type: "string" }, wait: { type: "string" } }, positionals: 3, systems: true,
+    async main(app, v, [flow, customerpId, chargebeeId]) {
+      const r = await linkPair(app, { flow, customerpId, chargebeeId, keep: v.keep, waitSeconds: seconds(v.wait) });
+      console.log(`linked in ${r.flow}: Customerp ${r.customerpId} ⇄ Chargebee ${r.chargebeeId}${r.keep ? ` (differing values: ${r.keep}'s)` : ""}; the next run merges them`);
+      if (r.resolved.length) console.log(`resolved inbox item${r.resolved.length > 1 ? "s" : ""} ${r.resolved.join(", ")}`);
+      for (const h of r.held) console.log(`still held: ${h.side} ${h.id} (inbox item ${h.item}: link it, or dismiss the item to sync it on its own)`);
+      return EXIT.ok;
+    },
+  },
+  unlink: {
+    usage: "unlink <flow> <customerpId> [--wait S]",
+    about: "Ends a link without changing either system and keeps the pair apart: never matched again, neither copied across until linked again or `retry … --create`.",
+    options: { wait: { type: "string" } }, positionals: 2, systems: false,
+    async main(app, v, [flow, customerpId]) {
+      const r = await unlinkPair(app, { flow, customerpId, waitSeconds: seconds(v.wait) });
+      console.log(`unlinked in ${r.flow}: Customerp ${r.customerpId} and Chargebee ${r.chargebeeId} are kept apart; neither is copied across until linked again or retried with --create`);
+      return EXIT.ok;
+    },
+  },
+  resolve: {
+    usage: "resolve <itemId> (--keep customerp|chargebee | --done | --dismiss)",
+    about: "Answers an inbox item: --keep overrides a conflict (the next run writes the kept value to the other side), --done closes a manual step, --dismiss closes anything without acting.",
+    options: { keep: { type: "string" }, done: { type: "boolean" }, dismiss: { type: "boolean" } }, positionals: 1, systems: false,
+    async main(app, v, [id]) {
+      printItem(resolveItem(app, { id, keep: v.keep, done: v.done, dismiss: v.dismiss }), console.log);
+      return EXIT.ok;
+    },
+  },
+  retry: {
+    usage: "retry <flow> customerp:<id>|chargebee:<id> [--create] [--json] [--wait S]",
+    about: "Reads that record now, plans its pair and writes it; for failed, waiting and held records (--create: a held record is copied across).",
+    options: { create: { type: "boolean" }, json: { type: "boolean" }, wait: { type: "string" } }, positionals: 2, systems: true,
+    async main(app, v, [flow, record]) {
+      const r = await retryRecord(app, { flow, record, create: v.create, waitSeconds: seconds(v.wait) });
+      if (v.json) {
+        console.log(JSON.stringify({ ...r, summary: { ...r.summary, planned: undefined } }, null, 2));
+        return r.exitCode;
+      }
+      const st = /** @type {any} */ (r.summary.flows[r.flow]);
+      const { customerp: cp, chargebee: cb } = r.summary.requests;
+      if (!r.found) console.log(`${r.side} ${r.id} was not found in ${r.flow}`);
+      console.log(`${r.flow} ${r.side}:${r.id}: created ${st.created.customerp}/${st.created.chargebee} · updated ${st.updated.customerp}/${st.updated.chargebee} · deleted ${st.deleted.customerp}/${st.deleted.chargebee} · conflicts ${st.conflicts} · waiting ${st.waiting} · errors ${st.errors}`);
+      console.log(r.link ? `  linked: Customerp ${r.link.customerp} ⇄ Chargebee ${r.link.chargebee}` : `  not linked${r.held ? `: ${r.held}` : ""}`);
+      console.log(`  requests sent: Customerp ${cp.reads} reads, ${cp.writes} writes · Chargebee ${cb.reads} reads, ${cb.writes} writes`);
+      const open = r.items.filter((i) => i.state === "open");
+      if (open.length) printInbox(open, console.log);
+      return r.exitCode;
+    },
+  },
+  explain: {
+    usage: "explain <flow> customerp:<id>|chargebee:<id> [--json]",
+    about: "Reads the pair and its last synced state, plans it, writes nothing: one row per property, then the requests the next run would send.",
+    options: { json: { type: "boolean" } }, positionals: 2, systems: true,
+    async main(app, v, [flow, record]) {
+      const r = await explainPair(app, { flow, record });
+      if (v.json) console.log(JSON.stringify(r, null, 2));
+      else printExplain(r, console.log);
+      return EXIT.ok;
+    },
+  },
+  confirm: {
+    usage: "confirm <itemId>",
+    about: "Lets the next run of a flow the guard stopped go through, once.",
+    options: {}, positionals: 1, systems: false,
+    async main(app, _v, [id]) {
+      printItem(confirmItem(app, { id }), console.log);
+      console.log("  the next run of this flow goes through the guard once");
+      return EXIT.ok;
+    },
+  },
+};
+
+const USAGE = `usage: node bin/sync.mjs [command] [options]   (no command: one run)
+commands:
+${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join("\n")}
+\`node bin/sync.mjs <command> --help\` says more.
+${ENV}`;
+
+/** @param {string | undefined} v */
+function seconds(v) {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--wait takes seconds (a number ≥ 0), not ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v */
+async function runCommand(app, v) {
+  const every = v.watch === undefined ? null : Number(v.watch || "60");
+  if (every !== null && !(every > 0)) throw new UsageError(`--watch takes seconds (> 0), not ${JSON.stringify(v.watch)}`);
+  const runs = v.runs ? Number(v.runs) : every === null ? 1 : Infinity;
+  if (!(runs >= 1)) throw new UsageError(`--runs takes a count ≥ 1, not ${JSON.stringify(v.runs)}`);
+  if (v.repair && !v.full) throw new UsageError("--repair needs --full");
+  const flows = checkFlows(v.flows?.split(",").map((/** @type {string} */ s) => s.trim()).filter(Boolean));
+  const dryRun = Boolean(v["dry-run"]);
+  describeConfig(app.config, app.chargebee.baseUrl).forEach((l) => console.log(l));
+  if (v.webhooks !== undefined) {
+    if (dryRun) throw new UsageError("--webhooks syncs as events arrive: it does not take --dry-run");
+    return serveWebhooks(app, flows, Number(v.webhooks || "8484"), every ?? 600);
+  }
+  const progress = new ProgressReporter({ tty: Boolean(process.stdout.isTTY), write: (t) => process.stdout.write(t) });
+  const tick = setInterval(() => progress.current && progress.update(progress.current), 1000);
+  tick.unref();
   let stop = false;
   process.once("SIGINT", () => {
     stop = true;
     console.log("stopping after this run");
   });
+  /** @type {number} */
+  let code = EXIT.ok;
   try {
     for (let i = 0; i < runs && !stop; i++) {
-      console.log(`\nsync ${new Date().toISOString()}`);
-      printSummary(await sync.run(), console.log);
+      console.log(`\n${dryRun ? "dry run (no write is sent, the store is not changed)" : "sync"} ${new Date().toISOString()}`);
+      const out = (/** @type {string} */ l) => {
+        progress.clear();
+        console.log(l);
+      };
+      const { summary, exitCode } = await runOnce(app, { full: v.full, repair: v.repair, dryRun, flows, waitSeconds: seconds(v.wait), out, onProgress: (p) => progress.update(p) });
+      progress.clear();
+      console.log("");
+      printSummary(summary, console.log);
+      for (const [flow, st] of Object.entries(summary.flows)) {
+        const g = /** @type {any} */ (st).guard;
+        if (g) console.log(`  GUARD ${flow}: ${Object.entries(g.counts).map(([k, n]) => `${n} ${k}`).join(", ")} destructive actions planned for ${g.linked} linked pairs: nothing of this flow was written (inbox item ${g.item}; \`confirm ${g.item}\` lets the next run through)`);
+      }
+      if (dryRun) {
+        console.log("");
+        printPlanned(summary.planned, console.log);
+      }
+      if (v.json) writeFileSync(v.json, JSON.stringify(dryRun ? summary.planned : { ...summary, planned: undefined }, null, 2) + "\n");
+      const open = app.store.db.prepare("SELECT count(*) AS n FROM inbox WHERE state = 'open'").get();
+      if (!dryRun && /** @type {any} */ (open).n > 0) console.log(`  inbox: ${/** @type {any} */ (open).n} open items (node bin/sync.mjs inbox)`);
+      code = Math.max(code, exitCode);
       if (every !== null && i + 1 < runs) for (let t = 0; t < every * 10 && !stop; t++) await sleep(100);
     }
   } finally {
-    store.close();
+    clearInterval(tick);
+  }
+  return code;
+}
+
+/**
+ * `run --watch --webhooks`: a first sync, then what webhooks name, and a reconciling poll every `every` s.
+ * @param {import("../src/app/app.mjs").App} app @param {string[] | undefined} flows @param {number} port @param {number} every
+ */
+async function serveWebhooks(app, flows, port, every) {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--webhooks takes a port, not ${port}`);
+  const sync = syncOf(app, { only: flows, out: console.log });
+  const receiver = new WebhookReceiver({ sync, ...webhookSecretsFromEnv(), port, host: process.env.SYNC_WEBHOOKS_HOST, reconcileMs: every * 1000, out: console.log });
+  const { url } = await receiver.start();
+  console.log(`  webhooks   ${url}/webhooks/chargebee, ${url}/webhooks/customerp  (reconciling poll every ${every} s)`);
+  const secret = process.env.CUSTOMERP_WEBHOOK_SECRET;
+  if (process.env.CUSTOMERP_WEBHOOK_URL && secret) {
+    await subscribeCustomerp({ customerpUrl: app.config.customerpUrl, token: app.config.customerpToken, url: process.env.CUSTOMERP_WEBHOOK_URL, secret });
+  }
+  try {
+    console.log(`\nsync ${new Date().toISOString()}`);
+    printSummary(await receiver.poll(), console.log);
+    await new Promise((resolve) => process.once("SIGINT", resolve));
+    console.log("stopping");
+  } finally {
+    await receiver.close();
+  }
+  return EXIT.ok;
+}
+
+/** @param {string[]} args */
+async function main(args) {
+  const first = args[0];
+  const name = first === undefined || first.startsWith("-") ? "run" : first;
+  if (first === "help" || ((name === "run" && first !== "run") && (args.includes("--help") || args.includes("-h")) && args.length === 1)) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) throw new UsageError(`unknown command ${JSON.stringify(name)}\n${USAGE}`);
+  const rest = name === first ? args.slice(1) : args;
+  let parsed;
+  try {
+    parsed = parseArgs({ options: { ...cmd.options, help: { type: "boolean", short: "h" } }, allowPositionals: cmd.positionals > 0, strict: true, args: normaliseWatch(rest) });
+  } catch (e) {
+    throw new UsageError(`${e instanceof Error ? e.message : e}\nusage: node bin/sync.mjs ${cmd.usage}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(`usage: node bin/sync.mjs ${cmd.usage}\n  ${cmd.about}\n${ENV}`);
+    return EXIT.ok;
+  }
+  if (positionals.length !== cmd.positionals) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
+  const app = openApp({ systems: cmd.systems, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
+  try {
+    return await cmd.main(app, values, positionals);
+  } finally {
+    app.close();
   }
 }
 
-/** `--watch` may come without a value. @param {string[]} args */
+/** `--watch` and `--webhooks` may come without a value. @param {string[]} args */
 function normaliseWatch(args) {
-  return args.flatMap((a, i) => (a === "--watch" && (args[i + 1] === undefined || args[i + 1].startsWith("--")) ? ["--watch", ""] : [a]));
+  const bare = (/** @type {string} */ a, /** @type {number} */ i) => (a === "--watch" || a === "--webhooks") && (args[i + 1] === undefined || args[i + 1].startsWith("--"));
+  return args.flatMap((a, i) => (bare(a, i) ? [a, ""] : [a]));
 }
 
-main().catch((e) => {
-  console.error(`sync failed: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    const code = exitCodeOf(e);
+    const err = /** @type {any} */ (e);
+    let message = err instanceof Error ? err.message : String(e);
+    if (code === EXIT.unreachable && (err?.name === "ChargebeeError" || err?.name === "CustomerpError")) {
+      message = `${err.name === "ChargebeeError" ? "Chargebee" : "Customerp"} refused the credentials at ${err.url ?? "its URL"}: ${message}`;
+    }
+    console.error(code === EXIT.usage ? `error: ${message}` : `sync failed: ${message}`);
+    process.exitCode = code;
+  },
+);

@@ -40,8 +40,8 @@ test("bin/sync.mjs syncs once against the endpoints in the environment and print
     }
 
     const bad = await runSync({ ...env, CHARGEBEE_API_KEY: "test_bad_key_0000", SYNC_DB: join(dir, "other.sqlite") });
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /sync failed: Chargebee GET \/\S+ failed: 401 api_authentication_failed: Sorry, authentication failed/);
+    assert.equal(bad.code, 5, "refused credentials: exit 5");
+    assert.match(bad.stderr, /sync failed: Chargebee refused the credentials at http:\/\/127\.0\.0\.1:\d+\/api\/v2\/\S+: Chargebee GET \/\S+ failed: 401 api_authentication_failed: Sorry, authentication failed/);
     assert.ok(!`${bad.stdout}${bad.stderr}`.includes("test_bad_key_0000"));
   } finally {
     await servers.close();

@@ -1,12 +1,19 @@
 //! The last synced state of a pair: what each side held, per property, in canonical form.
 //! Versioned and tagged with its flow, so a base from another flow or a newer version of the
 //! plugin is refused instead of being misread.
+//!
+//! Version 2 adds `lines`: for a flow with lines, the pairs of lines (Customerp line id, Chargebee
+//! line id) the per-line values belong to, so a line keeps its partner and its own base when a sku
+//! changes on either side. A version 1 base (no pairs) is still read: its line values are taken by
+//! position, as version 1 wrote them.
 
 use crate::engine::Flow;
 use crate::error::{ErrorCode, Result, SyncError};
 use serde_json::{json, Map, Value};
 
-pub const BASE_VERSION: u64 = 1;
+pub const BASE_VERSION: u64 = 2;
+/// The oldest base this version still reads.
+pub const OLDEST_BASE_VERSION: u64 = 1;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Base {
@@ -14,6 +21,9 @@ pub struct Base {
     pub customerp: Vec<Value>,
     /// Per table row: the value Chargebee held after the last sync.
     pub chargebee: Vec<Value>,
+    /// For a flow with lines: the line pairs the per-line values are listed in, each
+    /// `{"customerp": line id | null, "chargebee": line id | null}`; `None` in a version 1 base.
+    pub lines: Option<Vec<Value>>,
 }
 
 fn invalid(path: &str, why: impl std::fmt::Display) -> SyncError {
@@ -38,7 +48,7 @@ impl Base {
             Some(_) => return Err(invalid(root, "a base is the object a previous plan returned")),
         };
         match m.get("version").and_then(Value::as_u64) {
-            Some(BASE_VERSION) => {}
+            Some(v) if (OLDEST_BASE_VERSION..=BASE_VERSION).contains(&v) => {}
             Some(v) if v > BASE_VERSION => {
                 return Err(invalid(root, format!("base version {v} is newer than this plugin understands ({BASE_VERSION})")))
             }
@@ -53,7 +63,18 @@ impl Base {
             let map = m.get(key).and_then(Value::as_object).ok_or_else(|| invalid(root, format!("base has no {key} state")))?;
             Ok(flow.props().iter().map(|p| map.get(p.cb).cloned().unwrap_or(Value::Null)).collect())
         };
-        Ok(Some(Base { customerp: side("customerp")?, chargebee: side("chargebee")? }))
+        let lines = match m.get("lines") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(pairs)) if pairs.iter().all(Value::is_object) => Some(pairs.clone()),
+            Some(_) => return Err(invalid(root, "base lines are a list of line pairs")),
+        };
+        Ok(Some(Base { customerp: side("customerp")?, chargebee: side("chargebee")?, lines }))
+    }
+
+    /// The line pairs of a base as given in a plan input, read leniently: they only steer which
+    /// Chargebee line a Customerp line is paired with; the full check is `parse`.
+    pub fn raw_line_pairs(v: Option<&Value>) -> Option<&Vec<Value>> {
+        v?.get("lines")?.as_array()
     }
 
     pub fn to_value(&self, flow: &dyn Flow) -> Value {
@@ -65,11 +86,15 @@ impl Base {
             }
             Value::Object(m)
         };
-        json!({
+        let mut out = json!({
             "version": BASE_VERSION,
             "flow": flow.id().as_str(),
             "customerp": side(&self.customerp),
             "chargebee": side(&self.chargebee),
-        })
+        });
+        if let Some(lines) = &self.lines {
+            out["lines"] = Value::Array(lines.clone());
+        }
+        out
     }
 }

@@ -156,6 +156,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// `Ctx::scratch` keys of flows with lines: the Customerp line ids (in Customerp's order), the line
+/// pairs the base remembers, and the pairs of this plan (one per aligned line, as the rows list them).
+pub const CUSTOMERP_LINE_IDS: &str = "line_ids";
+pub const BASE_LINE_PAIRS: &str = "base_line_pairs";
+pub const LINE_PAIRS: &str = "line_pairs";
+
 /// A record of one field: `{"is_active": false}`.
 pub fn field(name: &str, value: Value) -> Map<String, Value> {
     let mut m = Map::new();
@@ -305,6 +311,18 @@ pub trait Flow: Sync {
 
     /// `deletes: "propagate"`.
     fn delete_requests(&self, id: &str, current: &Value) -> Vec<RequestSpec>;
+
+    /// Rows decided together with a leading row (an order's status with its cancellation reason and
+    /// date), by Chargebee attribute: when the leading row moves one way, they follow it.
+    fn companions(&self) -> Option<(&'static str, &'static [&'static str])> {
+        None
+    }
+
+    /// Whether writing the leading row to this Chargebee record also empties its companions (an
+    /// order reopened from cancelled loses its cancellation reason and date).
+    fn lead_write_empties_companions(&self, _current: &Value) -> bool {
+        false
+    }
 
     /// The Customerp property paths of this flow, for `propertyWinners`.
     fn property_names(&self) -> Vec<&'static str> {

@@ -72,6 +72,9 @@ pub struct Request {
 #[derive(Debug, Clone, Serialize)]
 pub struct Conflict {
     pub property: String,
+    /// For a line property: the line, by its Customerp id and its Chargebee line id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<Value>,
     pub customerp: Value,
     pub chargebee: Value,
     pub base: Value,
@@ -114,6 +117,9 @@ fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan>
         Some(v) => Some(read_customerp(flow, v, "/customerp", &mut ctx)?),
     };
     let cp_id = cp.as_ref().map(|r| r.id.clone());
+    if let Some(pairs) = Base::raw_line_pairs(obj.get("base")) {
+        ctx.scratch.insert(crate::engine::BASE_LINE_PAIRS.into(), Value::Array(pairs.clone()));
+    }
     let cb = match obj.get("chargebee") {
         None | Some(Value::Null) => None,
         Some(v) => Some(read_chargebee(flow, v, "/chargebee", &mut ctx).map_err(|e| e.for_record(cp_id.as_deref()))?),
@@ -123,6 +129,7 @@ fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan>
     // The state a plan is based on, in the plugin's own key order: a host that stores the base in a
     // store that reorders keys still gets the same idempotency keys.
     let base_json = base.as_ref().map(|b| b.to_value(flow)).unwrap_or(Value::Null);
+    let base = base.map(|b| align_base(flow, b, &ctx));
     let mut p = Planner { flow, ctx, base_json, plan: empty_plan(flow, cp.as_ref(), cb.as_ref()) };
     p.run(cp.as_ref(), cb.as_ref(), base.as_ref())?;
     let Planner { ctx, mut plan, .. } = p;
@@ -150,6 +157,77 @@ struct Planner<'f, 'c> {
     plan: Plan,
 }
 
+/// Stands in a line value the base has no record of (a line paired for the first time): the
+/// first-sync rule applies to it. Only inside a plan: every base a plan returns is built anew.
+fn unknown() -> Value {
+    json!({"$unknown": true})
+}
+
+fn is_unknown(v: &Value) -> bool {
+    v.get("$unknown") == Some(&Value::Bool(true))
+}
+
+fn has_lines(flow: &dyn Flow) -> bool {
+    flow.props().iter().any(|p| matches!(p.kind, Kind::Each(_)))
+}
+
+/// The base's line values in this plan's line order: each aligned line takes the values of the pair
+/// the base lists with its Customerp or Chargebee line id; a version 1 base (no pairs) by position.
+fn align_base(flow: &dyn Flow, mut base: Base, ctx: &Ctx) -> Base {
+    let Some(Value::Array(pairs)) = ctx.scratch.get(crate::engine::LINE_PAIRS) else { return base };
+    if !has_lines(flow) {
+        return base;
+    }
+    // Old pairs by either line id (the first that names it), so aligning stays linear in the lines.
+    let index = |side: &str| -> std::collections::HashMap<String, usize> {
+        let mut m = std::collections::HashMap::new();
+        for (k, o) in base.lines.iter().flatten().enumerate() {
+            if let Some(id) = o.get(side).and_then(Value::as_str) {
+                m.entry(id.to_string()).or_insert(k);
+            }
+        }
+        m
+    };
+    let (by_cp, by_cb) = (index("customerp"), index("chargebee"));
+    let find = |pair: &Value, side: &str, m: &std::collections::HashMap<String, usize>| pair.get(side).and_then(Value::as_str).and_then(|id| m.get(id)).copied();
+    let from: Vec<Option<usize>> = pairs
+        .iter()
+        .enumerate()
+        .map(|(k, pair)| match &base.lines {
+            None => Some(k),
+            Some(_) => find(pair, "customerp", &by_cp).or_else(|| find(pair, "chargebee", &by_cb)),
+        })
+        .collect();
+    for (i, p) in flow.props().iter().enumerate() {
+        if !matches!(p.kind, Kind::Each(_)) {
+            continue;
+        }
+        for side in [&mut base.customerp, &mut base.chargebee] {
+            let row = &side[i];
+            if is_pending(row) {
+                continue;
+            }
+            let old = row.as_array();
+            let aligned: Vec<Value> = from
+                .iter()
+                .map(|m| m.and_then(|m| old.and_then(|o| o.get(m))).cloned().unwrap_or_else(unknown))
+                .collect();
+            side[i] = if aligned.is_empty() { Value::Null } else { Value::Array(aligned) };
+        }
+    }
+    base
+}
+
+/// Whether a value differs from its base; a line value the base has no record of is no edit.
+fn changed_from(p: &Prop, v: &Value, base: &Value) -> bool {
+    match (v, base) {
+        (Value::Array(vs), Value::Array(bs)) if bs.iter().any(is_unknown) => {
+            vs.len() != bs.len() || vs.iter().zip(bs).any(|(v, b)| !is_unknown(b) && !p.same(v, b))
+        }
+        _ => !p.same(v, base),
+    }
+}
+
 fn alive<'r, 'a>(r: Option<&'r Record<'a>>) -> Option<&'r Record<'a>> {
     r.filter(|r| !r.deleted)
 }
@@ -163,6 +241,18 @@ enum Outcome {
 impl<'f, 'c> Planner<'f, 'c> {
     fn props(&self) -> &'static [Prop] {
         self.flow.props()
+    }
+
+    /// The base a plan returns: both sides' values and, for a flow with lines, the line pairs.
+    fn new_base(&self, customerp: Vec<Value>, chargebee: Vec<Value>) -> Value {
+        let lines = has_lines(self.flow).then(|| match self.ctx.scratch.get(crate::engine::LINE_PAIRS) {
+            Some(Value::Array(pairs)) => pairs.clone(),
+            _ => match self.ctx.scratch.get(crate::engine::CUSTOMERP_LINE_IDS) {
+                Some(Value::Array(ids)) => ids.iter().map(|id| json!({"customerp": id, "chargebee": null})).collect(),
+                _ => Vec::new(),
+            },
+        });
+        Base { customerp, chargebee, lines }.to_value(self.flow)
     }
 
     fn opts(&self) -> &Options {
@@ -231,7 +321,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                 .iter()
                 .map(|p| if matches!(p.dir, Dir::Both | Dir::ToChargebee) { pending() } else { Value::Null })
                 .collect();
-            self.plan.base = Some(Base { customerp: cp.values.clone(), chargebee: cb_side }.to_value(self.flow));
+            self.plan.base = Some(self.new_base(cp.values.clone(), cb_side));
             self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(id) };
             self.hold_both(why);
             return Ok(());
@@ -269,7 +359,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                 _ => v.clone(),
             })
             .collect();
-        self.plan.base = Some(Base { customerp: cp.values.clone(), chargebee: cb_side }.to_value(self.flow));
+        self.plan.base = Some(self.new_base(cp.values.clone(), cb_side));
         self.plan.customerp.reason = Some("new in Customerp: created in Chargebee".into());
         Ok(())
     }
@@ -351,7 +441,7 @@ impl<'f, 'c> Planner<'f, 'c> {
             expect: Some(json!({"exists": false})),
             reason: None,
         };
-        self.plan.base = Some(Base { customerp: cp_side, chargebee: cb.values.clone() }.to_value(self.flow));
+        self.plan.base = Some(self.new_base(cp_side, cb.values.clone()));
         Ok(())
     }
 
@@ -373,7 +463,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         let base_cb = base.map(|bs| &bs.chargebee[i]);
         match p.dir {
             Dir::ToChargebeeOnCreate => {
-                if base_cp.is_some_and(|bv| !p.same(a, bv)) {
+                if base_cp.is_some_and(|bv| changed_from(p, a, bv)) {
                     self.ctx.warn(
                         "not_writable",
                         Some(p.cp),
@@ -383,7 +473,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                 Outcome::Keep
             }
             Dir::ToChargebee => {
-                let changed = base_cp.map_or(!a.is_null(), |bv| !p.same(a, bv));
+                let changed = base_cp.map_or(!a.is_null(), |bv| changed_from(p, a, bv));
                 let pending = base_cb.is_some_and(is_pending);
                 if (changed || pending) && !p.same(a, b) && !(a.is_null() && pending) {
                     Outcome::CopyTo(Side::Chargebee)
@@ -392,37 +482,206 @@ impl<'f, 'c> Planner<'f, 'c> {
                 }
             }
             Dir::ToCustomerp => {
-                let changed = base_cb.map_or(!b.is_null(), |bv| !p.same(b, bv));
+                let changed = base_cb.map_or(!b.is_null(), |bv| changed_from(p, b, bv));
                 if changed && !p.same(a, b) { Outcome::CopyTo(Side::Customerp) } else { Outcome::Keep }
             }
-            Dir::Both if p.same(a, b) => Outcome::Keep,
-            Dir::Both => match (base_cp, base_cb) {
-                // A create could not set this row: Chargebee's value is a default, not an edit.
-                (Some(_), Some(bcb)) if is_pending(bcb) => {
-                    if a.is_null() { Outcome::CopyTo(Side::Customerp) } else { Outcome::CopyTo(Side::Chargebee) }
-                }
-                (Some(bcp), Some(bcb)) => match (!p.same(a, bcp), !p.same(b, bcb)) {
-                    (true, false) => Outcome::CopyTo(Side::Chargebee),
-                    (false, true) => Outcome::CopyTo(Side::Customerp),
-                    (true, true) => self.settle(p, a, b, bcp, cp, cb),
-                    (false, false) => Outcome::Keep,
-                },
-                // This plugin created the Chargebee record (it has the id the plugin gives this
-                // Customerp record) and its base was lost, e.g. in a crash before the host stored it:
-                // rows the create could not set still hold Chargebee's defaults, not edits.
-                (None, None) if made_here && !self.flow.settable_on_create(p) => {
-                    if a.is_null() { Outcome::CopyTo(Side::Customerp) } else { Outcome::CopyTo(Side::Chargebee) }
-                }
-                // First sync of a matched pair: a filled value never loses to an empty one.
-                _ if a.is_null() => Outcome::CopyTo(Side::Customerp),
-                _ if b.is_null() => Outcome::CopyTo(Side::Chargebee),
-                _ => self.settle(p, a, b, &Value::Null, cp, cb),
-            },
+            Dir::Both => {
+                let raw = get_path(&cb.raw, p.cb, "").ok().flatten();
+                self.decide_both(p, a, b, base_cp, base_cb, made_here, cp, cb, None, raw)
+            }
         }
     }
 
-    fn settle(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record) -> Outcome {
-        match self.conflict(p, a, b, base, cp, cb) {
+    /// The three-way merge of one value that travels both ways (a property, or one line's value of a
+    /// line property, with `line` naming the line). `raw` is Chargebee's value as given.
+    #[allow(clippy::too_many_arguments)]
+    fn decide_both(
+        &mut self,
+        p: &Prop,
+        a: &Value,
+        b: &Value,
+        base_cp: Option<&Value>,
+        base_cb: Option<&Value>,
+        made_here: bool,
+        cp: &Record,
+        cb: &Record,
+        line: Option<&Value>,
+        raw: Option<&Value>,
+    ) -> Outcome {
+        let pending = base_cb.is_some_and(is_pending);
+        if p.same(a, b) {
+            // A default a create left (an order's legacy `new`) may read as Customerp's value and still
+            // not be it: then Customerp's value is written as it is.
+            let written = if pending && !a.is_null() { p.write_chargebee_value(a, &self.ctx) } else { None };
+            return match written {
+                Some(w) if raw != Some(&w) => Outcome::CopyTo(Side::Chargebee),
+                _ => Outcome::Keep,
+            };
+        }
+        match (base_cp.filter(|v| !is_unknown(v)), base_cb.filter(|v| !is_unknown(v))) {
+            // A create could not set this row: Chargebee's value is a default, not an edit.
+            _ if pending => {
+                if a.is_null() { Outcome::CopyTo(Side::Customerp) } else { Outcome::CopyTo(Side::Chargebee) }
+            }
+            (Some(bcp), Some(bcb)) => match (!p.same(a, bcp), !p.same(b, bcb)) {
+                (true, false) => Outcome::CopyTo(Side::Chargebee),
+                (false, true) => Outcome::CopyTo(Side::Customerp),
+                (true, true) => self.settle(p, a, b, bcp, cp, cb, line),
+                (false, false) if self.opts().repairs(p.cp) => self.repair(p, a, b, bcp, cp, cb, line),
+                (false, false) => Outcome::Keep,
+            },
+            // This plugin created the Chargebee record (it has the id the plugin gives this
+            // Customerp record) and its base was lost, e.g. in a crash before the host stored it:
+            // rows the create could not set still hold Chargebee's defaults, not edits.
+            (None, None) if made_here && !self.flow.settable_on_create(p) => {
+                if a.is_null() { Outcome::CopyTo(Side::Customerp) } else { Outcome::CopyTo(Side::Chargebee) }
+            }
+            // First sync of a pair (or of a line): a filled value never loses to an empty one.
+            _ if a.is_null() => Outcome::CopyTo(Side::Customerp),
+            _ if b.is_null() => Outcome::CopyTo(Side::Chargebee),
+            _ => self.settle(p, a, b, &Value::Null, cp, cb, line),
+        }
+    }
+
+    /// A line property, merged line by line: each pair of lines with its own base values; a line
+    /// without a partner on the other side is left alone. Returns both sides' merged values and
+    /// whether each side is written.
+    fn merge_lines(&mut self, i: usize, cp: &Record, cb: &Record, base: Option<&Base>, made_here: bool) -> (Value, Value, bool, bool) {
+        let p = &self.props()[i];
+        let (Some(a), Some(b)) = (cp.values[i].as_array(), cb.values[i].as_array()) else {
+            return (cp.values[i].clone(), cb.values[i].clone(), false, false);
+        };
+        let (array, field) = p.cb.split_once('.').unwrap_or((p.cb, ""));
+        let pairs = match self.ctx.scratch.get(crate::engine::LINE_PAIRS) {
+            Some(Value::Array(pairs)) => pairs.clone(),
+            _ => Vec::new(),
+        };
+        let pending = json!({"$pending": true});
+        let element = |row: Option<&Value>, k: usize| -> Option<Value> {
+            match row {
+                None => None,
+                Some(r) if is_pending(r) => Some(pending.clone()),
+                Some(r) => Some(r.as_array().and_then(|arr| arr.get(k)).cloned().unwrap_or_else(unknown)),
+            }
+        };
+        let (mut ma, mut mb) = (a.clone(), b.clone());
+        let (mut write_cp, mut write_cb) = (false, false);
+        for k in 0..a.len().min(b.len()) {
+            let pair = pairs.get(k);
+            if pair.is_some_and(|pr| pr["chargebee"].is_null()) {
+                continue; // a Customerp line Chargebee has no partner for
+            }
+            let bcp = element(base.map(|bs| &bs.customerp[i]), k);
+            let bcb = element(base.map(|bs| &bs.chargebee[i]), k);
+            let raw = cb.raw.get(array).and_then(|l| l.get(k)).and_then(|l| l.get(field));
+            match self.decide_both(p, &a[k], &b[k], bcp.as_ref(), bcb.as_ref(), made_here, cp, cb, pair, raw) {
+                Outcome::CopyTo(Side::Chargebee) if a[k].is_null() && p.write_chargebee_value(&Value::Null, &self.ctx).is_none() => {
+                    self.ctx.warn("not_clearable", Some(p.cp), format!("{} was emptied in Customerp, but Chargebee cannot empty {}: not written", p.cp, p.cb));
+                }
+                Outcome::CopyTo(Side::Chargebee) => {
+                    mb[k] = a[k].clone();
+                    write_cb = true;
+                }
+                Outcome::CopyTo(Side::Customerp) => {
+                    ma[k] = b[k].clone();
+                    write_cp = true;
+                }
+                Outcome::Keep => {}
+            }
+        }
+        (Value::Array(ma), Value::Array(mb), write_cp, write_cb)
+    }
+
+    /// A companion row's values and base on both sides.
+    fn companion_values(&self, i: usize, cp: &Record, cb: &Record, base: Option<&Base>) -> [Value; 4] {
+        let base_cp = base.map(|bs| bs.customerp[i].clone()).unwrap_or(Value::Null);
+        let base_cb = base.map(|bs| bs.chargebee[i].clone()).unwrap_or(Value::Null);
+        [cp.values[i].clone(), cb.values[i].clone(), base_cp, base_cb]
+    }
+
+    /// Reports a companion row's edit lost with its lead (`why` completes "decided with status: …").
+    fn companion_conflict(&mut self, i: usize, values: &[Value; 4], winner: Side, why: &str) {
+        let p = &self.props()[i];
+        let lead = self.flow.companions().map(|(lead, _)| lead).unwrap_or("status");
+        let [a, b, base_cp, _] = values;
+        self.plan.conflicts.push(Conflict {
+            property: p.cp.to_string(),
+            line: None,
+            customerp: p.write_customerp(a, &self.ctx),
+            chargebee: p.write_customerp(b, &self.ctx),
+            base: p.write_customerp(base_cp, &self.ctx),
+            winner,
+            rule: format!("decided with {lead}: {why}"),
+        });
+    }
+
+    /// Reports the edits of a companion row that its lead's write empties (a reopened order's
+    /// cancellation reason and date), on either side.
+    fn empty_with_lead(&mut self, i: usize, cp: &Record, cb: &Record, base: Option<&Base>) {
+        let p = &self.props()[i];
+        let values = self.companion_values(i, cp, cb, base);
+        let [a, b, base_cp, base_cb] = &values;
+        let edited = |v: &Value, bv: &Value| !v.is_null() && !is_pending(bv) && !p.same(v, bv);
+        if edited(a, base_cp) || edited(b, base_cb) {
+            self.companion_conflict(i, &values, Side::Customerp, "reopening the order empties it");
+        }
+    }
+
+    /// A row decided with its leading row, which moves towards `to`: it takes the same winner. An
+    /// edit of its own on the losing side is reported as lost with the lead.
+    fn follow_lead(&mut self, i: usize, to: Side, cp: &Record, cb: &Record, base: Option<&Base>) -> Outcome {
+        let p = &self.props()[i];
+        let values = self.companion_values(i, cp, cb, base);
+        let [a, b, base_cp, base_cb] = &values;
+        if p.same(a, b) {
+            return Outcome::Keep;
+        }
+        let (loser_value, loser_base, winner) = match to {
+            Side::Chargebee => (b, base_cb, Side::Customerp),
+            Side::Customerp => (a, base_cp, Side::Chargebee),
+        };
+        if !is_pending(loser_base) && !p.same(loser_value, loser_base) {
+            self.companion_conflict(i, &values, winner, &format!("{} wins it", winner.as_str()));
+        }
+        Outcome::CopyTo(to)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn settle(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record, line: Option<&Value>) -> Outcome {
+        match self.conflict(p, a, b, base, cp, cb, line) {
+            Side::Customerp => Outcome::CopyTo(Side::Chargebee),
+            Side::Chargebee => Outcome::CopyTo(Side::Customerp),
+        }
+    }
+
+    /// Drift (`repair`): the sides differ and neither changed since the base. Settled as at a
+    /// first sync — a filled value wins over an empty one, else the policy — and reported as a
+    /// conflict whose rule starts with "repair".
+    #[allow(clippy::too_many_arguments)]
+    fn repair(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record, line: Option<&Value>) -> Outcome {
+        let filled = if a.is_null() { Some(Side::Chargebee) } else if b.is_null() { Some(Side::Customerp) } else { None };
+        let winner = match filled {
+            Some(side) => {
+                self.plan.conflicts.push(Conflict {
+                    property: p.cp.to_string(),
+                    line: line.cloned(),
+                    customerp: p.write_customerp_value(a, &self.ctx),
+                    chargebee: p.write_customerp_value(b, &self.ctx),
+                    base: p.write_customerp_value(base, &self.ctx),
+                    winner: side,
+                    rule: "repair: a filled value wins over an empty one".into(),
+                });
+                side
+            }
+            None => {
+                let side = self.conflict(p, a, b, base, cp, cb, line);
+                if let Some(c) = self.plan.conflicts.last_mut() {
+                    c.rule = format!("repair: {}", c.rule);
+                }
+                side
+            }
+        };
+        match winner {
             Side::Customerp => Outcome::CopyTo(Side::Chargebee),
             Side::Chargebee => Outcome::CopyTo(Side::Customerp),
         }
@@ -431,7 +690,7 @@ impl<'f, 'c> Planner<'f, 'c> {
     fn merge(&mut self, cp: &Record, cb: &Record, base: Option<&Base>) -> Result<()> {
         if let Some(why) = self.flow.released(cp, cb) {
             self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(cb.id.clone()) };
-            self.plan.base = base.map(|b| b.to_value(self.flow));
+            self.plan.base = base.map(|_| self.base_json.clone());
             self.hold_both(why);
             return Ok(());
         }
@@ -444,8 +703,62 @@ impl<'f, 'c> Planner<'f, 'c> {
         let cb_ro = self.opts().is_read_only(Side::Chargebee);
 
         let made_here = base.is_none() && self.flow.chargebee_id(&cp.id, &cp.raw, &self.ctx).is_ok_and(|id| id == cb.id);
+        let index_of = |cb_attr: &str| self.props().iter().position(|p| p.cb == cb_attr);
+        let (lead, companions): (Option<usize>, Vec<usize>) = match self.flow.companions() {
+            Some((lead, rows)) => (index_of(lead), rows.iter().filter_map(|r| index_of(r)).collect()),
+            None => (None, Vec::new()),
+        };
+        // Where the leading row moves, if it moves, and whether it won a conflict: then its
+        // companions go the same way.
+        let mut lead_to: Option<Side> = None;
+        let mut lead_conflict = false;
         for i in 0..n {
-            match self.decide(i, cp, cb, base, made_here) {
+            if self.props()[i].dir == Dir::Both && matches!(self.props()[i].kind, Kind::Each(_)) {
+                let (mcp, mcb, to_cp, to_cb) = self.merge_lines(i, cp, cb, base, made_here);
+                if to_cb && !cb_ro {
+                    merged_cb[i] = mcb;
+                    write_cb.push(i);
+                }
+                if to_cp && !cp_ro {
+                    merged_cp[i] = mcp;
+                    write_cp.push(i);
+                }
+                continue;
+            }
+            let conflicts_before = self.plan.conflicts.len();
+            let companion = companions.contains(&i);
+            if companion && lead_to == Some(Side::Chargebee) && self.flow.lead_write_empties_companions(&cb.raw) {
+                // The lead's write (a reopen) empties it in Chargebee: it ends empty on both sides.
+                self.empty_with_lead(i, cp, cb, base);
+                merged_cb[i] = Value::Null;
+                if !cp.values[i].is_null() && !cp_ro {
+                    merged_cp[i] = Value::Null;
+                    write_cp.push(i);
+                }
+                continue;
+            }
+            // Emptying a companion Chargebee cannot empty works only where the lead's write does it.
+            let unwritable = cp.values[i].is_null()
+                && self.props()[i].write_chargebee(&Value::Null, &self.ctx).is_none()
+                && !self.flow.lead_write_empties_companions(&cb.raw);
+            let outcome = match lead_to {
+                Some(to) if companion && lead_conflict && !(to == Side::Chargebee && unwritable) => self.follow_lead(i, to, cp, cb, base),
+                _ => self.decide(i, cp, cb, base, made_here),
+            };
+            if companion && lead_to == Some(Side::Chargebee) && !unwritable && matches!(outcome, Outcome::CopyTo(Side::Chargebee)) && cp.values[i].is_null() {
+                // Emptied with its lead: the lead's write (a reopen) empties it in Chargebee.
+                merged_cb[i] = Value::Null;
+                continue;
+            }
+            if Some(i) == lead {
+                lead_conflict = self.plan.conflicts.len() > conflicts_before;
+                lead_to = match outcome {
+                    Outcome::CopyTo(Side::Chargebee) if !cb_ro => Some(Side::Chargebee),
+                    Outcome::CopyTo(Side::Customerp) if !cp_ro => Some(Side::Customerp),
+                    _ => None,
+                };
+            }
+            match outcome {
                 Outcome::CopyTo(Side::Chargebee) if !cb_ro && cp.values[i].is_null() && self.props()[i].write_chargebee(&Value::Null, &self.ctx).is_none() => {
                     // Chargebee's API cannot empty this field: say so once; the base keeps both sides as they are.
                     let p = &self.props()[i];
@@ -532,12 +845,13 @@ impl<'f, 'c> Planner<'f, 'c> {
                 self.plan.chargebee = self.chargebee_action("update", &cb.id, specs, expect);
             }
         }
-        self.plan.base = Some(Base { customerp: base_cp, chargebee: merged_cb }.to_value(self.flow));
+        self.plan.base = Some(self.new_base(base_cp, merged_cb));
         Ok(())
     }
 
     /// Settles a conflict on one property and records it.
-    fn conflict(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record) -> Side {
+    #[allow(clippy::too_many_arguments)]
+    fn conflict(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record, line: Option<&Value>) -> Side {
         let cp_ro = self.opts().is_read_only(Side::Customerp);
         let cb_ro = self.opts().is_read_only(Side::Chargebee);
         let (winner, rule) = if cp_ro != cb_ro {
@@ -566,10 +880,11 @@ impl<'f, 'c> Planner<'f, 'c> {
         };
         self.plan.conflicts.push(Conflict {
             property: p.cp.to_string(),
-            customerp: p.write_customerp(a, &self.ctx),
+            line: line.cloned(),
+            customerp: p.write_customerp_value(a, &self.ctx),
             // Both values in Customerp's form, so they compare at a glance (money as decimals, dates as dates).
-            chargebee: p.write_customerp(b, &self.ctx),
-            base: p.write_customerp(base, &self.ctx),
+            chargebee: p.write_customerp_value(b, &self.ctx),
+            base: p.write_customerp_value(base, &self.ctx),
             winner,
             rule,
         });
@@ -626,7 +941,11 @@ impl<'f, 'c> Planner<'f, 'c> {
             let p = &self.props()[i];
             if let Kind::Each(_) = p.kind {
                 let top = head(p.cb);
-                let current = cb.raw.get(top).cloned().unwrap_or(Value::Null);
+                // Lines by their Chargebee id; a Customerp line's empty stand-in is not Chargebee's.
+                let current = match cb.raw.get(top) {
+                    Some(Value::Array(lines)) => Value::Array(lines.iter().filter(|l| l.get("id").is_some()).cloned().collect()),
+                    other => other.cloned().unwrap_or(Value::Null),
+                };
                 expect.insert(top.to_string(), current);
                 continue;
             }
@@ -665,7 +984,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                 Side::Customerp => matches!(p.dir, Dir::Both | Dir::ToChargebee),
                 Side::Chargebee => p.dir.writes_customerp(),
             };
-            relevant && !is_pending(&base_side[i]) && !p.same(&rec.values[i], &base_side[i])
+            relevant && !is_pending(&base_side[i]) && changed_from(p, &rec.values[i], &base_side[i])
         })
     }
 
@@ -674,7 +993,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         let cp_id = cp.map(|r| r.id.clone());
         self.plan.link = Link { customerp: cp_id.clone(), chargebee: Some(cb.id.clone()) };
         if self.opts().deletes == DeletePolicy::Ignore {
-            self.plan.base = Some(base.to_value(self.flow));
+            self.plan.base = Some(self.base_json.clone());
             self.hold_both("deleted in Customerp; deletes: \"ignore\" leaves Chargebee as it is".into());
             return Ok(());
         }
@@ -682,6 +1001,7 @@ impl<'f, 'c> Planner<'f, 'c> {
             // A delete against an edit: the edit wins, and Customerp gets the record back.
             self.plan.conflicts.push(Conflict {
                 property: "deleted".into(),
+                line: None,
                 customerp: Value::Bool(true),
                 chargebee: Value::Bool(false),
                 base: Value::Bool(false),
@@ -707,7 +1027,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                     }
                     action.reason = Some("deleted in Customerp but edited in Chargebee: restored".into());
                     self.plan.customerp = action;
-                    self.plan.base = Some(Base { customerp: merged, chargebee: cb.values.clone() }.to_value(self.flow));
+                    self.plan.base = Some(self.new_base(merged, cb.values.clone()));
                 }
                 None => {
                     self.create_in_customerp_unchecked(cb)?;
@@ -748,13 +1068,14 @@ impl<'f, 'c> Planner<'f, 'c> {
     fn chargebee_deleted(&mut self, cp: &Record, cb: Option<&Record>, base: &Base) -> Result<()> {
         self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: cb.map(|r| r.id.clone()) };
         if self.opts().deletes == DeletePolicy::Ignore {
-            self.plan.base = Some(base.to_value(self.flow));
+            self.plan.base = Some(self.base_json.clone());
             self.hold_both("deleted in Chargebee; deletes: \"ignore\" leaves Customerp as it is".into());
             return Ok(());
         }
         if self.changed_since(cp, &base.customerp, Side::Customerp).is_some() && !self.opts().is_read_only(Side::Chargebee) && !self.manual() {
             self.plan.conflicts.push(Conflict {
                 property: "deleted".into(),
+                line: None,
                 customerp: Value::Bool(false),
                 chargebee: Value::Bool(true),
                 base: Value::Bool(false),

@@ -355,6 +355,22 @@ impl Prop {
         Self::write_cb_kind(self.kind, v, ctx)
     }
 
+    /// One value as a Chargebee parameter: for a line property, one line's value.
+    pub fn write_chargebee_value(&self, v: &Value, ctx: &Ctx) -> Option<Value> {
+        match self.kind {
+            Kind::Each(inner) => Self::write_cb_kind(*inner, v, ctx),
+            kind => Self::write_cb_kind(kind, v, ctx),
+        }
+    }
+
+    /// One value as a Customerp field value: for a line property, one line's value.
+    pub fn write_customerp_value(&self, v: &Value, ctx: &Ctx) -> Value {
+        match (self.kind, v) {
+            (Kind::Each(inner), v) if !v.is_array() => Self::write_cp_kind(*inner, v, ctx),
+            (kind, v) => Self::write_cp_kind(kind, v, ctx),
+        }
+    }
+
     fn write_cb_kind(kind: Kind, v: &Value, ctx: &Ctx) -> Option<Value> {
         match (kind, v) {
             // An unknown line value (an unlinked product) is left out of that line, not sent empty.

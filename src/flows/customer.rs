@@ -113,8 +113,12 @@ pub fn update_requests(props: &[Prop], id: &str, changed: &[usize], merged: &[Va
         }
         for (i, p) in props.iter().enumerate() {
             if let (true, Some(field)) = (is_billing(p), p.cb.strip_prefix("billing_address.")) {
-                if let Some(v) = p.write_chargebee(&merged[i], ctx) {
-                    address.insert(field.into(), v);
+                match p.write_chargebee(&merged[i], ctx) {
+                    Some(v) if v == "" && super::empty_in(current, "billing_address", field) => {}
+                    Some(v) => {
+                        address.insert(field.into(), v);
+                    }
+                    None => {}
                 }
             }
         }

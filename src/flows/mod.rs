@@ -54,3 +54,10 @@ pub(crate) fn deterministic_id(prefix: &str, record_type: &str, cp_id: &str, max
     }
     Ok(id)
 }
+
+/// Whether an address field is empty in the Chargebee record. An empty field that is empty there too
+/// is left out of an address write: there is nothing to clear, and an empty `country` is not a
+/// country code Chargebee would check.
+pub(crate) fn empty_in(current: &serde_json::Value, address: &str, field: &str) -> bool {
+    current.get(address).and_then(|a| a.get(field)).and_then(serde_json::Value::as_str).is_none_or(|s| s.trim().is_empty())
+}

@@ -9,6 +9,7 @@ use crate::error::{pointer, Result, SyncError};
 use crate::values;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
 
 /// `delivery_address.*` ⇄ `shipping_address.*`.
 pub const DELIVERY_ADDRESS: [Prop; 7] = [
@@ -77,19 +78,33 @@ pub fn settable_on_create(p: &Prop) -> bool {
     SET_BY_CREATE.contains(&p.cb) || p.cb.starts_with("shipping_address.")
 }
 
-/// Reads the record's currency, and remembers the lines' skus to align Chargebee's lines with.
+/// Reads the record's currency, and remembers the lines' ids and skus to pair Chargebee's lines with.
 pub fn check_customerp(rec: &Value, root: &str, ctx: &mut Ctx) -> Result<()> {
     ctx.currency = values::read_currency(rec.get("currency"), &pointer(root, "currency"))?;
-    let skus: Vec<Value> = match rec.get("lines") {
-        Some(Value::Array(lines)) => lines.iter().map(|l| l.get("sku").cloned().unwrap_or(Value::Null)).collect(),
-        _ => Vec::new(),
+    let lines: &[Value] = match rec.get("lines") {
+        Some(Value::Array(lines)) => lines,
+        _ => &[],
     };
+    let skus: Vec<Value> = lines.iter().map(|l| l.get("sku").cloned().unwrap_or(Value::Null)).collect();
+    let ids: Vec<Value> = lines.iter().map(|l| line_id(l.get("id"))).collect();
     ctx.scratch.insert("line_skus".into(), Value::Array(skus));
+    ctx.scratch.insert(crate::engine::CUSTOMERP_LINE_IDS.into(), Value::Array(ids));
     Ok(())
 }
 
-/// The order with its lines in Customerp's order: each Customerp line takes the Chargebee line
-/// with its sku, else the one at its position; Chargebee lines left over follow.
+/// A line id as a string (Customerp may give a number), or null.
+fn line_id(v: Option<&Value>) -> Value {
+    match v {
+        Some(Value::String(s)) if !s.trim().is_empty() => json!(s),
+        Some(Value::Number(n)) => json!(n.to_string()),
+        _ => Value::Null,
+    }
+}
+
+/// The order with its lines in Customerp's order, each Customerp line next to its partner: the
+/// Chargebee line the base pairs it with (by line ids, so a sku edit on either side keeps the pair),
+/// else the one with its sku, else the one at its position. Chargebee lines left over follow.
+/// The pairs are left in `ctx.scratch` for the base.
 pub fn chargebee_view<'a>(rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<Cow<'a, Value>> {
     if ctx.currency.is_none() {
         ctx.currency = values::read_currency(rec.get("currency_code"), &pointer(root, "currency_code"))?;
@@ -107,35 +122,96 @@ pub fn chargebee_view<'a>(rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<C
             }
         }
     }
-    let Some(Value::Array(skus)) = ctx.scratch.get("line_skus") else { return Ok(Cow::Borrowed(rec)) };
+    let no_lines = Vec::new();
+    let skus = match ctx.scratch.get("line_skus") {
+        Some(Value::Array(s)) => s.clone(),
+        _ => Vec::new(),
+    };
+    let cp_ids = match ctx.scratch.get(crate::engine::CUSTOMERP_LINE_IDS) {
+        Some(Value::Array(s)) => s.clone(),
+        _ => Vec::new(),
+    };
     let lines = match rec.get("order_line_items") {
         Some(Value::Array(l)) => l,
-        _ => return Ok(Cow::Borrowed(rec)),
+        _ => &no_lines,
+    };
+    let cb_ids: Vec<Value> = lines.iter().map(|l| line_id(l.get("id"))).collect();
+    let base_pairs: Vec<(Value, Value)> = match ctx.scratch.get(crate::engine::BASE_LINE_PAIRS) {
+        Some(Value::Array(p)) => p.iter().map(|p| (p.get("customerp").cloned().unwrap_or(Value::Null), p.get("chargebee").cloned().unwrap_or(Value::Null))).collect(),
+        _ => Vec::new(),
     };
     let mut used = vec![false; lines.len()];
+    let mut pick: Vec<Option<usize>> = vec![None; skus.len()];
+    // Looked up by id and sku through maps, so a plan stays linear in the number of lines.
+    let mut cb_by_id: HashMap<&str, usize> = HashMap::with_capacity(lines.len());
+    let mut cb_by_sku: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (j, line) in lines.iter().enumerate() {
+        if let Some(id) = cb_ids[j].as_str() {
+            cb_by_id.entry(id).or_insert(j);
+        }
+        if let Some(sku) = line.get("sku").and_then(Value::as_str) {
+            cb_by_sku.entry(sku).or_default().push_back(j);
+        }
+    }
+    let remembered: HashMap<&str, &str> = base_pairs.iter().filter_map(|(c, b)| Some((c.as_str()?, b.as_str()?))).rev().collect();
+    // 1. The partner the base remembers.
+    for (i, id) in cp_ids.iter().enumerate() {
+        let partner = id.as_str().and_then(|c| remembered.get(c)).and_then(|b| cb_by_id.get(b)).copied();
+        if let Some(j) = partner.filter(|&j| !used[j]) {
+            used[j] = true;
+            pick[i] = Some(j);
+        }
+    }
+    // 2. The same sku.
+    for (i, sku) in skus.iter().enumerate() {
+        if pick[i].is_some() {
+            continue;
+        }
+        let Some(queue) = sku.as_str().and_then(|s| cb_by_sku.get_mut(s)) else { continue };
+        while let Some(j) = queue.pop_front() {
+            if !used[j] {
+                used[j] = true;
+                pick[i] = Some(j);
+                break;
+            }
+        }
+    }
+    // 3. The same position.
+    for (i, slot) in pick.iter_mut().enumerate() {
+        if slot.is_none() && i < lines.len() && !used[i] {
+            used[i] = true;
+            *slot = Some(i);
+        }
+    }
     let mut aligned: Vec<Value> = Vec::with_capacity(lines.len().max(skus.len()));
     // aligned position → position in the input, for error paths
     let mut origin: Vec<Value> = Vec::with_capacity(aligned.capacity());
-    for (i, sku) in skus.iter().enumerate() {
-        let by_sku = sku.as_str().and_then(|s| (0..lines.len()).find(|&j| !used[j] && lines[j].get("sku").and_then(Value::as_str) == Some(s)));
-        let pick = by_sku.or_else(|| (i < lines.len() && !used[i]).then_some(i));
-        match pick {
+    let mut pairs: Vec<Value> = Vec::with_capacity(aligned.capacity());
+    for (i, slot) in pick.iter().enumerate() {
+        let cp_id = cp_ids.get(i).cloned().unwrap_or(Value::Null);
+        match *slot {
             Some(j) => {
-                used[j] = true;
                 aligned.push(lines[j].clone());
                 origin.push(json!(j));
+                pairs.push(json!({"customerp": cp_id, "chargebee": cb_ids[j]}));
             }
             None => {
                 aligned.push(json!({}));
                 origin.push(Value::Null);
+                pairs.push(json!({"customerp": cp_id, "chargebee": null}));
             }
         }
     }
     for (j, l) in lines.iter().enumerate().filter(|(j, _)| !used[*j]) {
         aligned.push(l.clone());
         origin.push(json!(j));
+        pairs.push(json!({"customerp": null, "chargebee": cb_ids[j]}));
     }
     ctx.scratch.insert("line_origin".into(), Value::Array(origin));
+    ctx.scratch.insert(crate::engine::LINE_PAIRS.into(), Value::Array(pairs));
+    if rec.get("order_line_items").is_none_or(|l| !l.is_array()) {
+        return Ok(Cow::Borrowed(rec));
+    }
     let mut view = rec.as_object().cloned().unwrap_or_default();
     view.insert("order_line_items".into(), Value::Array(aligned));
     Ok(Cow::Owned(Value::Object(view)))
@@ -264,6 +340,7 @@ pub fn update_requests(
         out.push(RequestSpec::post(format!("/orders/{id}/reopen"), Map::new()));
     }
     if !line_fields.is_empty() {
+        // Only the lines whose value changed, by Chargebee's line id (a line without a partner has none).
         let cb_lines = current.get("order_line_items").and_then(Value::as_array).cloned().unwrap_or_default();
         let mut items = Vec::new();
         for (j, line) in cb_lines.iter().enumerate() {
@@ -271,8 +348,17 @@ pub fn update_requests(
             let mut entry = Map::new();
             entry.insert("id".into(), json!(line_id));
             for (field, values) in &line_fields {
-                if let Some(v) = values.get(j).filter(|v| !v.is_null()) {
-                    entry.insert((*field).into(), v.clone());
+                let Some(v) = values.get(j) else { continue };
+                let now = line.get(*field).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+                match v {
+                    Value::String(s) if now != Some(s.as_str()) => {
+                        entry.insert((*field).into(), json!(s));
+                    }
+                    // Emptied (a sku; a line status cannot be emptied, the planner says so).
+                    Value::Null if now.is_some() && *field == "sku" => {
+                        entry.insert((*field).into(), json!(""));
+                    }
+                    _ => {}
                 }
             }
             if entry.len() > 1 {
@@ -286,9 +372,11 @@ pub fn update_requests(
     // Chargebee replaces an order's shipping address: send all of it, merged.
     if changed.iter().any(|&i| props[i].cb.starts_with("shipping_address.")) {
         for (i, p) in props.iter().enumerate() {
-            if p.cb.starts_with("shipping_address.") {
-                if let Some(v) = p.write_chargebee(&merged[i], ctx) {
-                    crate::engine::path::set_path(&mut fields, p.cb, v);
+            if let Some(field) = p.cb.strip_prefix("shipping_address.") {
+                match p.write_chargebee(&merged[i], ctx) {
+                    Some(v) if v == "" && super::empty_in(current, "shipping_address", field) => {}
+                    Some(v) => crate::engine::path::set_path(&mut fields, p.cb, v),
+                    None => {}
                 }
             }
         }
@@ -317,6 +405,17 @@ pub fn update_requests(
         out.push(RequestSpec::post(format!("/orders/{id}/cancel"), p));
     }
     out
+}
+
+/// A cancelled Chargebee order no Customerp record is linked to is not copied to Customerp, nor
+/// matched: it is what a deleted quote or order leaves behind (its safe delete is a cancel), or an
+/// order cancelled before it ever reached Customerp, as a Customerp order cancelled before it reached
+/// Chargebee is not created there.
+pub fn hold_cancelled(rec: &Value) -> Option<String> {
+    let status = rec.get("status").and_then(Value::as_str)?;
+    matches!(status, "cancelled" | "voided").then(|| {
+        format!("order is {status} in Chargebee and linked to no Customerp record (a deleted quote or order releases its order so): not copied")
+    })
 }
 
 pub fn cancel_requests(id: &str, current: &Value, reason: &str) -> Vec<RequestSpec> {

@@ -101,7 +101,14 @@ static DOC: FlowDoc = FlowDoc {
          rewrites its `reference_id` to the order number.",
         "`cancelled` is written through `POST /orders/{id}/cancel` with the order's `cancellation_reason` (missing or \
          unknown → `others`); back from cancelled through `POST /orders/{id}/reopen`.",
-        "Line status and sku are written by Chargebee's line id; lines are matched by sku, else position.",
+        "Line status and sku are written by Chargebee's line id, only for the lines that changed. Lines are paired by \
+         the line ids the last sync remembers, else sku, else position, so a sku edit on either side keeps the pair; \
+         each pair is merged on its own (a conflict names the Customerp and Chargebee line), and at a pair's first \
+         sync a filled value never loses to an empty one.",
+        "`cancellation_reason` and `cancelled_at` are decided with `status`: when the status loses a conflict, they \
+         lose with it (reported) and nothing is written for them.",
+        "A cancelled Chargebee order linked to no Customerp record (what a deleted quote or order leaves behind) is \
+         neither copied to Customerp nor matched.",
         "A new Chargebee order whose `reference_id` matches a quote number joins quote-order (by `match`), else it \
          creates a Customerp order.",
         "A deleted order cancels its Chargebee order; a deleted Chargebee order cancels the Customerp order.",
@@ -138,6 +145,15 @@ impl Flow for OrderOrder {
     }
     fn chargebee_id(&self, cp_id: &str, _rec: &Value, ctx: &Ctx) -> Result<String> {
         order::order_id(&ctx.options.id_prefix, "order", cp_id)
+    }
+    fn companions(&self) -> Option<(&'static str, &'static [&'static str])> {
+        Some(("status", &["cancellation_reason", "cancelled_at"]))
+    }
+    fn lead_write_empties_companions(&self, current: &Value) -> bool {
+        current.get("status").and_then(Value::as_str) == Some("cancelled")
+    }
+    fn hold_chargebee(&self, rec: &Value) -> Option<String> {
+        order::hold_cancelled(rec)
     }
     fn hold_customerp(&self, rec: &Value) -> Option<String> {
         match rec.get("status").and_then(Value::as_str) {

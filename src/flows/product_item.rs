@@ -89,6 +89,8 @@ static DOC: FlowDoc = FlowDoc {
         "`type` is set from `kind` on create only: `subscription` → `plan`, `goods` and `service` → `charge`; \
          `is_shippable` is true for goods.",
         "`item_family_id` comes from the option `itemFamilyId`; creating an item without it is an error.",
+        "A deleted product archives its item and tags it `metadata.customerp` `{type: \"product\", id, deleted: true}`: \
+         such an item is never copied back into a product nor matched again.",
         "`price` is money in the currency's minor unit (JPY and other zero-decimal currencies have none, most have \
          two); more precision is rounded half-even with a warning. A price change updates the item price.",
         "A deleted or inactive product archives its item; a deleted item marks the product `is_active: false`.",
@@ -355,10 +357,27 @@ impl Flow for ProductItem {
         out
     }
 
-    fn mark_deleted_requests(&self, id: &str, _current: &Value, _cp_id: Option<&str>) -> Vec<RequestSpec> {
+    /// Archived, and tagged in `metadata.customerp` (as a contact's customer is in `meta_data`) so the
+    /// item is never copied back into a new product nor matched again.
+    fn mark_deleted_requests(&self, id: &str, current: &Value, cp_id: Option<&str>) -> Vec<RequestSpec> {
         let mut p = Map::new();
         p.insert("status".into(), json!("archived"));
+        // Chargebee replaces metadata whole: keep what others put there.
+        let mut meta = current.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut tag = Map::new();
+        tag.insert("type".into(), json!("product"));
+        if let Some(cp) = cp_id {
+            tag.insert("id".into(), json!(cp));
+        }
+        tag.insert("deleted".into(), json!(true));
+        meta.insert("customerp".into(), Value::Object(tag));
+        p.insert("metadata".into(), Value::Object(meta));
         vec![RequestSpec::post(format!("/items/{id}"), p)]
+    }
+
+    fn hold_chargebee(&self, rec: &Value) -> Option<String> {
+        let released = rec.get("metadata").and_then(|m| m.get("customerp")).and_then(|t| t.get("deleted")) == Some(&Value::Bool(true));
+        released.then(|| "its Customerp product was deleted (metadata.customerp.deleted): not copied back".into())
     }
 
     fn delete_requests(&self, id: &str, current: &Value) -> Vec<RequestSpec> {

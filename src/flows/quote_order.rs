@@ -119,8 +119,9 @@ impl Flow for QuoteOrder {
     fn hold_chargebee(&self, _rec: &Value) -> Option<String> {
         Some("Chargebee orders never create Customerp quotes: an unmatched order becomes a Customerp order (order-order)".into())
     }
-    fn foreign_chargebee(&self, _rec: &Value) -> bool {
-        false // matching by reference may still join an order to its quote
+    fn foreign_chargebee(&self, rec: &Value) -> bool {
+        // Matching by reference may still join a live order to its quote; a cancelled one is released.
+        order::hold_cancelled(rec).is_some()
     }
     fn waiting_for(&self, rec: &Value, ctx: &Ctx) -> Vec<Wait> {
         order::waiting_for(rec, ctx)

@@ -132,7 +132,14 @@ fn apply_other(current: Option<Value>, plan: &Value, now: i64) -> Option<Value> 
                 order["cancellation_reason"] = params["cancellation_reason"].clone();
                 order["cancelled_at"] = params.get("cancelled_at").cloned().unwrap_or(json!(now));
             }
-            ["orders", _id, "reopen"] => { rec.as_mut().unwrap()["status"] = json!("queued"); }
+            ["orders", _id, "reopen"] => {
+                // Back in the queue; the cancellation it undoes goes with it (as the emulator does).
+                let order = rec.as_mut().unwrap().as_object_mut().unwrap();
+                assert_eq!(order["status"], "cancelled", "only a cancelled order can be reopened");
+                order.insert("status".into(), json!("queued"));
+                order.remove("cancellation_reason");
+                order.remove("cancelled_at");
+            }
             other => panic!("unexpected request {other:?}"),
         }
         if let Some(r) = rec.as_mut() { r["updated_at"] = json!(now); }

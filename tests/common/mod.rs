@@ -34,14 +34,18 @@ macro_rules! scenario_suite {
             chargebee_delete_marks_contact_inactive, match_by_email_case_and_spaces_with_ambiguity,
             match_by_tag_first_and_employee_never_takes_a_contact, non_ascii_names_round_trip,
             batch_isolates_the_bad_record, bad_inputs_give_typed_errors_and_the_next_call_works,
-            read_only_sides_are_never_written, created_after_matches_but_never_copies,
+            read_only_sides_are_never_written, drift_is_repaired_only_when_asked, created_after_matches_but_never_copies,
             bases_from_other_flows_or_versions_are_refused, idempotency_keys_follow_request_and_state,
             encode_form_cannot_be_injected, flows_lists_the_tables, dataflow_document_matches_flows,
             business_entities_are_written_by_hand, product_creates_item_and_price_in_minor_units,
             product_without_item_family_is_a_clear_error, product_edits_price_archive_and_back, item_maps_to_product,
             accepted_quote_creates_invoice_then_order, order_from_a_linked_quote_takes_over_its_order,
             order_statuses_tracking_and_lines_both_ways, chargebee_order_creates_customerp_order,
-            fractional_quantity_is_a_typed_error, product_every_row_to_chargebee, bad_input_corpus
+            fractional_quantity_is_a_typed_error, product_every_row_to_chargebee, bad_input_corpus,
+            first_sync_line_value_filled_never_loses_to_empty, edits_of_different_lines_are_not_in_conflict,
+            losing_status_takes_its_cancellation_with_it, bases_of_the_released_version_are_still_read,
+            created_order_gets_its_status_over_chargebee_default, released_orders_and_items_are_never_copied_back,
+            uncancelling_reopens_and_empties_the_cancellation
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
@@ -324,6 +328,13 @@ pub fn linked_billing_edit_goes_to_update_billing_info(d: &dyn Driver) {
     let reqs = requests(&p);
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].1["billing_address"]["line2"], "", "an explicit change to empty propagates");
+    // A contact that had no address gets a city: the request carries no empty fields (no `country=`).
+    let bare = json!({"id": "18", "first_name": "Léa", "last_name": "Martin", "email": "lea.martin@example.fr",
+        "created": "2026-01-05T09:00:00+01:00", "updated": "2026-03-01T10:15:00+01:00"});
+    let (p, cp, cb) = converge(d, "contact-customer", Some(bare), None, Value::Null, Value::Null, Value::Null);
+    let cp2 = with(cp.unwrap(), json!({"address": {"city": "Lyon"}, "updated": "2026-07-01T09:00:00+02:00"}));
+    let p = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb, "base": p["base"]}), Value::Null);
+    assert_eq!(requests(&p), vec![("/customers/cp-contact-18/update_billing_info".to_string(), json!({"billing_address": {"city": "Lyon"}}))]);
 }
 
 pub fn chargebee_edit_updates_customerp_only_that_field(d: &dyn Driver) {
@@ -649,6 +660,43 @@ pub fn read_only_sides_are_never_written(d: &dyn Driver) {
     assert_eq!(p["customerp"]["action"], "none");
 }
 
+pub fn drift_is_repaired_only_when_asked(d: &dyn Driver) {
+    // A one-way period: Customerp read-only, Chargebee's new phone is not copied, and the base absorbs it.
+    let (cp, cb, base) = synced_contact_pair(d);
+    let cb2 = with(cb, json!({"phone": "+47 915 55 555", "updated_at": 1782900000}));
+    let one_way = plan(d, "contact-customer", json!({"customerp": cp.clone(), "chargebee": cb2.clone(), "base": base}), json!({"readOnly": ["customerp"]}));
+    assert_eq!(one_way["customerp"]["action"], "none");
+    let drifted = json!({"customerp": cp.clone(), "chargebee": cb2.clone(), "base": one_way["base"]});
+    // Two-way again: neither side changed since the base, so no plan ever brings them together...
+    let p = plan(d, "contact-customer", drifted.clone(), Value::Null);
+    assert_eq!((p["customerp"]["action"].as_str(), p["chargebee"]["action"].as_str()), (Some("none"), Some("none")));
+    assert_eq!(p["conflicts"], json!([]));
+    // ...unless repair is asked for: planned as at a first sync, reported as a conflict with rule "repair".
+    let p = plan(d, "contact-customer", drifted.clone(), json!({"repair": true, "conflicts": "chargebee"}));
+    assert_eq!(p["customerp"]["changes"], json!({"phone": "+47 915 55 555"}));
+    assert_eq!(p["chargebee"]["action"], "none");
+    assert_eq!(p["conflicts"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p["conflicts"][0]["property"], "phone");
+    assert_eq!(p["conflicts"][0]["winner"], "chargebee");
+    assert_eq!(p["conflicts"][0]["rule"], "repair: conflicts: chargebee");
+    assert_eq!(p["conflicts"][0]["chargebee"], "+47 915 55 555");
+    let p = plan(d, "contact-customer", drifted.clone(), json!({"repair": true, "conflicts": "customerp"}));
+    assert_eq!(p["customerp"]["action"], "none");
+    assert_eq!(p["chargebee"]["action"], "update");
+    assert_eq!(p["conflicts"][0]["rule"], "repair: conflicts: customerp");
+    // Only the properties named.
+    let p = plan(d, "contact-customer", drifted.clone(), json!({"repair": ["email"]}));
+    assert_eq!((p["customerp"]["action"].as_str(), p["chargebee"]["action"].as_str()), (Some("none"), Some("none")));
+    let e = err(d, "plan", vec![json!("contact-customer"), drifted.clone(), json!({"repair": ["nope"]})]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_options"), Some("/options/repair/0")));
+    // Repaired, the pair converges: a second plan with repair on writes nothing and reports nothing.
+    let p = plan(d, "contact-customer", drifted, json!({"repair": true, "conflicts": "chargebee"}));
+    let cp2 = apply_customerp(Some(cp), &p, "", "2030-01-02T00:00:00Z");
+    let again = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb2, "base": p["base"]}), json!({"repair": true}));
+    assert_eq!((again["customerp"]["action"].as_str(), again["chargebee"]["action"].as_str()), (Some("none"), Some("none")));
+    assert_eq!(again["conflicts"], json!([]));
+}
+
 pub fn created_after_matches_but_never_copies(d: &dyn Driver) {
     let opts = json!({"createdAfter": "2026-02-01T00:00:00Z"});
     let p = plan(d, "contact-customer", json!({"customerp": contact()}), opts.clone());
@@ -880,7 +928,8 @@ pub fn product_edits_price_archive_and_back(d: &dyn Driver) {
     assert_eq!(requests(&p3), vec![("/items/KIT-1".to_string(), json!({"status": "archived"}))]);
     // Deleted product → archived item (safe), deleted item and price (propagate).
     let gone = json!({"customerp": null, "chargebee": cb.clone(), "base": p["base"]});
-    assert_eq!(requests(&plan(d, f, gone.clone(), item_opts())), vec![("/items/KIT-1".to_string(), json!({"status": "archived"}))]);
+    assert_eq!(requests(&plan(d, f, gone.clone(), item_opts())), vec![("/items/KIT-1".to_string(),
+        json!({"status": "archived", "metadata": {"customerp": {"type": "product", "deleted": true}}}))]);
     let prop = plan(d, f, gone, json!({"itemFamilyId": "hardware", "deletes": "propagate"}));
     assert_eq!(requests(&prop).iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), vec!["/item_prices/KIT-1-USD/delete", "/items/KIT-1/delete"]);
     // Chargebee edits reach Customerp; a deleted item marks the product inactive.
@@ -1026,8 +1075,11 @@ pub fn order_statuses_tracking_and_lines_both_ways(d: &dyn Driver) {
     let p2 = plan(d, f, json!({"customerp": erp_order(), "chargebee": cb.clone(), "base": p["base"], "links": order_links()}), opts.clone());
     let cb = fake_chargebee::apply(Some(cb), &p2, 1_772_500_100).unwrap();
     assert_eq!(cb["order_date"], 1772665200, "2026-03-05 in Oslo");
-    // Chargebee's default shipping date fills Customerp's empty delivery date.
-    assert_eq!(p2["customerp"]["changes"], json!({"delivery_date": "2026-03-03"}));
+    // Chargebee's default shipping date fills Customerp's empty delivery date, and its line
+    // statuses the lines Customerp gave none, in the same plan.
+    assert_eq!(p2["customerp"]["changes"]["delivery_date"], "2026-03-03");
+    assert_eq!(p2["customerp"]["changes"]["lines"][0]["status"], "queued");
+    assert_eq!(p2["customerp"]["changes"]["lines"][1]["status"], "queued");
     let order = apply_customerp(Some(erp_order()), &p2, "", "2026-03-05T12:00:00Z").unwrap();
     let base = p2["base"].clone();
     // Chargebee ships line 2 and the order; tracking arrives: all reach Customerp.
@@ -1048,7 +1100,7 @@ pub fn order_statuses_tracking_and_lines_both_ways(d: &dyn Driver) {
     let mut cp5 = with(cp3.clone(), json!({"updated": "2026-03-07T00:00:00Z"}));
     cp5["lines"][0]["status"] = json!("delivered");
     let p5 = plan(d, f, json!({"customerp": cp5, "chargebee": shipped.clone(), "base": p4["base"], "links": order_links()}), opts.clone());
-    assert_eq!(requests(&p5), vec![("/orders/cp-order-107".to_string(), json!({"order_line_items": [{"id": "o_li_0", "status": "delivered"}, {"id": "o_li_1", "status": "shipped"}]}))]);
+    assert_eq!(requests(&p5), vec![("/orders/cp-order-107".to_string(), json!({"order_line_items": [{"id": "o_li_0", "status": "delivered"}]}))], "only the line that changed");
     let cancel = with(cp3, json!({"status": "cancelled", "cancellation_reason": "changed my mind", "updated": "2026-03-07T00:00:00Z"}));
     let p6 = plan(d, f, json!({"customerp": cancel, "chargebee": shipped, "base": p4["base"], "links": order_links()}), opts);
     let reqs = requests(&p6);
@@ -1088,4 +1140,242 @@ pub fn product_every_row_to_chargebee(d: &dyn Driver) {
     assert_eq!(cb, json!({"id": "PRO", "name": "Produkt PRO – Ærlig", "external_name": "Produkt PRO – Ærlig", "description": "Håndlaget",
         "type": "plan", "is_shippable": false, "unit": "pcs", "status": "active", "item_family_id": "hardware",
         "item_prices": [{"price": 9990, "currency_code": "NOK", "period_unit": "year", "period": 1, "id": "PRO-NOK-1-year", "item_id": "PRO"}]}));
+}
+
+
+// ---- lines merged per line, companions, released records (issue: convergence) ----------------
+
+fn line_links() -> Value {
+    json!({"contact-customer": {"17": "cp-contact-17"}, "product-item": {"p1": "SKU-1", "p2": "SKU-2"}})
+}
+
+/// A Customerp order with the given lines, as in the issue's reproductions.
+fn two_line_order(lines: Value, updated: &str) -> Value {
+    json!({"id": "2", "number": "SO-2026-0108", "contact_id": "17", "status": "confirmed", "currency": "USD",
+        "order_date": "2025-03-14", "delivery_date": "2025-03-14", "lines": lines, "updated": updated,
+        "created": "2025-03-14T09:00:00Z"})
+}
+
+fn cp_line(id: &str, product: &str, sku: Option<&str>, status: Option<&str>) -> Value {
+    let mut l = json!({"id": id, "product_id": product, "quantity": "1", "unit_price": "10.00"});
+    if let Some(s) = sku { l["sku"] = json!(s); }
+    if let Some(s) = status { l["status"] = json!(s); }
+    l
+}
+
+/// A Chargebee order shaped as the order fixture (lines without `sku`, as `POST /orders` leaves them).
+fn cb_order(lines: Value, updated_at: i64) -> Value {
+    json!({"id": "1187", "document_number": "ORD-1187", "invoice_id": "1042", "customer_id": "cp-contact-17", "status": "queued",
+        "payment_status": "paid", "order_type": "system_generated", "price_type": "tax_exclusive", "order_date": 1741950216,
+        "shipping_date": 1741950216, "reference_id": "SO-2026-0108", "created_at": 1741950218, "updated_at": updated_at,
+        "is_resent": false, "deleted": false, "object": "order", "sub_total": 2000, "total": 2000, "currency_code": "USD",
+        "order_line_items": lines})
+}
+
+fn cb_line(id: &str, item_price: &str, sku: Option<&str>, status: &str) -> Value {
+    let mut l = json!({"id": id, "invoice_id": "1042", "invoice_line_item_id": format!("li_{id}"), "unit_price": 1000, "amount": 1000,
+        "fulfillment_quantity": 1, "fulfillment_amount": 1000, "is_shippable": true, "status": status, "object": "order_line_item",
+        "entity_id": item_price, "entity_type": "charge_item_price", "description": "Onboarding Kit"});
+    if let Some(s) = sku { l["sku"] = json!(s); }
+    l
+}
+
+fn line_conflicts(p: &Value) -> Vec<Value> {
+    p["conflicts"].as_array().unwrap().iter().filter(|c| c["property"].as_str().unwrap().starts_with("lines.")).cloned().collect()
+}
+
+pub fn first_sync_line_value_filled_never_loses_to_empty(d: &dyn Driver) {
+    let f = "order-order";
+    // The Chargebee line has no sku and Chargebee was updated later: Customerp's sku still wins.
+    let cp = two_line_order(json!([cp_line("l1", "p1", Some("SKU-1"), Some("queued"))]), "2025-03-14T10:00:00Z");
+    let cb = cb_order(json!([cb_line("o_li_1", "SKU-1-USD", None, "queued")]), 1741960000);
+    let p = plan(d, f, json!({"customerp": cp.clone(), "chargebee": cb.clone(), "links": line_links()}), Value::Null);
+    assert_eq!(line_conflicts(&p), Vec::<Value>::new(), "{p}");
+    assert_eq!(requests(&p), vec![("/orders/1187".to_string(), json!({"order_line_items": [{"id": "o_li_1", "sku": "SKU-1"}]}))], "{p}");
+    assert!(p["customerp"]["changes"].get("lines").is_none(), "{p}");
+    converge(d, f, Some(cp), Some(cb), p["base"].clone(), line_links(), Value::Null);
+    // The mirror: a Customerp line without status, Customerp newer: Chargebee's status fills it in one plan.
+    let cp = two_line_order(json!([cp_line("l1", "p1", Some("SKU-1"), None)]), "2025-03-15T10:00:00Z");
+    let cb = cb_order(json!([cb_line("o_li_1", "SKU-1-USD", Some("SKU-1"), "queued")]), 1741960000);
+    let p = plan(d, f, json!({"customerp": cp.clone(), "chargebee": cb.clone(), "links": line_links()}), Value::Null);
+    assert_eq!(line_conflicts(&p), Vec::<Value>::new(), "{p}");
+    assert_eq!(p["customerp"]["changes"]["lines"][0]["status"], "queued", "{p}");
+    assert_eq!(p["chargebee"]["requests"], json!([]), "{p}");
+    let cp2 = apply_customerp(Some(cp), &p, "", "2025-03-15T11:00:00Z");
+    let p2 = plan(d, f, json!({"customerp": cp2, "chargebee": cb, "base": p["base"], "links": line_links()}), Value::Null);
+    assert_eq!((p2["chargebee"]["action"].as_str(), p2["customerp"]["action"].as_str()), (Some("none"), Some("none")), "{p2}");
+}
+
+/// A synced two-line order pair, with its base.
+fn synced_two_line_pair(d: &dyn Driver) -> (Value, Value, Value) {
+    let cp = two_line_order(json!([cp_line("l1", "p1", Some("SKU-1"), Some("queued")), cp_line("l2", "p2", Some("SKU-2"), Some("queued"))]), "2025-03-14T10:00:00Z");
+    let cb = cb_order(json!([cb_line("o_li_1", "SKU-1-USD", Some("SKU-1"), "queued"), cb_line("o_li_2", "SKU-2-USD", Some("SKU-2"), "queued")]), 1741960000);
+    let p = plan(d, "order-order", json!({"customerp": cp.clone(), "chargebee": cb.clone(), "links": line_links()}), Value::Null);
+    assert_eq!((p["chargebee"]["action"].as_str(), p["customerp"]["action"].as_str()), (Some("none"), Some("none")), "{p}");
+    (cp, cb, p["base"].clone())
+}
+
+pub fn edits_of_different_lines_are_not_in_conflict(d: &dyn Driver) {
+    let f = "order-order";
+    let (cp, cb, base) = synced_two_line_pair(d);
+    // Customerp edits line 1's sku, Chargebee (later) line 2's: both edits survive, no conflict.
+    let mut cp1 = with(cp.clone(), json!({"updated": "2025-03-15T10:00:00Z"}));
+    cp1["lines"][0]["sku"] = json!("SKU-1A");
+    let mut cb1 = with(cb.clone(), json!({"updated_at": 1742100000}));
+    cb1["order_line_items"][1]["sku"] = json!("SKU-2B");
+    let p = plan(d, f, json!({"customerp": cp1.clone(), "chargebee": cb1.clone(), "base": base.clone(), "links": line_links()}), Value::Null);
+    assert_eq!(p["conflicts"], json!([]), "{p}");
+    assert_eq!(requests(&p), vec![("/orders/1187".to_string(), json!({"order_line_items": [{"id": "o_li_1", "sku": "SKU-1A"}]}))]);
+    assert_eq!(p["customerp"]["changes"]["lines"][0]["sku"], "SKU-1A");
+    assert_eq!(p["customerp"]["changes"]["lines"][1]["sku"], "SKU-2B");
+    let (p2, cp2, cb2) = converge(d, f, Some(cp1), Some(cb1), base.clone(), line_links(), Value::Null);
+    // The pairing survives sku edits: Chargebee gives line 2 the sku Customerp's line 1 had,
+    // Customerp changes line 2's status; each pair is still merged with its own partner.
+    let mut cb3 = with(cb2.unwrap(), json!({"updated_at": 1742200000}));
+    cb3["order_line_items"][1]["sku"] = json!("SKU-1");
+    let mut cp3 = with(cp2.unwrap(), json!({"updated": "2025-03-17T10:00:00Z"}));
+    cp3["lines"][1]["status"] = json!("on_hold");
+    let p3 = plan(d, f, json!({"customerp": cp3.clone(), "chargebee": cb3.clone(), "base": p2["base"], "links": line_links()}), Value::Null);
+    assert_eq!(p3["conflicts"], json!([]), "{p3}");
+    assert_eq!(requests(&p3), vec![("/orders/1187".to_string(), json!({"order_line_items": [{"id": "o_li_2", "status": "on_hold"}]}))], "{p3}");
+    assert_eq!(p3["customerp"]["changes"]["lines"][1]["sku"], "SKU-1");
+    assert_eq!(p3["customerp"]["changes"]["lines"][0]["sku"], "SKU-1A");
+    // Both sides edit the same line differently: one conflict, naming the line on both sides.
+    let mut cp4 = with(cp.clone(), json!({"updated": "2025-03-15T10:00:00Z"}));
+    cp4["lines"][1]["sku"] = json!("SKU-2A");
+    let mut cb4 = with(cb, json!({"updated_at": 1742100000}));
+    cb4["order_line_items"][1]["sku"] = json!("SKU-2B");
+    let p4 = plan(d, f, json!({"customerp": cp4, "chargebee": cb4, "base": base, "links": line_links()}), Value::Null);
+    assert_eq!(p4["conflicts"], json!([{"property": "lines.sku", "line": {"customerp": "l2", "chargebee": "o_li_2"},
+        "customerp": "SKU-2A", "chargebee": "SKU-2B", "base": "SKU-2", "winner": "chargebee", "rule": "newest: Chargebee was updated later"}]));
+    assert_eq!(p4["chargebee"]["requests"], json!([]));
+    assert_eq!(p4["customerp"]["changes"]["lines"][1]["sku"], "SKU-2B");
+}
+
+pub fn losing_status_takes_its_cancellation_with_it(d: &dyn Driver) {
+    let f = "order-order";
+    let (cp, cb, base) = synced_two_line_pair(d);
+    let shipped_cp = with(cp, json!({"status": "shipped", "updated": "2025-03-15T09:00:00Z"}));
+    let shipped_cb = with(cb, json!({"status": "shipped", "updated_at": 1742029200}));
+    let p = plan(d, f, json!({"customerp": shipped_cp.clone(), "chargebee": shipped_cb.clone(), "base": base, "links": line_links()}), Value::Null);
+    let (_, cp0, cb0) = converge(d, f, Some(shipped_cp), Some(shipped_cb), p["base"].clone(), line_links(), Value::Null);
+    let base = plan(d, f, json!({"customerp": cp0.clone(), "chargebee": cb0.clone(), "base": p["base"], "links": line_links()}), Value::Null)["base"].clone();
+    // Customerp cancels (no reason) at 10:00, Chargebee sets partially_delivered at 10:46: Chargebee wins,
+    // and Customerp's cancellation loses with it: no reason is written to a live order.
+    let cp1 = with(cp0.unwrap(), json!({"status": "cancelled", "updated": "2025-03-16T10:00:00Z"}));
+    let cb1 = with(cb0.unwrap(), json!({"status": "partially_delivered", "updated_at": 1742121960}));
+    let p = plan(d, f, json!({"customerp": cp1.clone(), "chargebee": cb1.clone(), "base": base.clone(), "links": line_links()}), Value::Null);
+    assert_eq!(p["chargebee"]["requests"], json!([]), "{p}");
+    assert_eq!(p["customerp"]["changes"]["status"], "partially_delivered");
+    let status = p["conflicts"].as_array().unwrap().iter().find(|c| c["property"] == "status").unwrap();
+    assert_eq!(status["winner"], "chargebee");
+    for c in p["conflicts"].as_array().unwrap() {
+        assert_eq!(c["winner"], "chargebee", "{c}");
+    }
+    converge(d, f, Some(cp1.clone()), Some(cb1.clone()), base.clone(), line_links(), Value::Null);
+    // Customerp cancels with a reason, later: the status wins and its reason goes with it.
+    let cp2 = with(cp1, json!({"cancellation_reason": "product_unsatisfactory", "updated": "2025-03-16T11:00:00Z"}));
+    let p = plan(d, f, json!({"customerp": cp2.clone(), "chargebee": cb1.clone(), "base": base.clone(), "links": line_links()}), Value::Null);
+    assert_eq!(requests(&p), vec![("/orders/1187/cancel".to_string(), json!({"cancellation_reason": "product_unsatisfactory"}))], "{p}");
+    assert_eq!(p["customerp"]["action"], "none", "{p}");
+    // Chargebee dates the cancellation; the date comes back to Customerp, and then nothing is left to do.
+    let cb2 = fake_chargebee::apply(Some(cb1), &p, 1_742_130_000).unwrap();
+    let p2 = plan(d, f, json!({"customerp": cp2.clone(), "chargebee": cb2.clone(), "base": p["base"], "links": line_links()}), Value::Null);
+    assert_eq!(p2["customerp"]["changes"], json!({"cancelled_at": "2025-03-16T13:00:00+00:00"}), "{p2}");
+    assert_eq!((p2["chargebee"]["action"].as_str(), p2["conflicts"].clone()), (Some("none"), json!([])));
+    let cp3 = apply_customerp(Some(cp2), &p2, "", "2025-03-16T13:01:00Z");
+    converge(d, f, cp3, Some(cb2), p2["base"].clone(), line_links(), Value::Null);
+}
+
+pub fn bases_of_the_released_version_are_still_read(d: &dyn Driver) {
+    for (flow, fixture) in [
+        ("order-order", include_str!("../fixtures/base-v1/order-order.json")),
+        ("quote-order", include_str!("../fixtures/base-v1/quote-order.json")),
+        ("contact-customer", include_str!("../fixtures/base-v1/contact-customer.json")),
+    ] {
+        let fx: Value = serde_json::from_str(fixture).unwrap();
+        assert_eq!(fx["input"]["base"]["version"], 1);
+        let p = plan(d, flow, fx["input"].clone(), fx["options"].clone());
+        assert_eq!((p["chargebee"]["action"].as_str(), p["customerp"]["action"].as_str()), (Some("none"), Some("none")), "{flow}: {p}");
+        assert_eq!(p["conflicts"], json!([]));
+        if flow == "contact-customer" {
+            continue;
+        }
+        // An edit on each side of a different line merges per line from the old base.
+        let mut input = fx["input"].clone();
+        input["customerp"]["lines"][0]["sku"] = json!("KIT-1X");
+        input["customerp"]["updated"] = json!("2026-03-06T12:00:00Z");
+        input["chargebee"]["order_line_items"][1]["sku"] = json!("KIT-2Y");
+        input["chargebee"]["updated_at"] = json!(1772900000);
+        let p = plan(d, flow, input.clone(), fx["options"].clone());
+        assert_eq!(p["conflicts"], json!([]), "{flow}: {p}");
+        assert_eq!(requests(&p), vec![(format!("/orders/{}", input["chargebee"]["id"].as_str().unwrap()), json!({"order_line_items": [{"id": "o_li_0", "sku": "KIT-1X"}]}))]);
+        assert_eq!(p["customerp"]["changes"]["lines"][1]["sku"], "KIT-2Y");
+        assert_eq!(p["base"]["version"], 2);
+    }
+}
+
+pub fn created_order_gets_its_status_over_chargebee_default(d: &dyn Driver) {
+    for (flow, rec) in [("order-order", erp_order()), ("quote-order", quote())] {
+        let p = plan(d, flow, json!({"customerp": rec.clone(), "links": order_links()}), Value::Null);
+        // `POST /orders` leaves the legacy default `new`, which reads as `queued`: still written.
+        let cb = with(fake_chargebee::apply(None, &p, 1_772_500_000).unwrap(), json!({"status": "new"}));
+        let p2 = plan(d, flow, json!({"customerp": rec.clone(), "chargebee": cb.clone(), "base": p["base"], "links": order_links()}), Value::Null);
+        let reqs = requests(&p2);
+        assert_eq!(reqs[0].1["status"], "queued", "{flow}: {p2}");
+        converge(d, flow, Some(rec), Some(cb), p["base"].clone(), order_links(), Value::Null);
+    }
+}
+
+pub fn released_orders_and_items_are_never_copied_back(d: &dyn Driver) {
+    // A deleted Customerp order cancels its Chargebee order and the link ends; that cancelled order,
+    // unlinked, is never made into a Customerp order again (nor a quote's order into an order).
+    let (cp, cb, base) = synced_two_line_pair(d);
+    let p = plan(d, "order-order", json!({"customerp": with(cp, json!({"deleted": true})), "chargebee": cb.clone(), "base": base, "links": line_links()}), Value::Null);
+    assert_eq!(requests(&p), vec![("/orders/1187/cancel".to_string(), json!({"cancellation_reason": "others"}))]);
+    assert_eq!(p["link"], json!({"customerp": null, "chargebee": null}));
+    let released = fake_chargebee::apply(Some(cb), &p, 1_742_300_000).unwrap();
+    for flow in ["order-order", "quote-order"] {
+        let again = plan(d, flow, json!({"customerp": null, "chargebee": released.clone(), "base": null, "links": line_links()}), Value::Null);
+        assert_eq!(again["customerp"]["action"], "none", "{flow}: {again}");
+        let m = ok(d, "match", vec![json!(flow), json!([two_line_order(json!([]), "2025-03-20T00:00:00Z")]), json!([released.clone()]), Value::Null]);
+        assert_eq!(m["links"], json!([]), "{flow}: a released order is not matched");
+    }
+    // A deleted product archives its item and tags it released: never copied back, never matched.
+    let opts = item_opts();
+    let prod = product("KIT-9", "10.00", "NOK");
+    let p = plan(d, "product-item", json!({"customerp": prod.clone()}), opts.clone());
+    let item = fake_chargebee::apply(None, &p, 1_772_500_000).unwrap();
+    let p = plan(d, "product-item", json!({"customerp": prod.clone(), "chargebee": item.clone(), "base": p["base"]}), opts.clone());
+    let p = plan(d, "product-item", json!({"customerp": with(prod.clone(), json!({"deleted": true})), "chargebee": item.clone(), "base": p["base"]}), opts.clone());
+    let reqs = requests(&p);
+    assert_eq!(reqs.len(), 1, "{p}");
+    assert_eq!(reqs[0].1["status"], "archived");
+    assert_eq!(reqs[0].1["metadata"]["customerp"], json!({"type": "product", "id": prod["id"], "deleted": true}), "{p}");
+    let released = fake_chargebee::apply(Some(item), &p, 1_772_600_000).unwrap();
+    let again = plan(d, "product-item", json!({"chargebee": released.clone()}), opts.clone());
+    assert_eq!(again["customerp"]["action"], "none", "{again}");
+    let m = ok(d, "match", vec![json!("product-item"), json!([with(prod, json!({"id": "99"}))]), json!([released]), opts]);
+    assert_eq!(m["links"], json!([]));
+}
+
+pub fn uncancelling_reopens_and_empties_the_cancellation(d: &dyn Driver) {
+    let f = "order-order";
+    let (cp, cb, base) = synced_two_line_pair(d);
+    // Chargebee cancels; Customerp takes the cancellation over.
+    let cb1 = with(cb, json!({"status": "cancelled", "cancellation_reason": "product_not_available", "cancelled_at": 1742100000, "updated_at": 1742100000}));
+    let p = plan(d, f, json!({"customerp": cp.clone(), "chargebee": cb1.clone(), "base": base, "links": line_links()}), Value::Null);
+    assert_eq!(p["customerp"]["changes"]["status"], "cancelled");
+    assert_eq!(p["customerp"]["changes"]["cancellation_reason"], "product_not_available");
+    let cp1 = apply_customerp(Some(cp), &p, "", "2025-03-16T10:00:00Z");
+    let (p, cp1, cb1) = converge(d, f, cp1, Some(cb1), p["base"].clone(), line_links(), Value::Null);
+    // Customerp delivers it after all, leaving the old reason and date in its record: Chargebee reopens
+    // the order, and both sides end without a cancellation.
+    let cp2 = with(cp1.unwrap(), json!({"status": "delivered", "updated": "2025-03-17T10:00:00Z"}));
+    let p2 = plan(d, f, json!({"customerp": cp2.clone(), "chargebee": cb1.clone(), "base": p["base"], "links": line_links()}), Value::Null);
+    let paths: Vec<String> = requests(&p2).into_iter().map(|r| r.0).collect();
+    assert_eq!(paths, vec!["/orders/1187/reopen".to_string(), "/orders/1187".to_string()], "{p2}");
+    assert_eq!(requests(&p2)[1].1, json!({"status": "delivered"}));
+    assert_eq!(p2["customerp"]["changes"], json!({"cancellation_reason": null, "cancelled_at": null}), "{p2}");
+    converge(d, f, Some(cp2), cb1, p["base"].clone(), line_links(), Value::Null);
 }

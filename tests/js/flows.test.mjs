@@ -993,7 +993,7 @@ describe("linked edits: one side changed → just those fields written to the ot
     const d = plan("order-order", delivered, opts);
     assert.deepEqual(d.customerp.changes, { status: "delivered", delivered_at: "2026-03-08T21:00:00+01:00" });
     settles("order-order", delivered, d);
-    // Line statuses, matched by line link: lines are given whole.
+    // Line statuses, matched by line link: lines are given whole to Customerp.
     const cbLines = structuredClone(s.chargebee);
     cbLines.order_line_items[1].status = "shipped";
     cbLines.updated_at = CB_LATER;
@@ -1004,7 +1004,8 @@ describe("linked edits: one side changed → just those fields written to the ot
     cpLines.lines[0].status = "on_hold";
     cpLines.updated = CP_EDIT;
     const lo = plan("order-order", { customerp: cpLines, chargebee: s.chargebee, base: s.base, links: orderLinks() }, opts);
-    assert.deepEqual(requests(lo), [["/orders/cp-order-107", { order_line_items: [{ id: "o_li_0", status: "on_hold" }, { id: "o_li_1", status: "queued" }] }]]);
+    // Only the line that changed is sent, by its Chargebee line id.
+    assert.deepEqual(requests(lo), [["/orders/cp-order-107", { order_line_items: [{ id: "o_li_0", status: "on_hold" }] }]]);
     settles("order-order", { customerp: cpLines, chargebee: s.chargebee, base: s.base, links: orderLinks() }, lo);
     // Cancel: Customerp → the cancel endpoint (unknown reason → others, with a warning); Chargebee → cancelled.
     const cancel = edited("order-order", s, { cp: { status: "cancelled", cancellation_reason: "kunden angret 😕", cancelled_at: "2026-03-07T10:00:00+01:00" } });

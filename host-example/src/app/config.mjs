@@ -1,5 +1,16 @@
-// Configuration from the environment, for a sync against real endpoints. Secrets are never printed:
-// `describeConfig` says only whether they are set.
+// Configuration: the endpoints and credentials from the environment, and from SYNC_CONFIG (a JSON
+// file) the plan options per flow, which flows run and the guard's limits. Secrets are never printed:
+// `describeConfig` says only whether they are set, and every secret is registered with the redactor. A bad file is a UsageError naming the file, the
+// key's path and what is allowed; plan options are checked by the plugin itself (one validation).
+import { readFileSync } from "node:fs";
+import { plan } from "customerp-chargebee";
+import { FLOWS } from "./flows.mjs";
+import { UsageError } from "./errors.mjs";
+
+/** @typedef {import("customerp-chargebee").Options} Options */
+/** @typedef {{ max: number, percent: number }} GuardLimits */
+import { addSecret } from "./redact.mjs";
+import { withoutCredentials } from "./clients/chargebee.mjs";
 
 /**
  * @typedef {object} Config
@@ -8,43 +19,166 @@
  * @property {string} customerpUrl CUSTOMERP_URL, e.g. https://erp.example.com
  * @property {string} customerpToken CUSTOMERP_TOKEN (bearer token)
  * @property {string} db SYNC_DB, default ./customerp-chargebee.sqlite
- * @property {import("customerp-chargebee").Options} options SYNC_OPTIONS (JSON) and the SYNC_* variables
+ * @property {Options} options defaults of every flow: SYNC_CONFIG's `defaults`, then SYNC_OPTIONS and the SYNC_* variables
+ * @property {Record<string, Options>} flowOptions per flow, over the defaults (SYNC_CONFIG's `flows.<id>.options`)
+ * @property {string[] | null} flows the flows that run (null: all)
+ * @property {GuardLimits} guard
+ * @property {string | null} file the SYNC_CONFIG file
  */
 
-/** @param {NodeJS.ProcessEnv} [env] @returns {Config} */
-export function configFromEnv(env = process.env) {
-  const missing = ["CHARGEBEE_SITE", "CHARGEBEE_API_KEY", "CUSTOMERP_URL", "CUSTOMERP_TOKEN"].filter((k) => !env[k]);
-  if (missing.length) throw new Error(`set ${missing.join(", ")} (see host-example/README.md)`);
+export const GUARD_DEFAULTS = Object.freeze({ max: 10, percent: 5 });
+const FLOW_IDS = FLOWS.map((f) => f.id);
+const TOP_KEYS = ["defaults", "flows", "guard"];
+const FLOW_KEYS = ["enabled", "options"];
+
+/**
+ * @param {NodeJS.ProcessEnv} [env]
+ * @param {{ systems?: boolean }} [o] systems: false for commands that only use the store (inbox, resolve, confirm)
+ * @returns {Config}
+ */
+export function configFromEnv(env = process.env, o = {}) {
+  if (o.systems !== false) {
+    const missing = ["CHARGEBEE_SITE", "CHARGEBEE_API_KEY", "CUSTOMERP_URL", "CUSTOMERP_TOKEN"].filter((k) => !env[k]);
+    if (missing.length) throw new UsageError(`set ${missing.join(", ")} (see host-example/README.md)`);
+  }
+  const file = env.SYNC_CONFIG ? readConfigFile(env.SYNC_CONFIG) : null;
   /** @type {Record<string, unknown>} */
-  let options = {};
+  let envOptions = {};
   if (env.SYNC_OPTIONS) {
     try {
-      options = JSON.parse(env.SYNC_OPTIONS);
+      envOptions = JSON.parse(env.SYNC_OPTIONS);
     } catch {
-      throw new Error("SYNC_OPTIONS is not JSON");
+      throw new UsageError("SYNC_OPTIONS is not JSON");
     }
+    if (!isObject(envOptions)) throw new UsageError("SYNC_OPTIONS must be a JSON object of plan options");
   }
   const pick = /** @type {const} */ ([
     ["SYNC_TIME_ZONE", "timeZone"], ["SYNC_OWN_COMPANY_NAME", "ownCompanyName"], ["SYNC_ITEM_FAMILY_ID", "itemFamilyId"],
     ["SYNC_CONFLICTS", "conflicts"], ["SYNC_DELETES", "deletes"], ["SYNC_ID_PREFIX", "idPrefix"], ["SYNC_CREATED_AFTER", "createdAfter"],
   ]);
-  for (const [k, o] of pick) if (env[k]) options[o] = env[k];
-  return {
-    chargebeeSite: /** @type {string} */ (env.CHARGEBEE_SITE),
-    chargebeeApiKey: /** @type {string} */ (env.CHARGEBEE_API_KEY),
-    customerpUrl: /** @type {string} */ (env.CUSTOMERP_URL),
-    customerpToken: /** @type {string} */ (env.CUSTOMERP_TOKEN),
+  for (const [k, opt] of pick) if (env[k]) envOptions[opt] = env[k];
+  addSecret(env.CHARGEBEE_API_KEY);
+  addSecret(env.CUSTOMERP_TOKEN);
+  for (const url of [env.CUSTOMERP_URL, env.CHARGEBEE_SITE]) {
+    try {
+      const u = new URL(/** @type {string} */ (url));
+      addSecret(decodeURIComponent(u.password));
+      addSecret(decodeURIComponent(u.username));
+    } catch {
+      // not a URL: nothing in it to hide
+    }
+  }
+  const options = /** @type {Options} */ ({ ...(file?.defaults ?? {}), ...envOptions });
+  const config = {
+    chargebeeSite: env.CHARGEBEE_SITE ?? "",
+    chargebeeApiKey: env.CHARGEBEE_API_KEY ?? "",
+    customerpUrl: env.CUSTOMERP_URL ?? "",
+    customerpToken: env.CUSTOMERP_TOKEN ?? "",
     db: env.SYNC_DB ?? "customerp-chargebee.sqlite",
-    options: /** @type {any} */ (options),
+    options,
+    flowOptions: file?.flowOptions ?? {},
+    flows: file?.flows ?? null,
+    guard: file?.guard ?? { ...GUARD_DEFAULTS },
+    file: env.SYNC_CONFIG ?? null,
   };
+  for (const flow of FLOW_IDS) {
+    const where = config.flowOptions[flow] ? `flows.${flow}.options` : env.SYNC_CONFIG ? "defaults (or SYNC_OPTIONS)" : "SYNC_OPTIONS";
+    checkOptions(flow, optionsFor(config, flow), env.SYNC_CONFIG ?? "the environment", where);
+  }
+  return config;
+}
+
+/** The plan options of one flow: the defaults with the flow's overrides. @param {Pick<Config, "options" | "flowOptions">} c @param {string} flow @returns {Options} */
+export function optionsFor(c, flow) {
+  const own = c.flowOptions[flow];
+  return own ? /** @type {Options} */ ({ ...c.options, ...own }) : c.options;
+}
+
+/** @param {unknown} v @returns {v is Record<string, any>} */
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** @param {string} path @returns {{ defaults: Options, flowOptions: Record<string, Options>, flows: string[] | null, guard: GuardLimits }} */
+function readConfigFile(path) {
+  let text;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`SYNC_CONFIG ${path}: cannot be read (${/** @type {any} */ (e).code ?? e})`);
+  }
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`SYNC_CONFIG ${path}: not JSON (${e instanceof Error ? e.message : e})`);
+  }
+  const bad = (/** @type {string} */ key, /** @type {string} */ why) => new UsageError(`SYNC_CONFIG ${path}: ${key}: ${why}`);
+  if (!isObject(json)) throw bad("(top level)", `expected an object with ${TOP_KEYS.join(", ")}`);
+  for (const k of Object.keys(json)) if (!TOP_KEYS.includes(k)) throw bad(k, `unknown key; allowed: ${TOP_KEYS.join(", ")}`);
+  if (json.defaults !== undefined && !isObject(json.defaults)) throw bad("defaults", "expected an object of plan options");
+  /** @type {Record<string, Options>} */
+  const flowOptions = {};
+  /** @type {string[] | null} */
+  let flows = null;
+  if (json.flows !== undefined) {
+    if (!isObject(json.flows)) throw bad("flows", `expected an object keyed by flow id (${FLOW_IDS.join(", ")})`);
+    /** @type {string[]} */
+    const off = [];
+    for (const [id, f] of Object.entries(json.flows)) {
+      if (!FLOW_IDS.includes(/** @type {any} */ (id))) throw bad(`flows.${id}`, `unknown flow; valid: ${FLOW_IDS.join(", ")}`);
+      if (!isObject(f)) throw bad(`flows.${id}`, `expected an object with ${FLOW_KEYS.join(", ")}`);
+      for (const k of Object.keys(f)) if (!FLOW_KEYS.includes(k)) throw bad(`flows.${id}.${k}`, `unknown key; allowed: ${FLOW_KEYS.join(", ")}`);
+      if (f.enabled !== undefined && typeof f.enabled !== "boolean") throw bad(`flows.${id}.enabled`, "expected true or false");
+      if (f.enabled === false) off.push(id);
+      if (f.options !== undefined) {
+        if (!isObject(f.options)) throw bad(`flows.${id}.options`, "expected an object of plan options");
+        flowOptions[id] = /** @type {Options} */ (f.options);
+      }
+    }
+    if (off.length) flows = FLOW_IDS.filter((id) => !off.includes(id));
+  }
+  /** @type {GuardLimits} */
+  const guard = { ...GUARD_DEFAULTS };
+  if (json.guard !== undefined) {
+    if (!isObject(json.guard)) throw bad("guard", "expected an object with max, percent");
+    for (const [k, v] of Object.entries(json.guard)) {
+      if (k === "max") {
+        if (!Number.isInteger(v) || v < 0) throw bad("guard.max", "expected a whole number ≥ 0 (destructive actions a flow may plan)");
+        guard.max = v;
+      } else if (k === "percent") {
+        if (typeof v !== "number" || !(v >= 0 && v <= 100)) throw bad("guard.percent", "expected a number from 0 to 100 (percent of the flow's linked pairs)");
+        guard.percent = v;
+      } else throw bad(`guard.${k}`, "unknown key; allowed: max, percent");
+    }
+  }
+  return { defaults: /** @type {Options} */ (json.defaults ?? {}), flowOptions, flows, guard };
+}
+
+/**
+ * Checks a flow's plan options with the plugin (an empty pair is planned): a SyncError invalid_options
+ * becomes a UsageError naming where the key came from.
+ * @param {string} flow @param {Options} options @param {string} source @param {string} where
+ */
+function checkOptions(flow, options, source, where) {
+  try {
+    plan(/** @type {any} */ (flow), { customerp: null, chargebee: null, base: null }, options);
+  } catch (e) {
+    const err = /** @type {any} */ (e);
+    if (err?.code !== "invalid_options") return; // unknown_flow: a build without this flow; reported when it runs
+    const key = String(err.path ?? "").replace(/^\/options\/?/, "").split("/").filter(Boolean).join(".");
+    const msg = String(err.message).replace(/^\/options\S*: /, "");
+    throw new UsageError(`${source}: ${where}${key ? `.${key}` : ""} (flow ${flow}): ${msg}`);
+  }
 }
 
 /** Lines that describe the configuration, with secrets left out. @param {Config} c @param {string} base */
 export function describeConfig(c, base) {
-  return [
-    `  Chargebee  ${base}  (API key: set, not shown)`,
-    `  Customerp  ${c.customerpUrl}  (token: set, not shown)`,
+  const lines = [
+    `  Chargebee  ${withoutCredentials(base)}  (API key: set, not shown)`,
+    `  Customerp  ${withoutCredentials(c.customerpUrl)}  (token: set, not shown)`,
     `  store      ${c.db}`,
     `  options    ${JSON.stringify(c.options)}`,
   ];
+  for (const [flow, o] of Object.entries(c.flowOptions)) lines.push(`             ${flow}: ${JSON.stringify(o)}`);
+  if (c.file) lines.push(`  config     ${c.file} (guard: more than ${c.guard.max} and ${c.guard.percent}% of a flow's pairs)`);
+  return lines;
 }

@@ -1,17 +1,26 @@
 // The host's loop (api.md): per flow, in dependency order, read what changed on both sides, match
-// unlinked records, plan the pairs in pages with planBatch, execute each plan (Chargebee requests in
-// order, then the Customerp change, re-reading the targets first), and store link and base together.
-import { match, planBatch } from "customerp-chargebee";
+// unlinked records, plan the pairs in pages with planBatch, let the guard look at the destructive
+// actions planned, execute each plan (Chargebee requests in order, then the Customerp change,
+// re-reading the targets first), and store link and base together. What needs a person goes to the
+// inbox; a dry run does all of it but the writes, on a copy of the store.
+import { match, plan as planOne, planBatch } from "customerp-chargebee";
 import { FLOWS, flowAvailable } from "./flows.mjs";
 import { chargebeeResources } from "./clients/chargebee-resources.mjs";
 import { settle } from "./pair.mjs";
 import { progressLine } from "./report.mjs";
+import { Inbox, SELF_CLOSING, causeOf } from "./inbox.mjs";
+import { destructiveActions, shortHash } from "./plans.mjs";
+import { optionsFor, GUARD_DEFAULTS } from "./config.mjs";
+import { UnreachableError } from "./errors.mjs";
+import { applyOverrides, droppedByReadOnly } from "./decisions.mjs";
 
 /** @typedef {Record<string, any>} Json */
 /** @typedef {import("customerp-chargebee").Plan} Plan */
+/** @typedef {import("customerp-chargebee").Options} Options */
 /** @typedef {import("./flows.mjs").FlowSpec} FlowSpec */
 /** @typedef {import("./store.mjs").Link} Link */
 /** @typedef {{ customerp: Json | null, chargebee: Json | null, base: Json | null, links: Json }} Input */
+/** @typedef {{ stored: Link, input: Input, options: Options, keep?: string, overrides: { item: number, property: string, side: string, value: unknown }[] }} Work */
 
 const PAGE = 100; // pairs per planBatch call
 
@@ -19,25 +28,68 @@ export function newStats() {
   return {
     read: { customerp: 0, chargebee: 0 }, matched: 0, ambiguous: 0,
     created: { customerp: 0, chargebee: 0 }, updated: { customerp: 0, chargebee: 0 }, deleted: { customerp: 0, chargebee: 0 },
-    conflicts: 0, warnings: 0, waiting: 0, manual: 0, held: 0, replanned: 0, errors: 0,
+    conflicts: 0, warnings: 0, waiting: 0, manual: 0, held: 0, replanned: 0, errors: 0, drift: 0, planned: 0, written: 0,
+    /** @type {null | { counts: Record<string, number>, linked: number, item: number }} the guard stopped this flow */
+    guard: null,
   };
 }
 /** @typedef {ReturnType<typeof newStats>} FlowStats */
+
+/**
+ * A write a run plans, as a dry run lists it and `explain` shows it.
+ * @typedef {object} PlannedWrite
+ * @property {string} flow
+ * @property {"customerp" | "chargebee"} side
+ * @property {string} action create, update, delete, manual, or follow-up
+ * @property {string | null} customerpId
+ * @property {string | null} chargebeeId
+ * @property {string | null} method
+ * @property {string | null} path
+ * @property {Json | null} params
+ * @property {{ property: string, from: unknown, to: unknown }[]} changes
+ * @property {import("customerp-chargebee").Conflict[]} conflicts
+ * @property {import("customerp-chargebee").PlanWarning[]} warnings
+ * @property {string | null} reason
+ * @property {boolean} followUp a write a create leaves to a second plan, made from the create's answer
+ */
+
+/**
+ * Progress of a flow, for progress lines.
+ * @typedef {{ flow: string, phase: "read" | "plan" | "write", read: number, planned: number, written: number, total: number | null }} Progress
+ */
 
 /**
  * @typedef {object} SyncOptions
  * @property {import("./clients/customerp.mjs").CustomerpClient} customerp
  * @property {import("./clients/chargebee.mjs").ChargebeeClient} chargebee
  * @property {import("./store.mjs").Store} store
- * @property {import("customerp-chargebee").Options} [options] passed to match / plan / planBatch
- * @property {(line: string) => void} [out] progress lines
- * @property {boolean} [full] ignore the cursors: read everything
+ * @property {Options} [options] passed to match / plan / planBatch, for every flow
+ * @property {Record<string, Options>} [flowOptions] per flow, over `options`
+ * @property {(line: string) => void} [out] one line per flow as it ends
+ * @property {(p: Progress) => void} [onProgress] called often; the caller decides how often to show it
+ * @property {boolean} [full] ignore the cursors: read everything, and report drift
+ * @property {boolean} [repair] with full: plan drifted pairs as at a first sync for the differing properties
+ * @property {boolean} [dryRun] plan, send no write (the store should be a snapshot: see Store.snapshot)
  * @property {string[]} [only] run only these flows
+ * @property {{ max: number, percent: number }} [guard]
  * @property {import("./flows.mjs").FlowSpec[]} [flows] the flows in dependency order (default FLOWS)
  * @property {{ afterChargebeeRequest?: (e: { flow: string, plan: Plan, index: number }) => void | Promise<void>,
- *   afterChargebeeWrite?: (e: { flow: string, plan: Plan }) => void | Promise<void> }} [hooks] test seams: a hook
+ *   afterChargebeeWrite?: (e: { flow: string, plan: Plan }) => void | Promise<void>,
+ *   beforeExecute?: (e: { flow: string, plan: Plan, round: number }) => void }} [hooks] test seams: a hook
  *   that throws an error with `fatal: true` stops the run there, as a crash would
  */
+
+/** What one run carries from flow to flow. */
+export class RunContext {
+  /** @param {number} run */
+  constructor(run) {
+    this.run = run;
+    /** @type {PlannedWrite[]} */
+    this.planned = [];
+    /** @type {Set<string>} inbox causes seen in this run */
+    this.seen = new Set();
+  }
+}
 
 export class Sync {
   /** @param {SyncOptions} o */
@@ -46,17 +98,32 @@ export class Sync {
     this.cb = o.chargebee;
     this.store = o.store;
     this.options = o.options ?? {};
+    this.flowOptions = o.flowOptions ?? {};
     this.out = o.out ?? (() => {});
+    this.onProgress = o.onProgress ?? (() => {});
     this.full = o.full ?? false;
+    this.repair = o.repair ?? false;
+    this.dryRun = o.dryRun ?? false;
     this.only = o.only;
+    this.guard = o.guard ?? GUARD_DEFAULTS;
     this.flows = o.flows ?? FLOWS;
     this.hooks = o.hooks ?? {};
     this.readers = chargebeeResources(this.cb, this.store);
+    /** Chargebee records whose link a plan ended in this process (a delete released them): what was read of
+     * them before is stale, so they are not planned as new records in the same run. @type {Set<string>} */
+    this.released = new Set();
+    this.inbox = new Inbox(this.store);
+  }
+
+  /** The plan options of a flow. @param {string} flow @returns {Options} */
+  optionsOf(flow) {
+    return optionsFor({ options: this.options, flowOptions: this.flowOptions }, flow);
   }
 
   /** One full pass over every flow. Returns the run's summary. */
   async run() {
-    const run = this.store.beginRun();
+    const ctx = new RunContext(this.store.beginRun());
+    this.released.clear();
     const before = this.requestCounts();
     /** @type {Record<string, FlowStats | { skipped: string }>} */
     const flows = {};
@@ -72,23 +139,76 @@ export class Sync {
     /** @type {Map<string, Promise<any>>} one read per resource and cursor in a run */
     const reads = new Map();
     const batches = new Map();
-    for (const f of active) batches.set(f.id, await this.collect(f, run, reads));
+    for (const f of active) batches.set(f.id, await this.collect(f, ctx, { reads }));
     for (const f of active) {
       const started = Date.now();
-      const stats = await this.syncFlow(f, batches.get(f.id), run);
+      const stats = await this.syncFlow(f, batches.get(f.id), ctx, { saveCursors: true });
       flows[f.id] = stats;
       this.out(progressLine(f.id, stats, Date.now() - started));
     }
+    return this.finish(ctx, flows, before);
+  }
+
+  /**
+   * Syncs the given records of one flow now: reads them (and their partners), plans their pairs and
+   * writes them, without touching the flow's cursors. For `retry`, and for a host that learns of
+   * changed records another way (webhooks). `create` lets held records (ambiguous, unlinked by hand)
+   * be copied across.
+   * @param {string} flowId @param {{ customerp?: string[], chargebee?: string[] }} ids @param {{ create?: boolean }} [o]
+   */
+  async syncRecords(flowId, ids, o = {}) {
+    const f = this.flows.find((x) => x.id === flowId);
+    if (!f) throw new Error(`unknown flow ${flowId}`);
+    const ctx = new RunContext(this.store.beginRun());
+    this.released.clear();
+    const before = this.requestCounts();
+    if (o.create && !this.dryRun) {
+      for (const side of /** @type {const} */ (["customerp", "chargebee"])) {
+        for (const id of ids[side] ?? []) {
+          this.store.releaseHold(f.id, side, id);
+          this.store.bringTogether(f.id, side, id);
+        }
+      }
+    }
+    const batch = await this.collect(f, ctx, { given: ids, create: o.create });
+    const stats = await this.syncFlow(f, batch, ctx, { saveCursors: false, given: ids });
+    return this.finish(ctx, { [f.id]: stats }, before);
+  }
+
+  /**
+   * Syncs the records events named, several flows in one run, parents first (the flows' order), with the
+   * same plans and store as a polling run; the cursors are left to the polls.
+   * @param {Record<string, { customerp?: string[], chargebee?: string[] }>} touched flow → ids per side
+   */
+  async syncTouched(touched) {
+    const ctx = new RunContext(this.store.beginRun());
+    this.released.clear();
+    const before = this.requestCounts();
+    /** @type {Record<string, FlowStats | { skipped: string }>} */
+    const flows = {};
+    for (const f of this.flows) {
+      const ids = touched[f.id];
+      if (!ids || (this.only && !this.only.includes(f.id)) || !flowAvailable(f.id)) continue;
+      const batch = await this.collect(f, ctx, { given: ids });
+      flows[f.id] = await this.syncFlow(f, batch, ctx, { saveCursors: false, given: ids });
+    }
+    return this.finish(ctx, flows, before);
+  }
+
+  /** @param {RunContext} ctx @param {Record<string, FlowStats | { skipped: string }>} flows @param {ReturnType<Sync["requestCounts"]>} before */
+  finish(ctx, flows, before) {
     const after = this.requestCounts();
     const summary = {
-      run,
+      run: ctx.run,
+      dryRun: this.dryRun,
       flows,
       requests: {
         customerp: diff(after.customerp, before.customerp),
         chargebee: diff(after.chargebee, before.chargebee),
       },
+      planned: ctx.planned,
     };
-    this.store.finishRun(run, summary);
+    this.store.finishRun(ctx.run, { ...summary, planned: undefined });
     return summary;
   }
 
@@ -97,60 +217,100 @@ export class Sync {
   }
 
   /**
-   * Phase 1 of a flow: read what changed (and what waits for a retry), then match unlinked records.
-   * @param {FlowSpec} f @param {number} run @param {Map<string, Promise<any>>} reads
+   * A cause for a person: into the run log and the inbox.
+   * @param {RunContext} ctx @param {import("./inbox.mjs").Sighting} s
    */
-  async collect(f, run, reads) {
+  see(ctx, s) {
+    ctx.seen.add(causeOf(s));
+    return this.inbox.see(s);
+  }
+
+  /**
+   * Phase 1 of a flow: read what changed (and what waits for a retry), or the given records; then match
+   * unlinked records.
+   * @param {FlowSpec} f @param {RunContext} ctx
+   * @param {{ reads?: Map<string, Promise<any>>, given?: { customerp?: string[], chargebee?: string[] }, create?: boolean }} o
+   */
+  async collect(f, ctx, o) {
+    const run = ctx.run;
     const stats = newStats();
     const reader = this.readers[f.chargebee];
-    const cpCursor = this.full ? null : this.store.cursor(f.id, "customerp", f.customerp);
-    /** @type {Record<string, string | null>} */
-    const cbCursors = Object.fromEntries(reader.cursorTypes.map((t) => [t, this.full ? null : this.store.cursor(f.id, "chargebee", t)]));
-    const once = (/** @type {string} */ key, /** @type {() => Promise<any>} */ read) => {
-      if (!reads.has(key)) reads.set(key, read());
-      return /** @type {Promise<any>} */ (reads.get(key));
-    };
-    const cpRead = await once(`cp ${f.customerp} ${cpCursor}`, () => this.cp.changes(f.customerp, cpCursor));
-    const cbRead = await once(`cb ${f.chargebee} ${JSON.stringify(cbCursors)}`, () => reader.changed(cbCursors));
+    const options = this.optionsOf(f.id);
     /** @type {Map<string, Json>} */
-    const cpRecs = new Map(cpRead.records.map((/** @type {Json} */ r) => [String(r.id), r]));
+    const cpRecs = new Map();
     /** @type {Map<string, Json>} */
-    const cbRecs = new Map(cbRead.records.map((/** @type {Json} */ r) => [r.id, r]));
-    const pending = this.store.pending(f.id);
-    const again = (/** @type {string} */ side, /** @type {Map<string, Json>} */ have) =>
-      pending.filter((p) => p.side === side && !have.has(p.id)).map((p) => p.id);
-    for (const r of await this.cp.getMany(f.customerp, again("customerp", cpRecs))) cpRecs.set(String(r.id), r);
-    for (const r of await reader.byIds(again("chargebee", cbRecs))) cbRecs.set(r.id, r);
+    const cbRecs = new Map();
+    /** @type {{ system: string, type: string, value: string | null }[]} */
+    let cursors = [];
+    /** @type {{ side: string, id: string, reason: string, attempts: number }[]} */
+    let pending = [];
+    if (o.given) {
+      for (const r of await this.cp.getMany(f.customerp, o.given.customerp ?? [])) cpRecs.set(String(r.id), r);
+      for (const r of await reader.byIds(o.given.chargebee ?? [])) cbRecs.set(r.id, r);
+    } else {
+      const reads = /** @type {Map<string, Promise<any>>} */ (o.reads);
+      const cpCursor = this.full ? null : this.store.cursor(f.id, "customerp", f.customerp);
+      /** @type {Record<string, string | null>} */
+      const cbCursors = Object.fromEntries(reader.cursorTypes.map((t) => [t, this.full ? null : this.store.cursor(f.id, "chargebee", t)]));
+      const once = (/** @type {string} */ key, /** @type {() => Promise<any>} */ read) => {
+        if (!reads.has(key)) reads.set(key, read());
+        return /** @type {Promise<any>} */ (reads.get(key));
+      };
+      const cpRead = await once(`cp ${f.customerp} ${cpCursor}`, () => this.cp.changes(f.customerp, cpCursor));
+      const cbRead = await once(`cb ${f.chargebee} ${JSON.stringify(cbCursors)}`, () => reader.changed(cbCursors));
+      for (const r of cpRead.records) cpRecs.set(String(r.id), r);
+      for (const r of cbRead.records) cbRecs.set(r.id, r);
+      pending = this.store.pending(f.id);
+      const again = (/** @type {string} */ side, /** @type {Map<string, Json>} */ have) =>
+        pending.filter((p) => p.side === side && !have.has(p.id)).map((p) => p.id);
+      for (const r of await this.cp.getMany(f.customerp, again("customerp", cpRecs))) cpRecs.set(String(r.id), r);
+      for (const r of await reader.byIds(again("chargebee", cbRecs))) cbRecs.set(r.id, r);
+      cursors = [
+        { system: "customerp", type: f.customerp, value: cpRead.cursor },
+        ...reader.cursorTypes.map((t) => ({ system: "chargebee", type: t, value: cbRead.cursors[t] })),
+      ];
+    }
     stats.read = { customerp: cpRecs.size, chargebee: cbRecs.size };
+    this.onProgress({ flow: f.id, phase: "read", read: cpRecs.size + cbRecs.size, planned: 0, written: 0, total: null });
 
-    const held = { customerp: new Set(), chargebee: new Set() };
+    /** @type {{ customerp: Map<string, string>, chargebee: Map<string, string> }} record → why it is held */
+    const held = { customerp: new Map(), chargebee: new Map() };
     const unlinkedCp = [...cpRecs.values()].filter((r) => !this.store.linkByCustomerp(f.id, String(r.id)));
     const unlinkedCb = [...cbRecs.values()].filter((r) => !this.linkedInResource(f, r.id));
+    for (const h of this.store.holdsOf(f.id)) {
+      const side = /** @type {"customerp" | "chargebee"} */ (h.side);
+      if ((side === "customerp" ? unlinkedCp : unlinkedCb).some((r) => String(r.id) === h.id)) held[side].set(h.id, h.reason);
+    }
     if (unlinkedCp.length > 0 && unlinkedCb.length > 0) {
       try {
-        const m = match(f.id, unlinkedCp, unlinkedCb, this.options);
-        this.store.saveMatches(f.id, m.links);
-        stats.matched = m.links.length;
+        const m = match(/** @type {any} */ (f.id), unlinkedCp, unlinkedCb, options);
+        // A pair a person unlinked is never matched again.
+        const links = m.links.filter((l) => !this.store.keptApart(f.id, l.customerp, l.chargebee));
+        for (const l of m.links.filter((x) => !links.includes(x))) {
+          held.customerp.set(l.customerp, `kept apart from ${l.chargebee}`);
+          held.chargebee.set(l.chargebee, `kept apart from Customerp ${l.customerp}`);
+        }
+        this.store.saveMatches(f.id, links);
+        stats.matched = links.length;
         for (const a of m.ambiguous) {
           stats.ambiguous++;
-          a.customerp.forEach((id) => held.customerp.add(id));
-          a.chargebee.forEach((id) => held.chargebee.add(id));
-          this.store.log({ run, flow: f.id, kind: "ambiguous", customerp: a.customerp.join(","), chargebee: a.chargebee.join(","),
-            message: `ambiguous match by ${a.by}: Customerp ${a.customerp.join(", ")} and Chargebee ${a.chargebee.join(", ")}; not linked and not copied until a person resolves it`, detail: a });
+          const message = `ambiguous match by ${a.by}: Customerp ${a.customerp.join(", ")} and Chargebee ${a.chargebee.join(", ")}; not linked and not copied until a person links them (or dismisses this)`;
+          const item = this.see(ctx, { run, kind: "ambiguous", flow: f.id, customerp: a.customerp.join(","), chargebee: a.chargebee.join(","), message, detail: a });
+          this.store.logOnce({ run, flow: f.id, kind: "ambiguous", customerp: a.customerp.join(","), chargebee: a.chargebee.join(","), message, detail: a });
+          if (item.state === "dismissed") continue; // a person said: not the same records; each is synced on its own
+          a.customerp.forEach((id) => held.customerp.set(id, `ambiguous match (inbox item ${item.id})`));
+          a.chargebee.forEach((id) => held.chargebee.set(id, `ambiguous match (inbox item ${item.id})`));
         }
       } catch (e) {
+        if (e instanceof UnreachableError) throw e;
         // No match, no copy: copying unmatched records now could make twins of records that would match.
         stats.errors++;
-        unlinkedCp.forEach((r) => held.customerp.add(String(r.id)));
-        unlinkedCb.forEach((r) => held.chargebee.add(r.id));
-        this.logError(run, f.id, null, null, e, "match failed; unlinked records wait for the next run");
+        unlinkedCp.forEach((r) => held.customerp.set(String(r.id), "match failed"));
+        unlinkedCb.forEach((r) => held.chargebee.set(r.id, "match failed"));
+        this.logError(ctx, f.id, null, null, e, "match failed; unlinked records wait for the next run");
       }
     }
-    const cursors = [
-      { system: "customerp", type: f.customerp, value: cpRead.cursor },
-      ...reader.cursorTypes.map((t) => ({ system: "chargebee", type: t, value: cbRead.cursors[t] })),
-    ];
-    return { stats, cpRecs, cbRecs, held, cursors, pending };
+    return { stats, cpRecs, cbRecs, held, cursors, pending, readIds: { customerp: new Set(cpRecs.keys()), chargebee: new Set(cbRecs.keys()) } };
   }
 
   /** Whether a Chargebee record is linked in this flow or in another flow of the same resource. @param {FlowSpec} f @param {string} id */
@@ -160,11 +320,12 @@ export class Sync {
   }
 
   /**
-   * Phase 2 of a flow: plan every touched pair and execute the plans.
-   * @param {FlowSpec} f @param {Awaited<ReturnType<Sync["collect"]>>} batch @param {number} run
+   * The pairs of a flow to plan, from the records read: linked partners are read too; held records are left out.
+   * @param {FlowSpec} f @param {Awaited<ReturnType<Sync["collect"]>>} batch
+   * @returns {Promise<Work[]>}
    */
-  async syncFlow(f, batch, run) {
-    const { stats, cpRecs, cbRecs, held } = batch;
+  async pairsOf(f, batch) {
+    const { cpRecs, cbRecs, held } = batch;
     /** @type {Map<string, { link: Link, base: string | null }>} */
     const pairs = new Map();
     for (const id of cpRecs.keys()) {
@@ -176,24 +337,101 @@ export class Sync {
       if (held.chargebee.has(id)) continue;
       const l = this.store.linkByChargebee(f.id, id);
       if (l) pairs.set(`cp:${l.customerp_id}`, { link: { customerp: l.customerp_id, chargebee: id }, base: l.base });
-      else if (!this.linkedInResource(f, id)) pairs.set(`cb:${id}`, { link: { customerp: null, chargebee: id }, base: null });
+      else if (!this.linkedInResource(f, id) && !this.released.has(id)) pairs.set(`cb:${id}`, { link: { customerp: null, chargebee: id }, base: null });
     }
     const needCp = [...pairs.values()].map((p) => p.link.customerp).filter((id) => id !== null && !cpRecs.has(id));
     const needCb = [...pairs.values()].map((p) => p.link.chargebee).filter((id) => id !== null && !cbRecs.has(id));
     for (const r of await this.cp.getMany(f.customerp, /** @type {string[]} */ (needCp))) cpRecs.set(String(r.id), r);
     for (const r of await this.readers[f.chargebee].byIds(/** @type {string[]} */ (needCb))) cbRecs.set(r.id, r);
-
     const links = Object.fromEntries(f.parents.map((p) => [p, this.store.linksOf(p)]));
-    const work = [...pairs.values()].map((p) => ({
+    return [...pairs.values()].map((p) => this.work(f, p.link, p.base, {
+      customerp: p.link.customerp ? cpRecs.get(p.link.customerp) ?? null : null,
+      chargebee: p.link.chargebee ? cbRecs.get(p.link.chargebee) ?? null : null,
+    }, links));
+  }
+
+  /**
+   * One pair to plan, with the options a run plans it with: a first sync linked by hand with a side
+   * to keep plans with `conflicts` of that side; a conflict a person overrode is applied after planning.
+   * @param {FlowSpec} f @param {Link} link @param {string | null} base @param {{ customerp: Json | null, chargebee: Json | null }} records @param {Json} links
+   * @returns {Work}
+   */
+  work(f, link, base, records, links) {
+    const linked = Boolean(link.customerp && link.chargebee);
+    let options = this.optionsOf(f.id);
+    const keep = linked && !base ? this.store.firstSyncKeep(f.id, /** @type {string} */ (link.customerp)) : undefined;
+    if (keep) options = { ...options, conflicts: keep, propertyWinners: undefined };
+    return {
       // the link as stored: both ids, or none for a record without a partner yet
-      stored: p.link.customerp && p.link.chargebee ? p.link : { customerp: null, chargebee: null },
-      input: /** @type {Input} */ ({
-        customerp: p.link.customerp ? cpRecs.get(p.link.customerp) ?? null : null,
-        chargebee: p.link.chargebee ? cbRecs.get(p.link.chargebee) ?? null : null,
-        base: p.base ? JSON.parse(p.base) : null,
-        links,
-      }),
-    }));
+      stored: linked ? link : { customerp: null, chargebee: null },
+      input: { ...records, base: base ? JSON.parse(base) : null, links },
+      options,
+      keep,
+      overrides: linked ? this.store.overridesOf(f.id, /** @type {string} */ (link.customerp)) : [],
+    };
+  }
+
+  /**
+   * Plans pairs as a run does: pages of planBatch for the flow's options, one by one for pairs with
+   * options of their own; overrides applied; with `full`, drift found (and with `repair`, planned).
+   * @param {FlowSpec} f @param {Work[]} work @param {(done: number) => void} [progress]
+   * @returns {{ work: Work, result: { ok: true, plan: Plan } | { ok: false, error: any }, drift: import("customerp-chargebee").Conflict[], dropped: { side: string, properties: string[] } | null }[]}
+   */
+  planAll(f, work, progress = () => {}) {
+    const options = this.optionsOf(f.id);
+    const plain = work.filter((w) => w.options === options);
+    /** @type {Map<Work, any>} */
+    const results = new Map();
+    for (let i = 0; i < plain.length; i += PAGE) {
+      const page = plain.slice(i, i + PAGE);
+      planBatch(/** @type {any} */ (f.id), page.map((w) => w.input), options).forEach((r, j) => results.set(page[j], r));
+      progress(results.size);
+    }
+    for (const w of work.filter((x) => x.options !== options)) {
+      try {
+        results.set(w, { ok: true, plan: planOne(/** @type {any} */ (f.id), w.input, w.options) });
+      } catch (e) {
+        results.set(w, { ok: false, error: e });
+      }
+    }
+    const probeDrift = this.full;
+    return work.map((w) => {
+      let result = results.get(w);
+      /** @type {import("customerp-chargebee").Conflict[]} */
+      let drift = [];
+      let dropped = null;
+      if (result.ok) {
+        if (probeDrift && w.input.base && w.input.customerp && w.input.chargebee) {
+          const repaired = planOne(/** @type {any} */ (f.id), w.input, { ...w.options, repair: true });
+          drift = repaired.conflicts.filter((c) => c.rule.startsWith("repair"));
+          if (this.repair && drift.length) result = { ok: true, plan: repaired };
+        }
+        if (w.overrides.length) result = applyOverrides(f, w, result.plan);
+        dropped = droppedByReadOnly(f, w, result.plan);
+      }
+      return { work: w, result, drift, dropped };
+    });
+  }
+
+  /**
+   * Phase 2 of a flow: plan every touched pair, let the guard look, execute the plans.
+   * @param {FlowSpec} f @param {Awaited<ReturnType<Sync["collect"]>>} batch @param {RunContext} ctx
+   * @param {{ saveCursors: boolean, given?: { customerp?: string[], chargebee?: string[] } }} o
+   */
+  async syncFlow(f, batch, ctx, o) {
+    const { stats, held } = batch;
+    const run = ctx.run;
+    const work = await this.pairsOf(f, batch);
+    const total = work.length;
+    const read = stats.read.customerp + stats.read.chargebee;
+    const progress = (/** @type {"plan" | "write"} */ phase) =>
+      this.onProgress({ flow: f.id, phase, read, planned: stats.planned, written: stats.written, total });
+    const planned = this.planAll(f, work, (n) => {
+      stats.planned = n;
+      progress("plan");
+    });
+    stats.planned = planned.length;
+
     /** @type {Map<string, { side: string, id: string, reason: string, attempts: number }>} */
     const retry = new Map();
     const attempts = new Map(batch.pending.map((p) => [`${p.side}:${p.id}`, p.attempts]));
@@ -203,41 +441,140 @@ export class Sync {
         if (id) retry.set(`${side}:${id}`, { side, id, reason, attempts: (attempts.get(`${side}:${id}`) ?? 0) + 1 });
       }
     };
-    held.customerp.forEach((id) => later({ customerp: id, chargebee: null }, "ambiguous or unmatched"));
-    held.chargebee.forEach((id) => later({ customerp: null, chargebee: id }, "ambiguous or unmatched"));
+    // Ambiguous records are read again every run (a person may fix an e-mail); records held by a
+    // person's decision (unlinked by hand, left over from a link) wait for the next decision.
+    for (const [id, why] of held.customerp) if (why.startsWith("ambiguous") || why === "match failed") later({ customerp: id, chargebee: null }, why);
+    for (const [id, why] of held.chargebee) if (why.startsWith("ambiguous") || why === "match failed") later({ customerp: null, chargebee: id }, why);
+    stats.held += held.customerp.size + held.chargebee.size;
 
-    for (let i = 0; i < work.length; i += PAGE) {
-      const page = work.slice(i, i + PAGE);
-      const results = planBatch(f.id, page.map((w) => w.input), this.options);
-      for (const [j, r] of results.entries()) {
-        const { input, stored } = page[j];
+    const stop = this.guardCheck(f, planned, stats, ctx);
+    /** @type {{ customerp: Set<string>, chargebee: Set<string> }} the records whose pairs were planned cleanly */
+    const clean = { customerp: new Set(), chargebee: new Set() };
+    if (!stop) {
+      for (const { work: w, result: r, drift, dropped } of planned) {
+        const { input, stored } = w;
         const ids = { customerp: input.customerp?.id != null ? String(input.customerp.id) : null, chargebee: input.chargebee?.id ?? null };
         if (!r.ok) {
           stats.errors++;
-          this.logError(run, f.id, ids.customerp, ids.chargebee, r.error, "not planned (fix the record; it is planned again when it changes)");
+          this.logError(ctx, f.id, ids.customerp, ids.chargebee, r.error, "not planned (fix the record; it is planned again when it changes)");
           continue;
         }
+        this.reportDrift(ctx, f, ids, drift, dropped, stats);
         try {
-          const why = await settle(this, f, input, stored, r.plan, stats, run);
-          if (why) later(ids, why);
+          const why = await settle(this, f, input, stored, r.plan, stats, ctx, w.options);
+          // A record whose Chargebee side a person makes by hand is read again every run, so the run after
+          // the person acted matches it with what they made.
+          const byHand = r.plan.chargebee.action === "manual" && !r.plan.link.chargebee ? "a manual step in Chargebee" : undefined;
+          if (why || byHand) later(ids, why ?? /** @type {string} */ (byHand));
+          else {
+            if (ids.customerp) clean.customerp.add(ids.customerp);
+            if (ids.chargebee) clean.chargebee.add(ids.chargebee);
+          }
+          if (!this.dryRun && !why) for (const ov of w.overrides) this.overrideWritten(ctx, ov);
         } catch (e) {
-          if (/** @type {any} */ (e)?.fatal) throw e;
+          if (/** @type {any} */ (e)?.fatal || e instanceof UnreachableError) throw e;
           stats.errors++;
-          this.logError(run, f.id, ids.customerp, ids.chargebee, e, "failed; retried next run");
+          this.logError(ctx, f.id, ids.customerp, ids.chargebee, e, "failed; retried next run");
           later(ids, e instanceof Error ? e.message : String(e));
         }
+        stats.written++;
+        progress("write");
       }
+    } else {
+      // Nothing of this flow is written: read again next run, from the same cursors.
+      for (const { work: w } of planned) later({ customerp: w.input.customerp ? String(w.input.customerp.id) : null, chargebee: w.input.chargebee?.id ?? null }, "stopped by the guard");
     }
-    this.store.finishFlow(f.id, batch.cursors, [...retry.values()]);
+    // Pairs planned without error or wait close the inbox items whose cause is gone.
+    if (!stop) {
+      this.inbox.closeGone(f.id, run, clean, ctx.seen, SELF_CLOSING);
+      this.inbox.closeGone(f.id, run, batch.readIds, ctx.seen, ["ambiguous"]);
+    }
+    if (o.saveCursors && !stop) this.store.finishFlow(f.id, batch.cursors, [...retry.values()]);
+    else if (o.saveCursors) this.store.finishFlow(f.id, [], [...batch.pending, ...retry.values()]);
+    else this.store.settlePending(f.id, [...(o.given?.customerp ?? []).map((id) => `customerp:${id}`), ...(o.given?.chargebee ?? []).map((id) => `chargebee:${id}`)], [...retry.values()]);
     return stats;
   }
 
-  /** @param {number} run @param {string} flow @param {string | null} cp @param {string | null} cb @param {unknown} e @param {string} what */
-  logError(run, flow, cp, cb, e, what) {
+  /**
+   * The guard: above `max` destructive actions *and* above `percent` of the flow's linked pairs, the
+   * flow writes nothing and an inbox item holds the counts and ten examples, unless a person
+   * confirmed that item (then this run goes through, once).
+   * @param {FlowSpec} f @param {ReturnType<Sync["planAll"]>} planned @param {FlowStats} stats @param {RunContext} ctx
+   */
+  guardCheck(f, planned, stats, ctx) {
+    /** @type {Record<string, number>} */
+    const counts = {};
+    /** @type {{ customerpId: string | null, chargebeeId: string | null, what: string }[]} */
+    const examples = [];
+    for (const { work: w, result: r } of planned) {
+      if (!r.ok) continue;
+      for (const d of destructiveActions(r.plan, w.stored)) {
+        counts[d.system] = (counts[d.system] ?? 0) + 1;
+        if (examples.length < 10) examples.push({ customerpId: r.plan.link.customerp ?? w.stored.customerp, chargebeeId: r.plan.link.chargebee ?? w.stored.chargebee, what: `${d.system}: ${d.what}` });
+      }
+    }
+    const linked = this.store.linkCount(f.id);
+    const worst = Math.max(0, ...Object.values(counts));
+    const { max, percent } = this.guard;
+    if (!(worst > max && worst > (percent / 100) * linked)) return false;
+    const cause = { kind: /** @type {const} */ ("guard"), flow: f.id, customerp: null, chargebee: null };
+    const existing = this.inbox.byCause(`guard|${f.id}|||`);
+    if (existing?.state === "resolved" && existing.resolution?.startsWith("confirmed") && !existing.resolution.includes("used")) {
+      if (!this.dryRun) this.inbox.settle(existing.id, "resolved", `${existing.resolution}; used in run ${ctx.run}`);
+      return false;
+    }
+    const what = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ");
+    const message = `the guard stopped ${f.id}: it planned ${what} destructive actions, above guard.max ${max} and ${percent}% of its ${linked} linked pairs; nothing of this flow was written. Check the examples, then \`confirm\` this item to let the next run go through once.`;
+    const item = this.see(ctx, { ...cause, run: ctx.run, message, detail: { counts, linked, max, percent, examples } });
+    if (existing && existing.state !== "open") this.inbox.settle(item.id, "open", "");
+    this.store.log({ run: ctx.run, flow: f.id, kind: "guard", message, detail: { counts, linked, examples } });
+    stats.guard = { counts, linked, item: item.id };
+    return true;
+  }
+
+  /**
+   * @param {RunContext} ctx @param {FlowSpec} f @param {Link} ids @param {import("customerp-chargebee").Conflict[]} drift
+   * @param {{ side: string, properties: string[] } | null} dropped @param {FlowStats} stats
+   */
+  reportDrift(ctx, f, ids, drift, dropped, stats) {
+    // One item per pair and property whose sides differ with no plan to bring them together: first
+    // seen as a change a read-only side dropped, later (with --full) as drift.
+    for (const c of drift) {
+      stats.drift++;
+      const ro = /** @type {string[] | undefined} */ (this.optionsOf(f.id).readOnly)?.length;
+      const fix = ro ? "a side is read-only for this flow" : this.repair ? `repaired: ${c.winner} wins (${c.rule})` : "run with --full --repair to bring them together";
+      this.see(ctx, { run: ctx.run, kind: "drift", flow: f.id, ...ids, property: c.property, key: c.property,
+        message: `${c.property} differs: Customerp ${JSON.stringify(c.customerp)}, Chargebee ${JSON.stringify(c.chargebee)}, and neither changed since the last sync, so no plan brings them together; ${fix}`, detail: c });
+    }
+    for (const property of dropped?.properties ?? []) {
+      const side = /** @type {{ side: string }} */ (dropped).side;
+      const other = side === "customerp" ? "Chargebee" : "Customerp";
+      const ro = side === "customerp" ? "Customerp" : "Chargebee";
+      const message = `${property} changed in ${other}, but ${ro} is read-only for this flow: not copied (the last synced state takes ${other}'s value; run --full --repair when the flow is two-way again)`;
+      if (this.see(ctx, { run: ctx.run, kind: "drift", flow: f.id, ...ids, property, key: property, message, detail: { readOnly: side, property } }).fresh) {
+        this.store.log({ run: ctx.run, flow: f.id, kind: "warning", ...ids, property, message: `read_only: ${message}`, detail: { readOnly: side, property } });
+      }
+    }
+  }
+
+  /** A conflict override was written: the item and the run log say so, and the override goes. @param {RunContext} ctx @param {{ item: number, property: string, side: string }} ov */
+  overrideWritten(ctx, ov) {
+    this.store.dropOverride(ov.item);
+    const item = this.inbox.get(ov.item);
+    if (!item) return;
+    this.inbox.settle(ov.item, "resolved", `overridden: ${ov.side}'s value kept, written in run ${ctx.run}`);
+    this.store.log({ run: ctx.run, flow: item.flow ?? undefined, kind: "override", customerp: item.customerpId, chargebee: item.chargebeeId, property: ov.property,
+      message: `${ov.property}: a person kept ${ov.side}'s value (inbox item ${ov.item}); written to both sides`, detail: ov });
+  }
+
+  /** @param {RunContext} ctx @param {string} flow @param {string | null} cp @param {string | null} cb @param {unknown} e @param {string} what */
+  logError(ctx, flow, cp, cb, e, what) {
     const err = /** @type {any} */ (e);
     const code = err?.code ?? err?.apiErrorCode;
     const message = `${what}: ${err?.name ?? "Error"}${code ? ` ${code}` : ""}${err?.path ? ` at ${err.path}` : ""}: ${err?.message ?? String(e)}`;
-    this.store.log({ run, flow, kind: "error", customerp: cp, chargebee: cb, message, detail: { code, path: err?.path, recordId: err?.recordId } });
+    const detail = { code, path: err?.path, recordId: err?.recordId };
+    this.store.log({ run: ctx.run, flow, kind: "error", customerp: cp, chargebee: cb, message, detail });
+    this.see(ctx, { run: ctx.run, kind: "error", flow, customerp: cp, chargebee: cb, key: cp || cb ? "" : shortHash(what), message, detail });
   }
 }
 

@@ -3,7 +3,7 @@
 import { plan as planOne } from "customerp-chargebee";
 import { ChargebeeError } from "./clients/chargebee.mjs";
 import { CustomerpError } from "./clients/customerp.mjs";
-import { describeConflict, hasWrites, matchesExpect, resolveRefs, sameJson, shortHash } from "./plans.mjs";
+import { describeConflict, hasWrites, matchesExpect, plannedWrites, resolveRefs, sameJson, shortHash } from "./plans.mjs";
 
 /** @typedef {Record<string, any>} Json */
 /** @typedef {import("customerp-chargebee").Plan} Plan */
@@ -40,11 +40,15 @@ const createsById = (plan) =>
  * second plan (`followsUp`). A pair left unplanned (an item, a Customerp update) is read by the next
  * run, whose incremental reads include it, and plans nothing there. At most MAX_ROUNDS plans; returns
  * a reason to retry next run, or undefined.
+ * In a dry run the first plan that writes is listed (with what it leaves to a follow-up) instead of
+ * executed.
  * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Link} stored the link as the store has it
- * @param {Plan} plan @param {FlowStats} stats @param {number} run
+ * @param {Plan} plan @param {FlowStats} stats @param {import("./loop.mjs").RunContext} ctx
+ * @param {import("customerp-chargebee").Options} options the options this pair is planned with
  * @returns {Promise<string | undefined>}
  */
-export async function settle(s, f, input, stored, plan, stats, run) {
+export async function settle(s, f, input, stored, plan, stats, ctx, options) {
+  const run = ctx.run;
   let link = stored;
   /** Whether input.chargebee is what this loop's own write just returned: no read before the next write. */
   let fresh = false;
@@ -52,7 +56,9 @@ export async function settle(s, f, input, stored, plan, stats, run) {
     if (plan.waitingFor.length > 0) {
       stats.waiting++;
       const on = plan.waitingFor.map((w) => `${w.flow} ${w.customerpId}`).join(", ");
+      const message = `waiting for ${on}: nothing is written until it is linked`;
       s.store.log({ run, flow: f.id, kind: "waiting", customerp: plan.link.customerp, chargebee: plan.link.chargebee, message: `waiting for ${on}` });
+      s.see(ctx, { run, kind: "waiting", flow: f.id, customerp: plan.link.customerp, chargebee: plan.link.chargebee, message, detail: plan.waitingFor });
       return `waiting for ${on}`;
     }
     const check = await checkExpect(s, f, input, plan, fresh);
@@ -60,29 +66,38 @@ export async function settle(s, f, input, stored, plan, stats, run) {
     if (check.replan) {
       stats.replanned++;
       input = check.replan;
-      plan = planOne(f.id, input, s.options);
+      plan = planOne(f.id, input, options);
       continue;
     }
     if (!hasWrites(plan) && plan.chargebee.action !== "manual" && !storable(plan, link, input.base)) {
       if (!plan.link.customerp || !plan.link.chargebee) stats.held++;
       return undefined;
     }
+    if (s.dryRun) {
+      listPlan(f, input, plan, stats, ctx);
+      // The copy of the store learns the link as a write would make it, so the flows after this one
+      // plan their records as the real run will (a new Customerp record's id stands in as "(new:…)").
+      const made = plan.customerp.action === "create" ? `(new:${plan.link.chargebee})` : plan.link.customerp;
+      if (plan.base && made && plan.link.chargebee) s.store.commitPair(f.id, link, { customerp: made, chargebee: plan.link.chargebee }, plan.base);
+      return undefined;
+    }
+    s.hooks.beforeExecute?.({ flow: f.id, plan, round });
     let result;
     try {
-      result = await execute(s, f, input, plan, link, check.etag, stats, run);
+      result = await execute(s, f, input, plan, link, check.etag, stats, ctx);
     } catch (e) {
       if (e instanceof Exists) {
         const found = await s.readers[f.chargebee].get(e.id);
         if (!found || found.deleted) throw e.refusal;
         stats.replanned++;
         input = { ...input, chargebee: found, base: null };
-        plan = planOne(f.id, input, s.options);
+        plan = planOne(f.id, input, options);
         continue;
       }
       if (!(e instanceof Moved)) throw e;
       stats.replanned++;
       input = await reread(s, f, { customerp: input.customerp?.id ?? null, chargebee: input.chargebee?.id ?? null }, input.base, input.links);
-      plan = planOne(f.id, input, s.options);
+      plan = planOne(f.id, input, options);
       continue;
     }
     link = result.link;
@@ -99,11 +114,32 @@ export async function settle(s, f, input, stored, plan, stats, run) {
     } else {
       return undefined;
     }
-    plan = planOne(f.id, input, s.options);
+    plan = planOne(f.id, input, options);
   }
   stats.errors++;
-  s.store.log({ run, flow: f.id, kind: "error", customerp: link.customerp, chargebee: link.chargebee, message: `not settled after ${MAX_ROUNDS} plans; retried next run` });
+  s.logError(ctx, f.id, link.customerp, link.chargebee, new Error(`not settled after ${MAX_ROUNDS} plans`), "retried next run");
   return "not settled";
+}
+
+/** A write Chargebee refused for its input (400 param_wrong_value / invalid_request): retrying it as is cannot help. @param {unknown} e */
+const isRefusedWrite = (e) => e instanceof ChargebeeError && e.status === 400 && (e.apiErrorCode === "param_wrong_value" || e.apiErrorCode === "invalid_request");
+
+/**
+ * A dry run's record of a plan: its writes listed, and counted as a run would count them.
+ * @param {FlowSpec} f @param {Input} input @param {Plan} plan @param {FlowStats} stats
+ * @param {import("./loop.mjs").RunContext} ctx
+ */
+function listPlan(f, input, plan, stats, ctx) {
+  ctx.planned.push(...plannedWrites(f, plan, input));
+  stats.conflicts += plan.conflicts.length;
+  stats.warnings += plan.warnings.length;
+  const cb = plan.chargebee;
+  if (cb.action === "manual") stats.manual++;
+  if (cb.requests.length > 0 && (cb.action === "create" || cb.action === "update" || cb.action === "delete")) {
+    stats[cb.action === "create" ? "created" : cb.action === "update" ? "updated" : "deleted"].chargebee++;
+  }
+  const cp = plan.customerp.action;
+  if (cp === "create" || cp === "update" || cp === "delete") stats[cp === "create" ? "created" : cp === "update" ? "updated" : "deleted"].customerp++;
 }
 
 /** Whether a plan without writes still changes what the store holds. @param {Plan} plan @param {Link} link @param {Json | null} base */
@@ -171,9 +207,10 @@ export async function reread(s, f, link, base, links) {
  * a create left work to a second plan (`followUp`), and the record Chargebee answered with (`answered`).
  * Warnings are logged when the plan writes or links, not again for each re-read of a settled pair.
  * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Plan} plan @param {Link} link @param {string | null | undefined} etag
- * @param {FlowStats} stats @param {number} run
+ * @param {FlowStats} stats @param {import("./loop.mjs").RunContext} ctx
  */
-async function execute(s, f, input, plan, link, etag, stats, run) {
+async function execute(s, f, input, plan, link, etag, stats, ctx) {
+  const run = ctx.run;
   const ids = { customerp: plan.link.customerp, chargebee: plan.link.chargebee };
   // Logged before the writes, so a crash after them cannot lose the report; logged once, so the
   // re-plan after a crash (the same conflict, planned from the same state) does not repeat it.
@@ -181,6 +218,7 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
     if (s.store.logOnce({ run, flow: f.id, kind: "conflict", ...ids, property: c.property, message: describeConflict(c), detail: c })) {
       stats.conflicts++;
     }
+    s.see(ctx, { run, kind: "conflict", flow: f.id, ...ids, property: c.property, key: `${c.property}|${shortHash(c)}`, message: describeConflict(c), detail: c });
   }
   const fresh = link.customerp !== ids.customerp || link.chargebee !== ids.chargebee;
   for (const w of hasWrites(plan) || fresh ? plan.warnings : []) {
@@ -190,10 +228,14 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
   const cb = plan.chargebee;
   if (cb.action === "manual") {
     stats.manual++;
-    s.store.log({ run, flow: f.id, kind: "manual", ...ids, message: cb.reason ?? "a change to make by hand in Chargebee" });
+    const message = cb.reason ?? "a change to make by hand in Chargebee";
+    s.store.log({ run, flow: f.id, kind: "manual", ...ids, message });
+    s.see(ctx, { run, kind: "manual", flow: f.id, ...ids, message, detail: { action: cb.action, id: cb.id ?? null } });
   }
   /** @type {Json[]} */
   const responses = [];
+  /** @type {ChargebeeError | undefined} an update request Chargebee refused as bad input */
+  let refused;
   for (const [index, req] of cb.requests.entries()) {
     const params = resolveRefs(req.params, responses);
     try {
@@ -201,6 +243,12 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
     } catch (e) {
       const taken = e instanceof ChargebeeError && e.apiErrorCode === "duplicate_entry" && e.param === "id";
       if (taken && index === 0 && createsById(plan) && cb.id) throw new Exists(cb.id, e);
+      // One refused field must not block the pair: the plan's other requests and its Customerp change are
+      // still written; the base is not stored, so the refused write is planned (and reported) again next run.
+      if (cb.action === "update" && isRefusedWrite(e) && !refused) {
+        refused = /** @type {ChargebeeError} */ (e);
+        continue;
+      }
       throw e;
     }
     await s.hooks.afterChargebeeRequest?.({ flow: f.id, plan, index });
@@ -229,7 +277,9 @@ async function execute(s, f, input, plan, link, etag, stats, run) {
     throw e;
   }
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
+  if (refused) throw refused;
   s.store.commitPair(f.id, link, next, plan.base);
+  if (link.chargebee && !next.chargebee) s.released.add(link.chargebee);
   // A relink (an order taking over its quote's order) is planned again with the other record; so is a
   // create that leaves rows to a second plan: a Chargebee order's date and statuses, and the tag
   // holding a new Customerp record's id. `answered` is the record Chargebee's last answer holds.

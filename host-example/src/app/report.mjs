@@ -40,3 +40,136 @@ export function progressLine(flow, s, ms) {
     (s.manual ? ` · manual ${s.manual}` : "") + (s.ambiguous ? ` · ambiguous ${s.ambiguous}` : "") +
     (s.errors ? ` · ERRORS ${s.errors}` : "") + `  (${ms} ms)`;
 }
+
+/** @param {unknown} v */
+const show = (v) => (v === null || v === undefined ? "(empty)" : typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v));
+
+/**
+ * A dry run's planned writes, one line each, with the changed properties and the conflicts.
+ * @param {import("./loop.mjs").PlannedWrite[]} planned @param {(line: string) => void} out
+ */
+export function printPlanned(planned, out) {
+  if (planned.length === 0) return void out("  planned writes: none");
+  out(`  planned writes (${planned.filter((p) => p.method).length} requests):`);
+  /** @type {Set<unknown>} */
+  const told = new Set();
+  for (const p of planned) {
+    const target = p.side === "chargebee" ? `chargebee ${p.chargebeeId ?? "(new)"}` : `customerp ${p.customerpId ?? "(new)"}`;
+    const req = p.method ? `${p.method} ${p.path}` : p.followUp ? "follow-up plan" : "by hand";
+    out(`  ${p.flow.padEnd(24)} ${p.side.padEnd(9)} ${p.action.padEnd(9)} ${target.padEnd(32)} ${req}`);
+    for (const c of p.changes.slice(0, 12)) out(`      ${c.property}: ${show(c.from)} → ${show(c.to)}`);
+    if (p.changes.length > 12) out(`      … ${p.changes.length - 12} more`);
+    if (!told.has(p.conflicts) && p.conflicts.length) {
+      told.add(p.conflicts);
+      for (const c of p.conflicts) out(`      conflict ${c.property}: Customerp ${show(c.customerp)} vs Chargebee ${show(c.chargebee)} → ${c.winner} wins (${c.rule})`);
+    }
+    if (p.reason) out(`      reason: ${p.reason}`);
+  }
+}
+
+/** The runs an item was seen in: "3", "1–4", or "-" (made by a person's action). @param {import("./inbox.mjs").Item} i */
+const runs = (i) => (i.firstRun === null ? "-" : i.firstRun === i.lastRun ? String(i.firstRun) : `${i.firstRun}–${i.lastRun}`);
+
+/** The inbox as a table. @param {import("./inbox.mjs").Item[]} items @param {(line: string) => void} out */
+export function printInbox(items, out) {
+  if (items.length === 0) return void out("  the inbox is empty");
+  const rows = items.map((i) => [String(i.id), i.kind, i.state, i.flow ?? "", i.customerpId ?? "-", i.chargebeeId ?? "-", runs(i), i.message]);
+  const head = ["id", "kind", "state", "flow", "customerp", "chargebee", "runs", "message"];
+  const widths = head.map((h, c) => (c === 7 ? 0 : Math.max(h.length, ...rows.map((r) => r[c].length))));
+  const line = (/** @type {string[]} */ r) => "  " + r.map((x, c) => (c === 7 ? x : x.padEnd(widths[c]))).join("  ");
+  out(line(head));
+  rows.forEach((r) => out(line(r)));
+}
+
+/** One inbox item in full. @param {import("./inbox.mjs").Item} i @param {(line: string) => void} out */
+export function printItem(i, out) {
+  out(`  item ${i.id}: ${i.kind}, ${i.state}${i.resolution ? ` (${i.resolution})` : ""}`);
+  out(`  ${i.flow ?? ""}  Customerp ${i.customerpId ?? "-"}  Chargebee ${i.chargebeeId ?? "-"}  runs ${runs(i)}`);
+  out(`  ${i.message}`);
+}
+
+/** @param {Awaited<ReturnType<typeof import("./actions/explain.mjs").explainPair>>} e @param {(line: string) => void} out */
+export function printExplain(e, out) {
+  out(`  ${e.flow}: Customerp ${e.link.customerp ?? "(none)"} ⇄ Chargebee ${e.link.chargebee ?? "(none)"}  ${e.linked ? `linked (${e.linkedBy}), ${e.base ? "with a last synced state" : "never synced: the next run merges them as at a first sync"}` : "not linked"}`);
+  if (e.held) out(`  held: ${e.held}: the run does not plan it until a person acts`);
+  if (e.keep) out(`  link by hand keeps ${e.keep}'s values where they differ`);
+  if ("error" in e && e.error) return void out(`  not planned: ${e.error.code ?? "error"}${e.error.path ? ` at ${e.error.path}` : ""}: ${e.error.message}`);
+  const cell = (/** @type {unknown} */ v) => {
+    const s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
+    return s.length > 34 ? `${s.slice(0, 33)}…` : s;
+  };
+  const rows = e.rows.map((r) => [r.property, cell(r.customerp), cell(r.chargebee), cell(r.base?.customerp ?? null), r.decision]);
+  const head = ["property", "Customerp", "Chargebee", "last synced", "decision"];
+  const widths = head.map((h, c) => (c === 4 ? 0 : Math.max(h.length, ...rows.map((r) => r[c].length))));
+  const line = (/** @type {string[]} */ r) => "  " + r.map((x, c) => (c === 4 ? x : x.padEnd(widths[c]))).join("  ");
+  out(line(head));
+  rows.forEach((r) => out(line(r)));
+  if (!("warnings" in e)) return;
+  for (const w of e.warnings ?? []) out(`  warning ${w.code}${w.property ? ` (${w.property})` : ""}: ${w.message}`);
+  for (const w of e.waitingFor ?? []) out(`  waiting for ${w.flow} ${w.customerpId} to be linked`);
+  if (e.reason) out(`  reason: ${e.reason}`);
+  out("");
+  out(e.writes.length ? "  the next run would send:" : "  the next run would send nothing for this pair");
+  if (e.writes.length) printPlanned(e.writes, out);
+}
+
+/**
+ * Progress lines: on a TTY one line rewritten in place at least every 2 s; otherwise a line every
+ * 10 s or every 1,000 records. Read, planned, written, rate, and an ETA where the total is known.
+ */
+export class ProgressReporter {
+  /** @param {{ tty: boolean, write: (text: string) => void, now?: () => number }} o */
+  constructor(o) {
+    this.tty = o.tty;
+    this.write = o.write;
+    this.now = o.now ?? Date.now;
+    this.last = this.now();
+    this.lastCount = 0;
+    /** @type {import("./loop.mjs").Progress | null} */
+    this.current = null;
+    this.started = this.now();
+    this.flow = "";
+    /** @type {string} */
+    this.phase = "";
+    this.dirty = false;
+  }
+
+  /** @param {import("./loop.mjs").Progress} p */
+  update(p) {
+    if (p.flow !== this.flow || p.phase !== this.phase) {
+      if (p.flow !== this.flow) this.started = this.now();
+      this.flow = p.flow;
+      this.phase = p.phase;
+      this.lastCount = 0;
+    }
+    this.current = p;
+    const t = this.now();
+    const count = p.phase === "write" ? p.written : p.phase === "plan" ? p.planned : p.read;
+    const due = this.tty ? t - this.last >= 2000 : t - this.last >= 10_000 || Math.floor(count / 1000) > Math.floor(this.lastCount / 1000);
+    if (!due) return;
+    this.last = t;
+    this.lastCount = count;
+    const text = this.line(p, t);
+    if (this.tty) {
+      this.write(`\r\x1b[2K${text}`);
+      this.dirty = true;
+    } else this.write(`${text}\n`);
+  }
+
+  /** Ends an in-place line before other output. */
+  clear() {
+    if (this.tty && this.dirty) this.write("\r\x1b[2K");
+    this.dirty = false;
+  }
+
+  /** @param {import("./loop.mjs").Progress} p @param {number} t */
+  line(p, t) {
+    const secs = Math.max(0.001, (t - this.started) / 1000);
+    const done = p.phase === "write" ? p.written : p.phase === "plan" ? p.planned : p.read;
+    const rate = done / secs;
+    const total = p.total ?? null;
+    const eta = total !== null && rate > 0 && p.phase !== "read" ? ` · ETA ${Math.ceil((total - done) / rate)} s` : "";
+    const of = total !== null ? `/${total}` : "";
+    return `  … ${p.flow.padEnd(24)} read ${p.read} · planned ${p.planned}${of} · written ${p.written}${of} · ${rate.toFixed(rate < 10 ? 1 : 0)}/s${eta}`;
+  }
+}

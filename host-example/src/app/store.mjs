@@ -1,7 +1,10 @@
 // The host's memory, in SQLite (better-sqlite3): links per flow with the last `base` of each pair,
-// cursors per flow, system and type, records to retry, a log of conflicts, warnings and errors, the
-// runs, and the business entities learnt from Chargebee's events.
+// cursors per flow, system and type, records to retry, the run log (per run: conflicts, warnings,
+// errors, …), the runs, the inbox (inbox.mjs), what a person decided (records held, pairs kept
+// apart, first-sync sides, conflict overrides), the run lock (lock.mjs), and the business entities
+// learnt from Chargebee's events.
 import Database from "better-sqlite3";
+import { redactingDatabase } from "./redact.mjs";
 
 /** @typedef {{ customerp: string | null, chargebee: string | null }} Link */
 /** @typedef {{ flow: string, customerp_id: string, chargebee_id: string, base: string | null }} LinkRow */
@@ -24,6 +27,24 @@ CREATE TABLE IF NOT EXISTS log (
   customerp_id TEXT, chargebee_id TEXT, property TEXT, message TEXT NOT NULL, detail TEXT);
 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, summary TEXT);
 CREATE TABLE IF NOT EXISTS business_entities (id TEXT PRIMARY KEY, resource_version INTEGER, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS inbox (
+  id INTEGER PRIMARY KEY, cause TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, flow TEXT, customerp_id TEXT, chargebee_id TEXT,
+  property TEXT, message TEXT NOT NULL, detail TEXT, state TEXT NOT NULL, resolution TEXT,
+  first_run INTEGER, last_run INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS inbox_by_state ON inbox (state, kind, flow);
+CREATE TABLE IF NOT EXISTS holds (
+  flow TEXT NOT NULL, side TEXT NOT NULL, id TEXT NOT NULL, reason TEXT NOT NULL, item INTEGER,
+  PRIMARY KEY (flow, side, id));
+CREATE TABLE IF NOT EXISTS kept_apart (
+  flow TEXT NOT NULL, customerp_id TEXT NOT NULL, chargebee_id TEXT NOT NULL, at TEXT NOT NULL,
+  PRIMARY KEY (flow, customerp_id, chargebee_id));
+CREATE TABLE IF NOT EXISTS first_sync_keep (
+  flow TEXT NOT NULL, customerp_id TEXT NOT NULL, side TEXT NOT NULL, PRIMARY KEY (flow, customerp_id));
+CREATE TABLE IF NOT EXISTS overrides (
+  item INTEGER PRIMARY KEY, flow TEXT NOT NULL, customerp_id TEXT NOT NULL, chargebee_id TEXT NOT NULL,
+  property TEXT NOT NULL, side TEXT NOT NULL, value TEXT);
+CREATE TABLE IF NOT EXISTS run_lock (
+  id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, host TEXT NOT NULL, started TEXT NOT NULL, heartbeat INTEGER NOT NULL);
 `;
 
 const now = () => new Date().toISOString();
@@ -31,8 +52,10 @@ const now = () => new Date().toISOString();
 export class Store {
   /** @param {string} path a file, or ":memory:" */
   constructor(path) {
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
+    this.path = typeof path === "string" ? path : ":memory:";
+    this.db = redactingDatabase(new Database(/** @type {any} */ (path)));
+    this.db.pragma("busy_timeout = 5000");
+    if (typeof path === "string") this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.exec(SCHEMA);
     const db = this.db;
@@ -139,6 +162,23 @@ export class Store {
     })();
   }
 
+  /**
+   * After records of a flow were synced on their own (retry, webhooks): their old retry rows go,
+   * the new ones come; the flow's other rows and its cursors stay.
+   * @param {string} flow @param {string[]} done "side:id" of the records synced
+   * @param {{ side: string, id: string, reason: string, attempts: number }[]} retry
+   */
+  settlePending(flow, done, retry) {
+    this.db.transaction(() => {
+      const del = this.db.prepare("DELETE FROM pending WHERE flow = ? AND side = ? AND id = ?");
+      for (const d of done) {
+        const at = d.indexOf(":");
+        del.run(flow, d.slice(0, at), d.slice(at + 1));
+      }
+      for (const p of retry) this.q.addPending.run(flow, p.side, p.id, p.reason, p.attempts);
+    })();
+  }
+
   /** @param {string} flow @returns {{ side: string, id: string, reason: string, attempts: number }[]} */
   pending(flow) {
     return /** @type {any} */ (this.q.pending.all(flow));
@@ -198,6 +238,130 @@ export class Store {
   /** @param {string} flow */
   linkCount(flow) {
     return /** @type {{ n: number }} */ (this.db.prepare("SELECT count(*) AS n FROM links WHERE flow = ?").get(flow)).n;
+  }
+
+  /**
+   * A copy of the whole store in memory, for a dry run: it plans from exactly this state, and whatever
+   * it does to the copy never reaches the file.
+   */
+  snapshot() {
+    const image = this.db.serialize();
+    // A WAL file's header says so (bytes 18 and 19 = 2); a database in memory opens only as rollback-journal (1).
+    image[18] = 1;
+    image[19] = 1;
+    const copy = new Store(/** @type {any} */ (image));
+    copy.path = `${this.path} (a copy in memory)`;
+    return copy;
+  }
+
+  // ---- what a person decided --------------------------------------------------------------
+
+  /** @param {string} flow @param {"customerp" | "chargebee"} side @param {string} id @returns {{ reason: string, item: number | null } | undefined} */
+  hold(flow, side, id) {
+    return /** @type {any} */ (this.db.prepare("SELECT reason, item FROM holds WHERE flow = ? AND side = ? AND id = ?").get(flow, side, id));
+  }
+
+  /** @param {string} flow @returns {{ side: string, id: string, reason: string, item: number | null }[]} */
+  holdsOf(flow) {
+    return /** @type {any} */ (this.db.prepare("SELECT side, id, reason, item FROM holds WHERE flow = ?").all(flow));
+  }
+
+  /** @param {string} flow @param {string} side @param {string} id @param {string} reason @param {number | null} [item] */
+  addHold(flow, side, id, reason, item = null) {
+    this.db.prepare(`INSERT INTO holds (flow, side, id, reason, item) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (flow, side, id) DO UPDATE SET reason = excluded.reason, item = excluded.item`).run(flow, side, id, reason, item);
+  }
+
+  /** @param {string} flow @param {string} side @param {string} id */
+  releaseHold(flow, side, id) {
+    this.db.prepare("DELETE FROM holds WHERE flow = ? AND side = ? AND id = ?").run(flow, side, id);
+  }
+
+  /** @param {string} flow @param {string} customerp @param {string} chargebee */
+  keepApart(flow, customerp, chargebee) {
+    this.db.prepare("INSERT OR IGNORE INTO kept_apart (flow, customerp_id, chargebee_id, at) VALUES (?, ?, ?, ?)").run(flow, customerp, chargebee, now());
+  }
+
+  /** @param {string} flow @param {string} customerp @param {string} chargebee */
+  keptApart(flow, customerp, chargebee) {
+    return Boolean(this.db.prepare("SELECT 1 FROM kept_apart WHERE flow = ? AND customerp_id = ? AND chargebee_id = ?").get(flow, customerp, chargebee));
+  }
+
+  /** Ends "kept apart" for every pair with this record. @param {string} flow @param {"customerp" | "chargebee"} side @param {string} id */
+  bringTogether(flow, side, id) {
+    this.db.prepare(`DELETE FROM kept_apart WHERE flow = ? AND ${side === "customerp" ? "customerp_id" : "chargebee_id"} = ?`).run(flow, id);
+  }
+
+  /**
+   * A link made by hand: stored without a base, so the next plan merges the pair as at a first sync;
+   * `keep` makes differing values go that side's way in that merge.
+   * @param {string} flow @param {string} customerp @param {string} chargebee @param {"customerp" | "chargebee" | null} keep
+   */
+  linkByHand(flow, customerp, chargebee, keep) {
+    this.db.transaction(() => {
+      this.q.upsert.run({ flow, customerp, chargebee, base: null, by: "hand", at: now() });
+      if (keep) this.db.prepare("INSERT OR REPLACE INTO first_sync_keep (flow, customerp_id, side) VALUES (?, ?, ?)").run(flow, customerp, keep);
+      else this.db.prepare("DELETE FROM first_sync_keep WHERE flow = ? AND customerp_id = ?").run(flow, customerp);
+      for (const [side, id] of /** @type {const} */ ([["customerp", customerp], ["chargebee", chargebee]])) {
+        this.releaseHold(flow, side, id);
+        this.bringTogether(flow, side, id);
+        this.q.addPending.run(flow, side, id, "linked by hand", 0);
+      }
+    })();
+  }
+
+  /** The side a first sync of this pair keeps, if a person chose one. @param {string} flow @param {string} customerp @returns {"customerp" | "chargebee" | undefined} */
+  firstSyncKeep(flow, customerp) {
+    return /** @type {any} */ (this.db.prepare("SELECT side FROM first_sync_keep WHERE flow = ? AND customerp_id = ?").get(flow, customerp))?.side;
+  }
+
+  /** Ends a link without touching either system, and keeps the pair apart. @param {string} flow @param {string} customerp @param {string} chargebee */
+  unlinkByHand(flow, customerp, chargebee) {
+    this.db.transaction(() => {
+      this.q.delCp.run(flow, customerp);
+      this.db.prepare("DELETE FROM first_sync_keep WHERE flow = ? AND customerp_id = ?").run(flow, customerp);
+      this.keepApart(flow, customerp, chargebee);
+      const reason = `unlinked by hand from ${chargebee}: not copied across until linked again or retried with --create`;
+      this.addHold(flow, "customerp", customerp, reason);
+      this.addHold(flow, "chargebee", chargebee, `unlinked by hand from Customerp ${customerp}: not copied across until linked again or retried with --create`);
+    })();
+  }
+
+  /**
+   * A conflict's decision overridden: the next run writes `value` (in Customerp's form) to both sides.
+   * @param {{ item: number, flow: string, customerp: string, chargebee: string, property: string, side: string, value: unknown }} o
+   */
+  addOverride(o) {
+    this.db.transaction(() => {
+      this.db.prepare("INSERT OR REPLACE INTO overrides (item, flow, customerp_id, chargebee_id, property, side, value) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .run(o.item, o.flow, o.customerp, o.chargebee, o.property, o.side, JSON.stringify(o.value ?? null));
+      this.q.addPending.run(o.flow, "customerp", o.customerp, "conflict overridden", 0);
+    })();
+  }
+
+  /** @param {string} flow @param {string} customerp @returns {{ item: number, property: string, side: string, value: unknown }[]} */
+  overridesOf(flow, customerp) {
+    return /** @type {any[]} */ (this.db.prepare("SELECT item, property, side, value FROM overrides WHERE flow = ? AND customerp_id = ? ORDER BY item").all(flow, customerp))
+      .map((r) => ({ ...r, value: JSON.parse(r.value) }));
+  }
+
+  /** @param {number} item */
+  dropOverride(item) {
+    this.db.prepare("DELETE FROM overrides WHERE item = ?").run(item);
+  }
+
+  /** Records to read again in the next run of a flow. @param {string} flow @param {"customerp" | "chargebee"} side @param {string} id @param {string} reason */
+  readAgain(flow, side, id, reason) {
+    this.q.addPending.run(flow, side, id, reason, 0);
+  }
+
+  // ---- runs -----------------------------------------------------------------------------
+
+  /** The last runs, newest first, with their summaries. @param {number} [limit] */
+  runs(limit = 20) {
+    return /** @type {{ id: number, started: string, finished: string | null, summary: string | null }[]} */ (
+      this.db.prepare("SELECT id, started, finished, summary FROM runs ORDER BY id DESC LIMIT ?").all(limit)
+    ).map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null }));
   }
 
   close() {

@@ -1,8 +1,11 @@
 // A Customerp (custom ERP) REST server: the contract a Customerp connector serves (see README.md).
 // Records live in memory; every change gets a new sequence number, which is both the change cursor
-// and the record's ETag.
+// and the record's ETag. Webhook subscriptions (`POST /api/webhooks`) get every change POSTed to them,
+// signed with their secret (see `signature`), and retried until they answer 2xx.
 import http from "node:http";
+import { createHmac, randomUUID } from "node:crypto";
 import { close, listen, readBody, sendJson } from "../lib/http.mjs";
+import { Outbox } from "./webhook-outbox.mjs";
 
 export const RECORD_TYPES = ["customers", "contacts", "employees", "products", "quotes", "orders"];
 
@@ -24,6 +27,20 @@ export function formatInstant(ms, timeZone) {
 
 /** @typedef {Record<string, any>} Rec */
 
+/** Headers of a change notification: the Unix-seconds timestamp and the HMAC-SHA256 over it and the body. */
+export const TIMESTAMP_HEADER = "customerp-timestamp";
+export const SIGNATURE_HEADER = "customerp-signature";
+/** Retries of a failed notification: 1 s, 5 s, 30 s, 2 min, 10 min, 1 h. */
+const NOTIFY_RETRY_DELAYS_MS = [1, 5, 30, 120, 600, 3600].map((s) => s * 1000);
+
+/**
+ * `sha256=<hex>` of HMAC-SHA256(secret, `${timestamp}.${body}`), as the Customerp-Signature header holds it.
+ * @param {string} secret @param {string} timestamp @param {string} body
+ */
+export function signature(secret, timestamp, body) {
+  return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+}
+
 class HttpError extends Error {
   /** @param {number} status @param {string} code @param {string} message */
   constructor(status, code, message) {
@@ -44,6 +61,8 @@ export class CustomerpDb {
     this.tables = new Map(RECORD_TYPES.map((t) => [t, new Map()]));
     /** @type {Map<string, number>} */
     this.lastId = new Map(RECORD_TYPES.map((t) => [t, 0]));
+    /** @type {((type: string, row: { seq: number, record: Rec }, change: "created" | "updated" | "deleted") => void) | undefined} */
+    this.onChange = undefined;
   }
 
   /** @param {string} type */
@@ -78,7 +97,13 @@ export class CustomerpDb {
     const id = String((this.lastId.get(type) ?? 0) + 1);
     const at = this.stampNow();
     const { id: _i, created: _c, updated: _u, ...fields } = body;
-    return this.put(type, { id, ...fields, deleted: fields.deleted ?? false, created: at, updated: at });
+    return this.#changed(type, this.put(type, { id, ...fields, deleted: fields.deleted ?? false, created: at, updated: at }), "created");
+  }
+
+  /** @param {string} type @param {{ seq: number, record: Rec }} row @param {"created" | "updated" | "deleted"} change */
+  #changed(type, row, change) {
+    this.onChange?.(type, row, change);
+    return row;
   }
 
   /** @param {string} type @param {string} id @param {Rec} changes @param {string | undefined} ifMatch */
@@ -86,14 +111,14 @@ export class CustomerpDb {
     const row = this.get(type, id);
     checkMatch(row, ifMatch);
     const { id: _i, created: _c, updated: _u, ...fields } = changes;
-    return this.put(type, { ...row.record, ...fields, updated: this.stampNow() });
+    return this.#changed(type, this.put(type, { ...row.record, ...fields, updated: this.stampNow() }), "updated");
   }
 
   /** Soft delete: the record stays as a tombstone. @param {string} type @param {string} id @param {string | undefined} ifMatch */
   remove(type, id, ifMatch) {
     const row = this.get(type, id);
     checkMatch(row, ifMatch);
-    return this.put(type, { ...row.record, deleted: true, updated: this.stampNow() });
+    return this.#changed(type, this.put(type, { ...row.record, deleted: true, updated: this.stampNow() }), "deleted");
   }
 
   /** Records changed after `since`, in change order. @param {string} type @param {number} since @param {number} limit */
@@ -116,11 +141,27 @@ function checkMatch(row, ifMatch) {
 }
 
 /**
- * @param {{ token: string, port?: number, now?: () => number, timeZone?: string, seed?: (db: CustomerpDb) => void }} opts
+ * @param {{ token: string, port?: number, now?: () => number, timeZone?: string, seed?: (db: CustomerpDb) => void,
+ *   webhooks?: import("./webhook-outbox.mjs").OutboxOptions }} opts
  */
 export async function startCustomerpServer(opts) {
   const db = new CustomerpDb(opts);
   opts.seed?.(db);
+  /** @type {Map<string, { id: string, url: string, secret: string }>} */
+  const subscriptions = new Map();
+  const outbox = new Outbox({ retryDelaysMs: NOTIFY_RETRY_DELAYS_MS, ...opts.webhooks });
+  db.onChange = (type, row, change) => {
+    const body = JSON.stringify({ type, id: row.record.id, change, cursor: String(row.seq) });
+    for (const sub of subscriptions.values()) {
+      outbox.push({
+        url: sub.url, body,
+        headers: () => {
+          const ts = String(Math.floor(db.now() / 1000));
+          return { [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signature(sub.secret, ts, body) };
+        },
+      });
+    }
+  };
   /** @type {Map<string, { fingerprint: string, status: number, body: Rec, etag: string }>} */
   const idempotency = new Map();
   /** @type {{ method: string, path: string, status: number }[]} */
@@ -141,6 +182,12 @@ export async function startCustomerpServer(opts) {
     };
     try {
       if (req.headers.authorization !== `Bearer ${opts.token}`) throw new HttpError(401, "unauthorized", "missing or wrong bearer token");
+      const hook = /^\/api\/webhooks(?:\/([^/]+))?$/.exec(url.pathname);
+      if (hook) {
+        ({ status, body } = await webhookRoute(method, hook[1], () => readBody(req)));
+        requests.push({ method, path: url.pathname, status });
+        return void sendJson(res, status, body, headers);
+      }
       const m = /^\/api\/([a-z_]+)(?:\/([^/]+))?$/.exec(url.pathname);
       if (!m) throw new HttpError(404, "not_found", `no route ${url.pathname}`);
       const [, type, rawId] = m;
@@ -204,9 +251,44 @@ export async function startCustomerpServer(opts) {
     sendJson(res, status, body, headers);
   }
 
+  /**
+   * Subscriptions: POST {url, secret} (201, the secret is not echoed), GET the list, DELETE one.
+   * @param {string} method @param {string | undefined} id @param {() => Promise<string>} read
+   * @returns {Promise<{ status: number, body: any }>}
+   */
+  async function webhookRoute(method, id, read) {
+    if (method === "POST" && id === undefined) {
+      let v;
+      try {
+        v = JSON.parse(await read());
+      } catch {
+        throw new HttpError(400, "invalid_request", "the body is not JSON");
+      }
+      if (typeof v?.url !== "string" || !/^https?:\/\//.test(v.url)) throw new HttpError(400, "invalid_request", "url must be an http(s) URL");
+      if (typeof v.secret !== "string" || v.secret.length < 16) throw new HttpError(400, "invalid_request", "secret must be a string of at least 16 characters");
+      const sub = { id: randomUUID(), url: v.url, secret: v.secret };
+      subscriptions.set(sub.id, sub);
+      return { status: 201, body: { id: sub.id, url: sub.url } };
+    }
+    if (method === "GET" && id === undefined) return { status: 200, body: { data: [...subscriptions.values()].map((s) => ({ id: s.id, url: s.url })) } };
+    if (method === "DELETE" && id !== undefined) {
+      if (!subscriptions.delete(id)) throw new HttpError(404, "not_found", `webhook ${id} does not exist`);
+      return { status: 200, body: { id, deleted: true } };
+    }
+    throw new HttpError(405, "method_not_allowed", `${method} is not supported on webhooks`);
+  }
+
   const server = http.createServer((req, res) => void handle(req, res));
   const { origin, port } = await listen(server, opts.port ?? 0);
-  return { db, port, url: origin, requests, close: () => close(server) };
+  return {
+    db, port, url: origin, requests,
+    /** Outgoing change notifications: `idle()` waits for them, `stats` counts attempts. */
+    notifications: outbox,
+    async close() {
+      outbox.close();
+      await close(server);
+    },
+  };
 }
 
 /** @typedef {Awaited<ReturnType<typeof startCustomerpServer>>} CustomerpServer */

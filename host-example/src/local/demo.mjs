@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEMO_OPTIONS, localSync, startLocalServers } from "./servers.mjs";
-import { printSummary, writesOf } from "../app/report.mjs";
+import { printInbox, printSummary, writesOf } from "../app/report.mjs";
+import { listInbox } from "../app/actions/inbox.mjs";
 import { sleep } from "../lib/http.mjs";
 
 /** @param {(line: string) => void} out */
@@ -38,8 +39,8 @@ export async function demo(out = console.log) {
 
     const first = await run("Run 1: first sync of both systems");
     out("");
-    out("  What a person should look at (the store's log table):");
-    logOf(first.run, ["conflict", "manual", "ambiguous", "waiting", "error"]);
+    out("  The inbox after run 1: what a person should look at (node bin/sync.mjs inbox):");
+    printInbox(listInbox(host), out);
 
     out("");
     out("Edits");
@@ -47,12 +48,14 @@ export async function demo(out = console.log) {
 
     const second = await run("Run 2: sync after the edits");
     out("");
-    logOf(second.run, ["conflict", "manual", "warning", "error"]);
+    logOf(second.run, ["conflict", "warning", "error"]);
 
     const third = await run("Run 3: nothing changed since run 2");
     const writes = writesOf(third);
     out("");
     out(writes === 0 ? "  Run 3 sent no writes: both systems agree." : `  Run 3 sent ${writes} writes: the sync has not settled.`);
+    const open = listInbox(host).filter((i) => i.state === "open");
+    out(`  Still open in the inbox: ${open.length} (${[...new Set(open.map((i) => i.kind))].join(", ")}): link, resolve, retry and explain them with bin/sync.mjs (see README.md).`);
     return { first, second, third };
   } finally {
     host.store.close();

@@ -5,6 +5,7 @@ import { ChargebeeClient } from "../app/clients/chargebee.mjs";
 import { CustomerpClient } from "../app/clients/customerp.mjs";
 import { Store } from "../app/store.mjs";
 import { Sync } from "../app/loop.mjs";
+import { GUARD_DEFAULTS } from "../app/config.mjs";
 import { DEMO_ITEM_FAMILY, DEMO_OWN_COMPANY, seedChargebee, seedCustomerp } from "./demo-data.mjs";
 
 /** Credentials of the local servers only (a real site's key comes from CHARGEBEE_API_KEY). */
@@ -16,12 +17,15 @@ export const DEMO_OPTIONS = { timeZone: "Europe/Oslo", ownCompanyName: DEMO_OWN_
 
 /**
  * Starts the Chargebee emulator and the Customerp server on loopback, seeded.
- * @param {{ seed?: boolean, rateLimit?: { limit: number, windowMs: number }, chargebeePort?: number, customerpPort?: number }} [o]
+ * @param {{ seed?: boolean, rateLimit?: { limit: number, windowMs: number }, chargebeePort?: number, customerpPort?: number,
+ *   webhooks?: import("./webhook-outbox.mjs").OutboxOptions, orders?: { delayMs?: number, unpaidStatuses?: string[] } }} [o]
+ *   `webhooks`: retry delays and timeout of both servers' outgoing webhooks; `orders`: the emulated site
+ *   generates orders for paid invoices with shippable items
  */
 export async function startLocalServers(o = {}) {
   const seed = o.seed ?? true;
-  const chargebee = await startChargebeeEmulator({ apiKey: LOCAL_API_KEY, seed: seed ? seedChargebee : undefined, rateLimit: o.rateLimit, port: o.chargebeePort });
-  const customerp = await startCustomerpServer({ token: LOCAL_TOKEN, seed: seed ? seedCustomerp : undefined, port: o.customerpPort });
+  const chargebee = await startChargebeeEmulator({ apiKey: LOCAL_API_KEY, seed: seed ? seedChargebee : undefined, rateLimit: o.rateLimit, port: o.chargebeePort, webhooks: o.webhooks, orders: o.orders });
+  const customerp = await startCustomerpServer({ token: LOCAL_TOKEN, seed: seed ? seedCustomerp : undefined, port: o.customerpPort, webhooks: o.webhooks });
   return {
     chargebee,
     customerp,
@@ -37,13 +41,19 @@ export async function startLocalServers(o = {}) {
 /**
  * A Sync against the local servers (or any URLs), with its own store.
  * @param {{ chargebeeUrl: string, customerpUrl: string, db?: string, apiKey?: string, token?: string,
- *   options?: import("customerp-chargebee").Options, out?: (line: string) => void,
+ *   options?: import("customerp-chargebee").Options, flowOptions?: Record<string, import("customerp-chargebee").Options>,
+ *   guard?: { max: number, percent: number }, out?: (line: string) => void,
  *   retry?: import("../app/clients/retry.mjs").RetryOptions, hooks?: import("../app/loop.mjs").SyncOptions["hooks"] }} o
  */
 export function localSync(o) {
   const chargebee = new ChargebeeClient({ site: o.chargebeeUrl, apiKey: o.apiKey ?? LOCAL_API_KEY, ...o.retry });
   const customerp = new CustomerpClient({ url: o.customerpUrl, token: o.token ?? LOCAL_TOKEN, ...o.retry });
   const store = new Store(o.db ?? ":memory:");
-  const sync = new Sync({ customerp, chargebee, store, options: o.options ?? DEMO_OPTIONS, out: o.out, hooks: o.hooks });
-  return { sync, store, chargebee, customerp };
+  /** @type {import("../app/config.mjs").Config} */
+  const config = {
+    chargebeeSite: o.chargebeeUrl, chargebeeApiKey: "", customerpUrl: o.customerpUrl, customerpToken: "", db: store.path,
+    options: o.options ?? DEMO_OPTIONS, flowOptions: o.flowOptions ?? {}, flows: null, guard: o.guard ?? { ...GUARD_DEFAULTS }, file: null,
+  };
+  const sync = new Sync({ customerp, chargebee, store, options: config.options, flowOptions: config.flowOptions, guard: config.guard, out: o.out, hooks: o.hooks });
+  return { sync, store, chargebee, customerp, config };
 }

@@ -2,6 +2,9 @@
 // encodeForm, the chargebee-idempotency-key header, list paging, and retries of 429/5xx.
 import { encodeForm } from "customerp-chargebee";
 import { fetchWithRetry } from "./retry.mjs";
+import { requestUrl } from "./paths.mjs";
+import { addSecret, redact, redactValue } from "../redact.mjs";
+import { printableUrl } from "../errors.mjs";
 
 /** A Chargebee error response, with Chargebee's `api_error_code`. */
 export class ChargebeeError extends Error {
@@ -11,13 +14,13 @@ export class ChargebeeError extends Error {
   constructor(method, path, status, body) {
     const code = body.api_error_code ?? "unknown_error";
     const hint = status === 401 ? " (check CHARGEBEE_API_KEY; the key itself is never printed)" : "";
-    super(`Chargebee ${method} ${path} failed: ${status} ${code}${body.param ? ` [${body.param}]` : ""}: ${body.message ?? "no message"}${hint}`);
+    super(redact(`Chargebee ${method} ${path} failed: ${status} ${code}${body.param ? ` [${body.param}]` : ""}: ${body.message ?? "no message"}${hint}`));
     this.name = "ChargebeeError";
     this.status = status;
     this.apiErrorCode = code;
     this.type = body.type;
     this.param = body.param;
-    this.body = body;
+    this.body = redactValue(body);
   }
 }
 
@@ -27,9 +30,25 @@ export class ChargebeeError extends Error {
  */
 export function chargebeeBaseUrl(siteOrUrl) {
   const v = siteOrUrl.trim().replace(/\/+$/, "");
-  if (/^https?:\/\//.test(v)) return v.endsWith("/api/v2") ? v : `${v}/api/v2`;
+  if (/^https?:\/\//.test(v)) {
+    const u = withoutCredentials(v); // the API key goes in its own header, never in the URL
+    return u.endsWith("/api/v2") ? u : `${u}/api/v2`;
+  }
   if (!/^[A-Za-z0-9-]+$/.test(v)) throw new Error(`CHARGEBEE_SITE must be a site name (e.g. acme-test) or a URL, got ${JSON.stringify(v)}`);
   return `https://${v}.chargebee.com/api/v2`;
+}
+
+/** @param {string} url */
+export function withoutCredentials(url) {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/+$/, "");
+  } catch {
+    return url;
+  }
 }
 
 export class ChargebeeClient {
@@ -42,8 +61,9 @@ export class ChargebeeClient {
   constructor(o) {
     if (!o.apiKey) throw new Error("no Chargebee API key: set CHARGEBEE_API_KEY");
     this.baseUrl = chargebeeBaseUrl(o.site);
+    addSecret(o.apiKey);
     this.#auth = "Basic " + Buffer.from(`${o.apiKey}:`).toString("base64");
-    this.retry = { ...o, onRetry: undefined };
+    this.retry = { ...o, onRetry: undefined, system: "Chargebee" };
     this.onRetry = o.onRetry;
     /** Requests sent (each attempt counts), split into reads and writes, and retries after 429/5xx. */
     this.counters = { reads: 0, writes: 0, retries: 0, rateLimited: 0 };
@@ -65,8 +85,9 @@ export class ChargebeeClient {
     if (method === "POST") headers["content-type"] = "application/x-www-form-urlencoded; charset=utf-8";
     if (o.idempotencyKey) headers["chargebee-idempotency-key"] = o.idempotencyKey;
     const count = () => (method === "GET" ? this.counters.reads++ : this.counters.writes++);
+    const url = requestUrl("Chargebee", method, this.baseUrl, path, query);
     count();
-    const res = await fetchWithRetry(`${this.baseUrl}${path}${query}`, { method, headers, body: method === "POST" ? form : undefined }, {
+    const res = await fetchWithRetry(url, { method, headers, body: method === "POST" ? form : undefined }, {
       ...this.retry,
       idempotent: method === "GET" || Boolean(o.idempotencyKey),
       onRetry: (info) => {
@@ -84,7 +105,9 @@ export class ChargebeeClient {
     } catch {
       body = { message: `not a JSON response (${text.slice(0, 80)})`, api_error_code: "invalid_response" };
     }
-    if (!res.ok || body.api_error_code === "invalid_response") throw new ChargebeeError(method, path, res.status, body);
+    if (!res.ok || body.api_error_code === "invalid_response") {
+      throw Object.assign(new ChargebeeError(method, path, res.status, body), { url: printableUrl(`${this.baseUrl}${path}`) });
+    }
     return { body, replayed: res.headers.get("chargebee-idempotency-replayed") === "true" };
   }
 

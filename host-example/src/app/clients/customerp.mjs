@@ -1,6 +1,10 @@
 // Client of the Customerp REST contract (README.md): change feed with a cursor, get, create, update,
 // delete, with bearer auth, ETag preconditions and bounded retries.
 import { fetchWithRetry } from "./retry.mjs";
+import { requestUrl } from "./paths.mjs";
+import { addSecret, redact } from "../redact.mjs";
+import { printableUrl } from "../errors.mjs";
+import { withoutCredentials } from "./chargebee.mjs";
 
 /** @typedef {Record<string, any>} Rec */
 
@@ -8,7 +12,8 @@ export class CustomerpError extends Error {
   /** @param {string} method @param {string} path @param {number} status @param {Rec} body */
   constructor(method, path, status, body) {
     const code = body?.error?.code ?? "unknown_error";
-    super(`Customerp ${method} ${path} failed: ${status} ${code}: ${body?.error?.message ?? "no message"}`);
+    const hint = status === 401 ? " (check CUSTOMERP_TOKEN; the token itself is never printed)" : "";
+    super(redact(`Customerp ${method} ${path} failed: ${status} ${code}: ${body?.error?.message ?? "no message"}${hint}`));
     this.name = "CustomerpError";
     this.status = status;
     this.code = code;
@@ -22,9 +27,18 @@ export class CustomerpClient {
   /** @param {{ url: string, token: string } & import("./retry.mjs").RetryOptions} o */
   constructor(o) {
     if (!o.url) throw new Error("no Customerp URL: set CUSTOMERP_URL");
-    this.baseUrl = o.url.replace(/\/+$/, "");
+    // Credentials in the URL (`https://user:token@erp`) are taken out: fetch refuses them, and the URL is printed.
+    try {
+      const url = new URL(o.url);
+      addSecret(decodeURIComponent(url.password));
+      addSecret(decodeURIComponent(url.username));
+    } catch {
+      // not a URL: the first request says so
+    }
+    addSecret(o.token);
+    this.baseUrl = withoutCredentials(o.url).replace(/\/+$/, "");
     this.#token = o.token;
-    this.retry = o;
+    this.retry = { ...o, system: "Customerp" };
     this.counters = { reads: 0, writes: 0, retries: 0 };
   }
 
@@ -35,11 +49,13 @@ export class CustomerpClient {
    */
   async #call(method, path, o = {}) {
     const count = () => (method === "GET" ? this.counters.reads++ : this.counters.writes++);
+    const q = path.indexOf("?");
+    const url = requestUrl("Customerp", method, this.baseUrl, q < 0 ? path : path.slice(0, q), q < 0 ? "" : path.slice(q));
     count();
     /** @type {Record<string, string>} */
     const headers = { authorization: `Bearer ${this.#token}`, accept: "application/json", ...o.headers };
     if (o.body) headers["content-type"] = "application/json";
-    const res = await fetchWithRetry(`${this.baseUrl}${path}`, { method, headers, body: o.body && JSON.stringify(o.body) }, {
+    const res = await fetchWithRetry(url, { method, headers, body: o.body && JSON.stringify(o.body) }, {
       ...this.retry,
       idempotent: method !== "POST" || "idempotency-key" in headers,
       onRetry: (info) => {
@@ -55,7 +71,7 @@ export class CustomerpClient {
     } catch {
       body = { error: { code: "invalid_response", message: text.slice(0, 80) } };
     }
-    if (!res.ok) throw new CustomerpError(method, path, res.status, body);
+    if (!res.ok) throw Object.assign(new CustomerpError(method, path, res.status, body), { url: printableUrl(`${this.baseUrl}${path}`) });
     return { status: res.status, body, etag: res.headers.get("etag") };
   }
 

@@ -1,4 +1,7 @@
 // fetch with bounded retries: 429 waits for Retry-After, 5xx and network errors back off exponentially.
+// A refused connection or an unknown host fails at once: retrying within a run will not bring the
+// server up, and the operator should hear about it in seconds, not after eight back-offs.
+import { UnreachableError, isRefusal, networkCause, printableUrl } from "../errors.mjs";
 
 /**
  * @typedef {object} RetryOptions
@@ -8,6 +11,7 @@
  * @property {number} [timeoutMs] per attempt, default 80 s (Chargebee's SDK default)
  * @property {(ms: number) => Promise<void>} [sleep]
  * @property {(info: { attempt: number, status?: number, delayMs: number }) => void} [onRetry]
+ * @property {string} [system] the system's name in errors ("Chargebee", "Customerp")
  * @property {boolean} [idempotent] false for a request that must not run twice (a POST without an
  *   idempotency key): then only 429, which Chargebee answers before doing anything, is retried
  */
@@ -39,7 +43,10 @@ export async function fetchWithRetry(url, init, o = {}) {
     try {
       res = await fetch(url, { ...init, signal: AbortSignal.timeout(o.timeoutMs ?? 80_000) });
     } catch (e) {
-      if (attempt >= maxAttempts || o.idempotent === false) throw e;
+      if (attempt >= maxAttempts || o.idempotent === false || isRefusal(e)) {
+        const tries = attempt > 1 ? ` (after ${attempt} attempts)` : "";
+        throw new UnreachableError(o.system ?? "the server", printableUrl(url), `${networkCause(e)}${tries}`);
+      }
     }
     if (res && (!RETRY_STATUSES.has(res.status) || (o.idempotent === false && res.status !== 429))) return res;
     if (res && attempt >= maxAttempts) return res;

@@ -2,7 +2,7 @@
 import { coerce, requireParams } from "./schema.mjs";
 import { duplicate, invalidState, notFound, wrongValue } from "./errors.mjs";
 import { address, compact, randomId } from "./site.mjs";
-import { INVOICE_FOR_CHARGE_ITEMS, ORDER_CANCEL, ORDER_CREATE, ORDER_UPDATE } from "./schemas.mjs";
+import { INVOICE_FOR_CHARGE_ITEMS, ORDER_CANCEL, ORDER_CREATE, ORDER_REOPEN, ORDER_UPDATE } from "./schemas.mjs";
 
 /** @typedef {import("./site.mjs").Site} Site */
 /** @typedef {Record<string, any>} Json */
@@ -49,7 +49,7 @@ export function createInvoiceForChargeItems(site, params) {
   const inv = compact({
     id: String(++site.counters.invoice), customer_id: customer.id, recurring: false, status: paid ? "paid" : "payment_due",
     price_type: "tax_exclusive", date: p.invoice_date ?? now, due_date: now, net_term_days: customer.net_term_days ?? 0,
-    exchange_rate: 1.0, total, amount_paid: paid ? total : 0, amount_adjusted: 0, write_off_amount: 0, credits_applied: 0,
+    exchange_rate: site.exchangeRate(currency), total, amount_paid: paid ? total : 0, amount_adjusted: 0, write_off_amount: 0, credits_applied: 0,
     amount_due: paid ? 0 : total, paid_at: paid ? now : undefined, updated_at: 0, resource_version: 0, deleted: false,
     object: "invoice", first_invoice: false, amount_to_collect: paid ? 0 : total, round_off_amount: 0,
     new_sales_amount: total, has_advance_charges: false, currency_code: currency, base_currency_code: site.baseCurrency,
@@ -92,7 +92,7 @@ export function createOrder(site, params) {
     reference_id: p.reference_id, fulfillment_status: p.fulfillment_status, note: p.note, tracking_id: p.tracking_id,
     tracking_url: p.tracking_url, batch_id: p.batch_id, order_date: now, created_by: "API", tax: 0,
     amount_paid: paid ? total : 0, amount_adjusted: 0, refundable_credits_issued: 0, refundable_credits: paid ? total : 0,
-    rounding_adjustement: 0, paid_on: paid ? inv.paid_at : undefined, exchange_rate: 1.0, created_at: now,
+    rounding_adjustement: 0, paid_on: paid ? inv.paid_at : undefined, exchange_rate: inv.exchange_rate, created_at: now,
     updated_at: 0, is_resent: false, resource_version: 0, deleted: false, object: "order", discount: 0, sub_total: total,
     order_line_items: lines, total, currency_code: inv.currency_code, base_currency_code: inv.base_currency_code,
     is_gifted: false, shipping_address: inv.shipping_address, billing_address: inv.billing_address,
@@ -129,5 +129,20 @@ export function cancelOrder(site, id, params) {
   const now = site.nowSec();
   Object.assign(order, { status: "cancelled", cancellation_reason: p.cancellation_reason,
     cancelled_at: p.cancelled_at ?? now, status_update_at: now });
+  return { order: site.stamp(order) };
+}
+
+/**
+ * POST /orders/{id}/reopen: a cancelled order back in the queue. Its cancellation reason and date go
+ * (they described the cancellation the reopen undoes); only a cancelled order can be reopened.
+ * @param {Site} site @param {string} id @param {Json} params
+ */
+export function reopenOrder(site, id, params) {
+  const order = site.find("order", id);
+  coerce(ORDER_REOPEN, params);
+  if (order.status !== "cancelled") throw invalidState(`Order ${id} is not cancelled; only a cancelled order can be reopened`);
+  delete order.cancellation_reason;
+  delete order.cancelled_at;
+  Object.assign(order, { status: "queued", status_update_at: site.nowSec() });
   return { order: site.stamp(order) };
 }

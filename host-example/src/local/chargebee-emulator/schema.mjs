@@ -75,6 +75,9 @@ function value(f, v, name) {
       if (!f.values?.includes(v)) throw wrongValue(name, `invalid value ${v}; allowed: ${f.values?.join(", ")}`);
       return v;
     case "country":
+      // Empty is no country (the SDK's schema is an optional string; an empty field is left out, as
+      // for every other optional string); a given code must be a real ISO 3166-1 alpha-2 code.
+      if (v === "") return v;
       if (!/^[A-Z]{2}$/.test(v) || regionNames.of(v) === v) throw wrongValue(name, "invalid country code");
       return v;
     case "currency":

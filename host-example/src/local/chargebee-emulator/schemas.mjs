@@ -97,6 +97,8 @@ export const ORDER_UPDATE = {
   shipping_address: OBJ(ADDRESS),
   order_line_items: LIST({ id: S(40), status: E(...LINE_STATUSES), sku: S(250) }),
 };
+/** POST /orders/{id}/reopen (chargebee-api.md §4.2; the Node SDK's order reopen input). */
+export const ORDER_REOPEN = { void_cancellation_credit_notes: BOOL };
 export const ORDER_CANCEL = {
   cancellation_reason: E(...CANCELLATION_REASONS), customer_notes: S(2000), comment: S(300), cancelled_at: TS,
   credit_note: OBJ({ total: UINT }),

@@ -1,8 +1,13 @@
 // A local HTTP server that speaks Chargebee's API v2 (Product Catalog 2.0) for what the host uses:
 // Basic auth with the API key, form bodies with brackets, list envelopes with next_offset, Chargebee's
-// error JSON, 429 + Retry-After over a configurable rate limit, and idempotency-key replay.
+// error JSON, 429 + Retry-After over a configurable rate limit, idempotency-key replay, an event for
+// every write (events.mjs) and webhooks that deliver them (webhooks.mjs).
 import http from "node:http";
-import { close, listen, readBody, sendJson } from "../../lib/http.mjs";
+import { close, listen, readBody } from "../../lib/http.mjs";
+import { chargebeeJson } from "./json.mjs";
+import { eventForWrite, listEvents, recordEvent } from "./events.mjs";
+import { SiteWebhooks } from "./webhooks.mjs";
+import { OrderGeneration } from "./order-generation.mjs";
 import { parseForm } from "./form.mjs";
 import { Site } from "./site.mjs";
 import * as catalog from "./catalog.mjs";
@@ -27,7 +32,10 @@ const ROUTES = [
   ["POST", /^\/customers\/([^/]+)$/, (s, [id], p) => s.updateCustomer(id, p)],
   ["POST", /^\/customers\/([^/]+)\/update_billing_info$/, (s, [id], p) => s.updateBillingInfo(id, p)],
   ["POST", /^\/customers\/([^/]+)\/delete$/, (s, [id], p) => s.deleteCustomer(id, p)],
-  ["GET", /^\/events$/, (s, _, q) => s.list("event", q, { sortable: ["occurred_at"], defaultSort: "occurred_at" })],
+  // Product Catalog version and domain; clients call it first (chargebee-node api_endpoints.ts
+  // `configuration: list GET /configurations`, types/resources/Configuration.d.ts)
+  ["GET", /^\/configurations$/, (s) => ({ configurations: [{ domain: s.name, product_catalog_version: "v2", chargebee_response_schema_type: "items" }] })],
+  ["GET", /^\/events$/, (s, _, q) => listEvents(s, q)],
   ["GET", /^\/events\/([^/]+)$/, (s, [id]) => ({ event: s.find("event", id) })],
   ["GET", /^\/item_families$/, (s, _, q) => s.list("item_family", q, { sortable: ["name", "id", "updated_at"] })],
   ["POST", /^\/item_families$/, (s, _, p) => catalog.createItemFamily(s, p)],
@@ -43,12 +51,15 @@ const ROUTES = [
   ["POST", /^\/item_prices\/([^/]+)$/, (s, [id], p) => catalog.updateItemPrice(s, id, p)],
   ["POST", /^\/item_prices\/([^/]+)\/delete$/, (s, [id]) => catalog.deleteItemPrice(s, id)],
   ["POST", /^\/invoices\/create_for_charge_items_and_charges$/, (s, _, p) => billing.createInvoiceForChargeItems(s, p)],
+  // sort_by: date, updated_at; include_deleted (chargebee-node src/schema/invoice.schema.ts ListInvoiceBodySchema)
+  ["GET", /^\/invoices$/, (s, _, q) => s.list("invoice", q, { sortable: ["date", "updated_at"], defaultSort: "date", includeDeleted: true })],
   ["GET", /^\/invoices\/([^/]+)$/, (s, [id]) => ({ invoice: s.find("invoice", id) })],
   ["GET", /^\/orders$/, (s, _, q) => s.list("order", q, { sortable: ["created_at", "updated_at"], includeDeleted: true })],
   ["POST", /^\/orders$/, (s, _, p) => billing.createOrder(s, p)],
   ["GET", /^\/orders\/([^/]+)$/, (s, [id]) => ({ order: s.find("order", id) })],
   ["POST", /^\/orders\/([^/]+)$/, (s, [id], p) => billing.updateOrder(s, id, p)],
   ["POST", /^\/orders\/([^/]+)\/cancel$/, (s, [id], p) => billing.cancelOrder(s, id, p)],
+  ["POST", /^\/orders\/([^/]+)\/reopen$/, (s, [id], p) => billing.reopenOrder(s, id, p)],
 ];
 
 /** @param {string} method @param {string} path */
@@ -69,11 +80,19 @@ function route(method, path) {
  * @property {string} [baseCurrency] default "USD"
  * @property {{ limit: number, windowMs: number }} [rateLimit] default 1000 a minute (Chargebee's Performance plan; test sites allow 150)
  * @property {(site: Site) => void} [seed] fills the site before it serves
+ * @property {string} [name] the site's name (`domain` of GET /configurations), default "emulated-test"
+ * @property {Record<string, number>} [exchangeRates] value of a unit of each currency (site.mjs)
+ * @property {import("../webhook-outbox.mjs").OutboxOptions} [webhooks] retry delays and timeout of webhook delivery
+ * @property {{ delayMs?: number, unpaidStatuses?: string[] }} [orders] the site generates orders for paid invoices
+ *   with shippable items (order-generation.mjs); off by default
  */
 
 /** @param {EmulatorOptions} opts */
 export async function startChargebeeEmulator(opts) {
-  const site = new Site({ now: opts.now, baseCurrency: opts.baseCurrency });
+  const site = new Site({ now: opts.now, baseCurrency: opts.baseCurrency, name: opts.name, exchangeRates: opts.exchangeRates });
+  const webhooks = new SiteWebhooks(site, opts.webhooks);
+  const orders = new OrderGeneration(site);
+  orders.configure(opts.orders ?? null);
   opts.seed?.(site);
   const now = site.now;
   let rateLimit = opts.rateLimit ?? { limit: 1000, windowMs: 60_000 };
@@ -135,6 +154,12 @@ export async function startChargebeeEmulator(opts) {
         } else {
           body = handler(site, ids, params);
           if (key) idempotency.set(key, { fingerprint, status, body: structuredClone(body), expires: now() + 30 * 60_000 });
+          const event = eventForWrite(path, body);
+          if (event) {
+            const webhooksOn = String(req.headers["chargebee-event-webhook"] ?? "").toLowerCase() !== "all-disabled";
+            recordEvent(site, event.type, event.content, { source: "api", webhooks: webhooksOn });
+            if (event.type === "invoice_generated") orders.invoiceGenerated(body.invoice);
+          }
         }
       }
     } catch (e) {
@@ -144,7 +169,9 @@ export async function startChargebeeEmulator(opts) {
       body = err.body();
     }
     requests.push({ method: req.method ?? "GET", path, status, replayed });
-    sendJson(res, status, body, headers);
+    const text = chargebeeJson(body);
+    res.writeHead(status, { "content-type": "application/json;charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
+    res.end(text);
   }
 
   const server = http.createServer((req, res) => void handle(req, res));
@@ -168,7 +195,15 @@ export async function startChargebeeEmulator(opts) {
     failNext(...statuses) {
       faults.push(...statuses);
     },
-    close: () => close(server),
+    /** The site's webhooks: addEndpoint (the settings), setDisorder (test switch), idle, outbox stats. */
+    webhooks,
+    /** Orders the site makes itself: configure({delayMs, unpaidStatuses}) or configure(null), idle. */
+    orders,
+    async close() {
+      orders.close();
+      webhooks.close();
+      await close(server);
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { listPage } from "./list.mjs";
 import { coerce } from "./schema.mjs";
 import { ApiError, duplicate, notFound, unknownParam, wrongValue } from "./errors.mjs";
+import { recordEvent } from "./events.mjs";
 import { BILLING_ONLY, CUSTOMER_BILLING_INFO, CUSTOMER_CREATE, CUSTOMER_DELETE, CUSTOMER_UPDATE } from "./schemas.mjs";
 
 /** @typedef {import("./list.mjs").Entry} Entry */
@@ -24,13 +25,20 @@ export function compact(/** @type {Json} */ o) {
 /** @param {Json} a @param {string} object */
 export const address = (a, object) => compact({ ...a, validation_status: a.validation_status ?? "not_validated", object });
 
+/** Fixed rates for the emulated site (USD per unit; a real site takes them from its rate provider). */
+/** @type {Record<string, number>} */
+const EXCHANGE_RATES = { USD: 1, EUR: 1.08, GBP: 1.27, NOK: 0.094, SEK: 0.096, DKK: 0.145, CHF: 1.13, JPY: 0.0067 };
+
 export class Site {
   /**
-   * @param {{ now?: () => number, baseCurrency?: string }} [opts] `now` in ms (the site's clock)
+   * @param {{ now?: () => number, baseCurrency?: string, name?: string, exchangeRates?: Record<string, number> }} [opts]
+   *   `now` in ms (the site's clock); `exchangeRates`: value of one unit of each currency in a common unit
    */
   constructor(opts = {}) {
     this.now = opts.now ?? Date.now;
     this.baseCurrency = opts.baseCurrency ?? "USD";
+    this.name = opts.name ?? "emulated-test";
+    this.exchangeRates = { ...EXCHANGE_RATES, ...opts.exchangeRates };
     this.seq = 0;
     this.lastVersion = 0;
     /** @type {string | undefined} */
@@ -41,6 +49,22 @@ export class Site {
       this.tables[t] = new Map();
     }
     this.counters = { invoice: 1000, order: 1100, event: 0 };
+    /** @type {import("./events.mjs").Endpoint[]} webhook endpoints (webhooks.mjs) */
+    this.webhookEndpoints = [];
+    /** @type {((event: Json) => void) | undefined} delivers a recorded event's webhooks */
+    this.onEvent = undefined;
+  }
+
+  /**
+   * The rate from `currency` to the site's base currency, a float as Chargebee sends it (order.json,
+   * invoice_create_for_charge_items.json: `"exchange_rate": 1.0`; a JPY invoice on a USD site ≈ 0.0067).
+   * @param {string} currency
+   */
+  exchangeRate(currency) {
+    const from = this.exchangeRates[currency];
+    const to = this.exchangeRates[this.baseCurrency];
+    if (currency === this.baseCurrency || !from || !to) return 1;
+    return Number((from / to).toPrecision(6));
   }
 
   nowSec() {
@@ -163,11 +187,7 @@ export class Site {
     this.put("business_entity", be);
     this.defaultBusinessEntityId ??= be.id;
     const type = change.deleted ? "business_entity_deleted" : old ? "business_entity_updated" : "business_entity_created";
-    this.put("event", {
-      id: `ev_${randomId()}`, occurred_at: occurred, source: "admin_console", user: "admin@example.com",
-      object: "event", api_version: "v2", content: { business_entity: { ...be } }, event_type: type,
-      webhook_status: "not_configured", webhooks: [],
-    });
+    recordEvent(this, type, { business_entity: { ...be } }, { source: "admin_console", user: "admin@example.com", webhooks: true }, occurred);
     return be;
   }
 }

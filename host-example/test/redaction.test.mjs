@@ -1,0 +1,105 @@
+// Secrets never reach output or the store, even when an upstream echoes the credentials it was sent.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/servers.mjs";
+import { addSecret, redact, redactValue } from "../src/app/redact.mjs";
+import { withoutCredentials } from "../src/app/clients/chargebee.mjs";
+import { close, listen, readBody } from "../src/lib/http.mjs";
+
+const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
+
+test("the redactor removes a secret in every form it travels in, and credentials in URLs", () => {
+  const key = "test_Zq9dQ3Lk7sWx2Cb8";
+  addSecret(key);
+  const basic = Buffer.from(`${key}:`).toString("base64");
+  for (const text of [
+    `key ${key} here`, `Authorization: Basic ${basic}`, `basic=${basic.replace(/=+$/, "")}`, `q=${encodeURIComponent(key)}`,
+    JSON.stringify({ message: `got "${key}"` }),
+  ]) {
+    const out = redact(text);
+    assert.ok(!out.includes(key) && !out.includes(basic) && !out.includes(basic.replace(/=+$/, "")), out);
+    assert.match(out, /\[redacted\]/);
+  }
+  assert.equal(redact("GET https://ops:hunter22@erp.example.com/api failed"), "GET https://[redacted]@erp.example.com/api failed");
+  assert.equal(redact('{"authorization": "Bearer abc.def-ghi"}'), '{"authorization": "Bearer [redacted]"}');
+  assert.equal(withoutCredentials("https://ops:hunter22@erp.example.com/api"), "https://erp.example.com/api");
+  assert.deepEqual(redactValue({ a: [`x ${key}`], n: 1, ok: true }), { a: ["x [redacted]"], n: 1, ok: true });
+  // Ordinary text is left alone: an e-mail address in a path, Åse's name, a URL without credentials.
+  for (const text of ["https://erp.example.com/users/ase@example.no", "Åse Ødegård", "mailto:ase@example.no"]) assert.equal(redact(text), text);
+});
+
+/**
+ * A proxy in front of a local server that answers writes with an error echoing the request's headers, as a
+ * misconfigured gateway might.
+ * @param {string} target
+ */
+async function echoingProxy(target) {
+  const server = http.createServer(async (req, res) => {
+    const body = await readBody(req);
+    if (req.method !== "GET") {
+      const echo = `rejected; you sent authorization=${req.headers.authorization} to ${req.url}`;
+      res.writeHead(400, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ message: echo, api_error_code: "invalid_request", type: "invalid_request", error: { code: "rejected", message: echo } }));
+    }
+    const up = await fetch(`${target}${req.url}`, { method: req.method, headers: /** @type {Record<string, string>} */ (req.headers), body: body || undefined });
+    res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "application/json" });
+    res.end(await up.text());
+  });
+  const { origin } = await listen(server);
+  return { origin, close: () => close(server) };
+}
+
+test("a server echoing the auth header: neither the key (plain or base64) nor the token reaches stdout, stderr or any stored row", async () => {
+  const servers = await startLocalServers();
+  const cb = await echoingProxy(new URL(servers.chargebee.url).origin);
+  const cp = await echoingProxy(new URL(servers.customerp.url).origin);
+  const dir = mkdtempSync(join(tmpdir(), "host-example-redaction-"));
+  try {
+    const cbPath = new URL(servers.chargebee.url).pathname;
+    const cpUrl = new URL(servers.customerp.url);
+    const db = join(dir, "sync.sqlite");
+    const env = {
+      PATH: process.env.PATH ?? "",
+      CHARGEBEE_SITE: `${cb.origin}${cbPath}`, CHARGEBEE_API_KEY: LOCAL_API_KEY,
+      // The token also written into the URL, as people do: it must not be printed either.
+      CUSTOMERP_URL: `http://sync:${LOCAL_TOKEN}@${new URL(cp.origin).host}${cpUrl.pathname}`, CUSTOMERP_TOKEN: LOCAL_TOKEN,
+      SYNC_DB: db, SYNC_TIME_ZONE: "Europe/Oslo", SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS", SYNC_ITEM_FAMILY_ID: "customerp-products",
+    };
+    const out = await new Promise((resolve) => {
+      execFile(process.execPath, [SYNC], { env, timeout: 120_000 }, (err, stdout, stderr) => resolve({ code: err?.code ?? 0, stdout, stderr }));
+    });
+    const { stdout, stderr } = /** @type {any} */ (out);
+    const basic = Buffer.from(`${LOCAL_API_KEY}:`).toString("base64");
+    const forbidden = [LOCAL_API_KEY, basic, basic.replace(/=+$/, ""), LOCAL_TOKEN];
+    const text = `${stdout}\n${stderr}`;
+    assert.match(text, /\[redacted\]/, "the echoed credentials were there to remove");
+    for (const f of forbidden) assert.ok(!text.includes(f), `output carries ${f}:\n${text}`);
+    assert.doesNotMatch(text, /sync:[^@\s]*@/);
+    // Every text cell of every table, and the file's bytes as a whole.
+    const store = new Database(db, { readonly: true });
+    let rows = 0;
+    for (const { name } of /** @type {{ name: string }[]} */ (store.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all())) {
+      for (const row of store.prepare(`SELECT * FROM "${name}"`).all()) {
+        rows++;
+        const cells = JSON.stringify(row);
+        for (const f of forbidden) assert.ok(!cells.includes(f), `${name} row carries a secret: ${cells}`);
+      }
+    }
+    store.close();
+    assert.ok(rows > 0);
+    const bytes = readFileSync(db).toString("latin1");
+    for (const f of forbidden) assert.ok(!bytes.includes(f), "the store file carries a secret");
+  } finally {
+    await cb.close();
+    await cp.close();
+    await servers.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
