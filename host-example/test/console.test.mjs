@@ -400,3 +400,29 @@ test("run --watch --console: the console beside the loop; usage errors for --con
     await d.close();
   }
 });
+
+test("the demo ends by telling how to open the console, and `demo.mjs --console` serves it on the demo's store", { timeout: 90_000 }, async () => {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("../bin/demo.mjs", import.meta.url)), "--console", "0"], { env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] });
+  let text = "";
+  child.stdout.on("data", (x) => (text += x));
+  child.stderr.on("data", (x) => (text += x));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/log in: http:\/\/127\.0\.0\.1:\d+\/login\?token=[\w-]+\)/.test(text)) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no login link from the demo:\n${text}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(text, /Run 3 sent no writes/);
+    assert.match(text, /Operator console on the demo's store .*sync\.sqlite:/);
+    const login = /** @type {RegExpExecArray} */ (/log in: (http:\/\/[^)]+)\)/.exec(text))[1];
+    const r = await fetch(login, { redirect: "manual" });
+    assert.equal(r.status, 303);
+    const cookie = String(r.headers.get("set-cookie")).split(";")[0];
+    const inbox = await (await fetch(new URL("/inbox", login), { headers: { cookie } })).text();
+    assert.match(inbox, /ambiguous match by email: Customerp 8, 9 and Chargebee AzZj6kUbTE5g9hN7/);
+  } finally {
+    child.kill("SIGINT");
+    if (child.exitCode === null) await new Promise((r) => child.once("exit", r));
+  }
+  assert.equal(child.exitCode, 0, text);
+});

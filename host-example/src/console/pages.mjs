@@ -80,10 +80,13 @@ const requests = (summary) => {
   return `Customerp ${cp.reads} reads, ${cp.writes} writes · Chargebee ${cb.reads} reads, ${cb.writes} writes`;
 };
 
-/** The chart's series, oldest first: [unix seconds, writes, conflicts, errors]. @param {{ started: string, summary: any }[]} runs */
+/**
+ * The chart's data, oldest first: run ids (the x axis), their start times, and writes, conflicts and errors.
+ * @param {{ id: number, started: string, summary: any }[]} runs
+ */
 export function chartSeries(runs) {
   const rs = [...runs].reverse().filter((r) => r.summary);
-  return [rs.map((r) => Math.floor(Date.parse(r.started) / 1000)), rs.map((r) => writesOf(r.summary)), rs.map((r) => sum(r.summary, "conflicts")), rs.map((r) => sum(r.summary, "errors"))];
+  return { runs: rs.map((r) => r.id), started: rs.map((r) => r.started), writes: rs.map((r) => writesOf(r.summary)), conflicts: rs.map((r) => sum(r.summary, "conflicts")), errors: rs.map((r) => sum(r.summary, "errors")) };
 }
 
 /** @param {any} summary */
@@ -97,7 +100,7 @@ export function flowTable(summary) {
 }
 
 /**
- * @param {{ runs: { id: number, started: string, finished: string | null, summary: any }[], chartRuns: { started: string, summary: any }[], counts: Record<string, number>, csrf: string }} o
+ * @param {{ runs: { id: number, started: string, finished: string | null, summary: any }[], chartRuns: { id: number, started: string, summary: any }[], counts: Record<string, number>, csrf: string }} o
  */
 export function overviewPage(o) {
   const series = chartSeries(o.chartRuns);
@@ -111,7 +114,7 @@ ${open.length ? html`<ul class="counts">${open.map((k) => html`<li><a href="/inb
 </section>
 <section aria-labelledby="chart-h">
 <h2 id="chart-h">Writes, conflicts and errors per run</h2>
-<div id="chart" class="chart" role="img" aria-label="Chart of writes, conflicts and errors of the last ${series[0].length} runs over time; the same figures are in the runs below" data-series="${JSON.stringify(series)}"></div>
+<div id="chart" class="chart" role="img" aria-label="Chart of writes, conflicts and errors of the last ${series.runs.length} runs, oldest first; the same figures are in the runs below" data-series="${JSON.stringify(series)}"></div>
 </section>
 <section aria-labelledby="runs-h">
 <h2 id="runs-h">Last runs</h2>
@@ -248,7 +251,7 @@ ${e.keep ? html`<p>linked by hand, keeping ${e.keep}'s values where they differ<
 ${e.error ? html`<p class="error" role="alert">not planned: ${e.error.code ?? "error"}${e.error.path ? ` at ${e.error.path}` : ""}: ${e.error.message}</p>` : html`<div class="scroll"><table class="explain">
 <caption>Property by property: both values (Chargebee's in Customerp's form), the last synced value, and the decision</caption>
 <thead><tr><th scope="col">property</th><th scope="col">Customerp</th><th scope="col">Chargebee</th><th scope="col">last synced</th><th scope="col">decision</th></tr></thead>
-<tbody>${e.rows.map((/** @type {any} */ r) => html`<tr class="decision-${decisionClass(r.decision)}"><th scope="row">${r.property}</th><td>${cell(r.customerp)}</td><td>${cell(r.chargebee)}</td><td>${cell(r.base?.customerp ?? null)}</td><td class="decision">${decisionClass(r.decision) === "equal" ? r.decision : html`<mark>${r.decision}</mark>`}</td></tr>`)}</tbody>
+<tbody>${e.rows.map((/** @type {any} */ r) => html`<tr class="decision-${decisionClass(r.decision)}"><th scope="row">${r.property}</th><td data-label="Customerp">${cell(r.customerp)}</td><td data-label="Chargebee">${cell(r.chargebee)}</td><td data-label="last synced">${cell(r.base?.customerp ?? null)}</td><td class="decision" data-label="decision">${decisionClass(r.decision) === "equal" ? r.decision : html`<mark>${r.decision}</mark>`}</td></tr>`)}</tbody>
 </table></div>
 ${(e.warnings ?? []).map((/** @type {any} */ w) => html`<p class="warn">warning ${w.code}${w.property ? ` (${w.property})` : ""}: ${w.message}</p>`)}
 ${(e.waitingFor ?? []).map((/** @type {any} */ w) => html`<p class="warn">waiting for ${w.flow} ${w.customerpId} to be linked</p>`)}
@@ -277,7 +280,7 @@ ${r.summary ? flowTable(r.summary) : ""}
 <h2>Log (${o.log.length} entr${o.log.length === 1 ? "y" : "ies"})</h2>
 ${o.log.length ? html`<div class="scroll"><table class="log">
 <thead><tr><th scope="col">at</th><th scope="col">kind</th><th scope="col">flow</th><th scope="col">Customerp</th><th scope="col">Chargebee</th><th scope="col">property</th><th scope="col">message</th></tr></thead>
-<tbody>${o.log.map((e) => html`<tr class="log-${e.kind}"><td><time datetime="${e.at}">${e.at.slice(11, 23)}</time></td><td>${e.kind}</td><td>${e.flow ?? ""}</td><td>${e.customerp_id ?? ""}</td><td>${e.chargebee_id ?? ""}</td><td>${e.property ?? ""}</td><td>${e.message}</td></tr>`)}</tbody>
+<tbody>${o.log.map((e) => html`<tr class="log-${e.kind}"><td data-label="at"><time datetime="${e.at}">${e.at.slice(11, 23)}</time></td><td data-label="kind">${e.kind}</td><td data-label="flow">${e.flow ?? ""}</td><td data-label="Customerp">${e.customerp_id ?? ""}</td><td data-label="Chargebee">${e.chargebee_id ?? ""}</td><td data-label="property">${e.property ?? ""}</td><td data-label="message">${e.message}</td></tr>`)}</tbody>
 </table></div>` : html`<p>Nothing was logged in this run.</p>`}`,
   });
 }

@@ -53,19 +53,20 @@
   // The overview's chart (uPlot, served by the host from node_modules).
   const chart = document.getElementById("chart");
   if (chart && typeof uPlot === "function") {
-    const data = JSON.parse(chart.dataset.series ?? "[[],[],[],[]]");
+    const d = JSON.parse(chart.dataset.series ?? "{}");
+    const started = new Map((d.runs ?? []).map((id, i) => [id, d.started[i]]));
     const width = () => Math.max(280, chart.clientWidth);
     const plot = new uPlot({
       width: width(), height: 260,
-      scales: { x: { time: true } },
+      scales: { x: { time: false } },
       series: [
-        {},
+        { label: "run", value: (_u, v) => (v == null ? "--" : `${v} (${started.get(v) ?? ""})`) },
         { label: "writes", stroke: "#1f5fbf", width: 2, points: { show: true } },
         { label: "conflicts", stroke: "#b86e00", width: 2, points: { show: true } },
         { label: "errors", stroke: "#c0262d", width: 2, points: { show: true } },
       ],
-      axes: [{}, { label: "per run" }],
-    }, data, chart);
+      axes: [{ label: "run", incrs: [1, 2, 5, 10, 20, 50, 100], values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? String(v) : "")) }, { label: "per run" }],
+    }, [d.runs ?? [], d.writes ?? [], d.conflicts ?? [], d.errors ?? []], chart);
     let pending = 0;
     window.addEventListener("resize", () => {
       cancelAnimationFrame(pending);
