@@ -16,6 +16,7 @@ import { chromium } from "playwright-core";
 import { LOCAL_API_KEY, LOCAL_TOKEN, localSync, startLocalServers } from "../src/local/servers.mjs";
 import { runOnce } from "../src/app/actions/run.mjs";
 import { live } from "./helpers.mjs";
+import { Inbox } from "../src/app/inbox.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
 const SHARED = "AzZj6kUbTE5g9hN7"; // the Chargebee customer with post@nordlys.example, as contacts 8 and 9
@@ -274,6 +275,26 @@ test("the operator console in headless Chromium: login, refusals, Link, Keep Cha
       times.Dismiss = Date.now() - t0;
     });
 
+    await t.test("Keep Customerp on a conflict Customerp won already, and Confirm on a guard item", async () => {
+      await page.goto(`${base}/inbox?kind=conflict&flow=customer-business_entity`);
+      const name = page.locator("article", { hasText: 'name: Customerp "Nordlys Energi AS"' });
+      const id = await name.getAttribute("id");
+      let t0 = Date.now();
+      await name.getByRole("button", { name: "Keep Customerp", exact: true }).click();
+      await page.locator(`#${id} .state`, { hasText: "resolved" }).waitFor();
+      times["Keep Customerp"] = Date.now() - t0;
+      assert.match(await page.locator(`#${id}`).innerText(), /kept customerp: that was the decision already; nothing to write/);
+      // a guard item as a run that stopped a flow leaves it (test/commands.test.mjs makes one from a mass delete)
+      const guard = new Inbox(d.app.store).see({ run: null, kind: "guard", flow: "contact-customer", message: "the guard stopped contact-customer: it planned 12 deletes" });
+      await page.goto(`${base}/inbox?kind=guard`);
+      t0 = Date.now();
+      await page.locator(`#item-${guard.id}`).getByRole("button", { name: "Confirm", exact: true }).click();
+      await page.locator(`#item-${guard.id} .state`, { hasText: "resolved" }).waitFor();
+      times.Confirm = Date.now() - t0;
+      assert.match(await page.locator(`#item-${guard.id}`).innerText(), /confirmed by a person: the next run goes through once/);
+      assert.equal(await page.locator(`#item-${guard.id} button`).count(), 0, "nothing left to do on it");
+    });
+
     await t.test("Explain a contact from its item and from the search form: the rows, the decision highlighted, the next requests", async () => {
       await page.goto(`${base}/inbox?kind=conflict&flow=contact-customer`);
       const item = page.locator("article", { hasText: 'language: Customerp "fr-FR"' });
@@ -285,7 +306,8 @@ test("the operator console in headless Chromium: login, refusals, Link, Keep Cha
       const rows = await page.locator("table.explain tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
       const byProp = Object.fromEntries(rows.map((r) => [r[0], r]));
       assert.ok(rows.length >= 10, `${rows.length} property rows`);
-      assert.equal(byProp.email[1], "francois.lefevre@example.fr".replace(/.*/, byProp.email[2] ?? ""), "email: both sides shown");
+      assert.match(String(byProp.email[1]), /@/, "email: Customerp's value shown");
+      assert.match(String(byProp.email[2]), /@/, "email: Chargebee's value shown");
       assert.equal(byProp.language[1], "fr-FR");
       assert.match(String(byProp.language[4]), /^equal/, "settled by run 1: equal now");
       await noSecret(page);
