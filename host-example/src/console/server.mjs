@@ -131,10 +131,10 @@ class ConsoleHandler {
   async handle(req, res) {
     const url = new URL(req.url ?? "/", "http://console.invalid");
     const path = url.pathname;
-    // On loopback, a Host of another name is a DNS-rebinding page: refused.
-    if (this.loopback && !this.origins.has(`http://${req.headers.host}`)) return send(res, 421, "text/plain; charset=utf-8", "unknown host");
-    const origin = req.headers.origin;
-    if ((origin !== undefined && !this.origins.has(origin)) || !sameOrigin(req, [...this.origins][0] ?? "")) {
+    // On loopback, a Host of another name is a DNS-rebinding page: refused. Elsewhere the Host is the console's name.
+    const own = `http://${req.headers.host}`;
+    if (this.loopback && !this.origins.has(own)) return send(res, 421, "text/plain; charset=utf-8", "unknown host");
+    if ((req.headers.origin !== undefined && req.headers.origin !== own) || !sameOrigin(req, own)) {
       return send(res, 403, "text/plain; charset=utf-8", "cross-origin requests are refused");
     }
     const method = req.method ?? "GET";
@@ -201,7 +201,7 @@ class ConsoleHandler {
       }
       const run = /^\/runs\/(\d+)$/.exec(path);
       if (run) {
-        const r = app.store.runs(1_000_000).find((x) => x.id === Number(run[1]));
+        const r = app.store.run(Number(run[1]));
         if (!r) return sendHtml(res, 404, errorPage(404, `no run ${run[1]}`, csrf));
         return sendHtml(res, 200, runPage({ run: r, log: app.store.logEntries({ run: r.id }), csrf }));
       }
