@@ -3,7 +3,8 @@
 # nothing and prints one line per tool. A fresh machine (CI) has only cargo/rustup, Node and npm.
 #   - rustup target wasm32-unknown-unknown
 #   - wasm-bindgen-cli (wasm-bindgen + wasm-bindgen-test-runner) at exactly the crate's wasm-bindgen version
-#   - Debian's chromium + chromium-driver, for the wasm-bindgen-test browser suite and the ./web smoke test
+#   - Debian's chromium + chromium-driver, for the wasm-bindgen-test browser suite, the ./web smoke test and the
+#     host's console tests (host-example/test/console.test.mjs, through playwright-core)
 #   - the npm dependencies of tests/js (from its committed package-lock.json)
 #   - the npm dependencies of bench/ (its package-lock.json): binaryen, whose wasm-opt scripts/build.sh
 #     optimises the package's .wasm with and the perf guard instruments it with (npm's, never Debian's)

@@ -16,13 +16,15 @@ import { explainPair } from "../src/app/actions/explain.mjs";
 import { KINDS } from "../src/app/inbox.mjs";
 import { FLOWS } from "../src/app/flows.mjs";
 import { sleep } from "../src/lib/http.mjs";
-import { redactOutput } from "../src/app/redact.mjs";
+import { addSecret, redactOutput } from "../src/app/redact.mjs";
+import { startConsole } from "../src/console/server.mjs";
 import { WebhookReceiver, subscribeCustomerp, webhookSecretsFromEnv } from "../src/app/webhooks.mjs";
 
 redactOutput();
 
 const ENV = `environment: CHARGEBEE_SITE, CHARGEBEE_API_KEY, CUSTOMERP_URL, CUSTOMERP_TOKEN, SYNC_DB, SYNC_CONFIG (JSON file),
-  SYNC_OPTIONS (JSON), SYNC_TIME_ZONE, SYNC_OWN_COMPANY_NAME, SYNC_ITEM_FAMILY_ID, SYNC_CONFLICTS, SYNC_DELETES
+  SYNC_OPTIONS (JSON), SYNC_TIME_ZONE, SYNC_OWN_COMPANY_NAME, SYNC_ITEM_FAMILY_ID, SYNC_CONFLICTS, SYNC_DELETES;
+  the console: CONSOLE_TOKEN (≥ 16 characters), CONSOLE_PORT, CONSOLE_HOST (for run --console)
 exit codes: 0 all written · 1 some records failed (see the inbox) · 2 usage or configuration error ·
   3 stopped by the guard · 4 the store is locked by another run · 5 a system could not be reached or refused the credentials`;
 const FLOW_LIST = `flows: ${FLOWS.map((f) => f.id).join(", ")}`;
@@ -30,7 +32,7 @@ const FLOW_LIST = `flows: ${FLOWS.map((f) => f.id).join(", ")}`;
 /** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number, systems: boolean, main: (app: any, v: any, pos: string[]) => Promise<number> }>} */
 const COMMANDS = {
   run: {
-    usage: "run [--watch [s]] [--webhooks [P]] [--runs N] [--full [--repair]] [--flows a,b] [--dry-run] [--json FILE] [--wait S]",
+    usage: "run [--watch [s]] [--webhooks [P]] [--console [P]] [--runs N] [--full [--repair]] [--flows a,b] [--dry-run] [--json FILE] [--wait S]",
     about: `One sync of every flow (the default command). --dry-run reads, matches and plans from the store's state and
   lists every planned write, sending none and changing nothing in the store; --json FILE writes that list (or, for
   a real run, its summary) as JSON. --full reads everything and reports drift; --repair brings drifted pairs
@@ -38,8 +40,10 @@ const COMMANDS = {
   run's lock. --webhooks serves POST /webhooks/chargebee and /webhooks/customerp on 127.0.0.1:P (default 8484;
   SYNC_WEBHOOKS_HOST to listen elsewhere) and syncs what they name within a second; --watch is then the
   reconciling poll (default 600 s). Env: CHARGEBEE_WEBHOOK_USER, CHARGEBEE_WEBHOOK_PASSWORD,
-  CUSTOMERP_WEBHOOK_SECRET, CUSTOMERP_WEBHOOK_URL (subscribed at start).\n  ${FLOW_LIST}`,
-    options: { watch: { type: "string" }, webhooks: { type: "string" }, runs: { type: "string" }, full: { type: "boolean" }, repair: { type: "boolean" }, flows: { type: "string" },
+  CUSTOMERP_WEBHOOK_SECRET, CUSTOMERP_WEBHOOK_URL (subscribed at start). --console serves the operator console
+  beside --watch (see \`console --help\`; default port CONSOLE_PORT or 8484, the webhooks' port + 1 when --webhooks
+  takes 8484).\n  ${FLOW_LIST}`,
+    options: { watch: { type: "string" }, webhooks: { type: "string" }, console: { type: "string" }, runs: { type: "string" }, full: { type: "boolean" }, repair: { type: "boolean" }, flows: { type: "string" },
       "dry-run": { type: "boolean" }, json: { type: "string" }, wait: { type: "string" } },
     positionals: 0, systems: true, main: runCommand,
   },
@@ -118,6 +122,20 @@ const COMMANDS = {
       return EXIT.ok;
     },
   },
+  console: {
+    usage: "console [--port P] [--host H]",
+    about: `Serves the operator console for the store in SYNC_DB until Ctrl-C: the runs, the inbox with its actions,
+  explain. Listens on 127.0.0.1:8484 (--port or CONSOLE_PORT; --host to listen elsewhere). Log in with CONSOLE_TOKEN,
+  or with the login link printed at start (a token made for this start, printed once).`,
+    options: { port: { type: "string" }, host: { type: "string" } }, positionals: 0, systems: true,
+    async main(app, v) {
+      const served = await serveConsole(app, portOf("--port", v.port ?? process.env.CONSOLE_PORT, 8484), v.host);
+      await untilStopped();
+      console.log("stopping");
+      await served.close();
+      return EXIT.ok;
+    },
+  },
   confirm: {
     usage: "confirm <itemId>",
     about: "Lets the next run of a flow the guard stopped go through, once.",
@@ -144,8 +162,56 @@ function seconds(v) {
   return n;
 }
 
+/** A port given by a person (or its default), checked. @param {string} what @param {string | undefined} v @param {number} fallback */
+function portOf(what, v, fallback) {
+  const n = v === undefined || v === "" ? fallback : Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${what} takes a port (0–65535), not ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Resolves on Ctrl-C or SIGTERM. */
+const untilStopped = () => new Promise((resolve) => {
+  process.once("SIGINT", resolve);
+  process.once("SIGTERM", resolve);
+});
+
+/**
+ * Starts the operator console on the app and prints where; a token made at start is printed once, as
+ * the login link, and from then on redacted like every secret.
+ * @param {import("../src/app/app.mjs").App} app @param {number} port @param {string | undefined} host
+ */
+async function serveConsole(app, port, host) {
+  const configured = process.env.CONSOLE_TOKEN || null;
+  if (configured !== null && configured.length < 16) throw new UsageError("CONSOLE_TOKEN must be at least 16 characters");
+  addSecret(configured);
+  const served = await startConsole({ app, port, host, token: configured }).catch((e) => {
+    throw e?.code === "EADDRINUSE" ? new UsageError(`the console's port ${port} is in use on ${host ?? "127.0.0.1"}: pick another (--port, --console P or CONSOLE_PORT)`) : e;
+  });
+  console.log(`  console    ${served.url}  (${served.generated ? `log in: ${served.loginUrl}` : `log in: ${served.url}/login?token=<CONSOLE_TOKEN>`})`);
+  addSecret(served.token);
+  if (host && !["127.0.0.1", "localhost", "::1"].includes(host)) console.log(`  console    listening on ${host}, beyond this machine: put a TLS proxy in front of it`);
+  return served;
+}
+
 /** @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v */
 async function runCommand(app, v) {
+  if (v.console === undefined) return runLoop(app, v);
+  if (v.watch === undefined && v.webhooks === undefined) throw new UsageError("--console serves the console beside a loop: add --watch [s] (or use the console command)");
+  if (v["dry-run"]) throw new UsageError("--console serves beside real runs: it does not take --dry-run");
+  const hooks = v.webhooks === undefined ? null : portOf("--webhooks", v.webhooks, 8484);
+  const fallback = portOf("CONSOLE_PORT", process.env.CONSOLE_PORT, hooks === 8484 ? 8485 : 8484);
+  const port = portOf("--console", v.console, fallback);
+  if (hooks !== null && hooks !== 0 && port === hooks) throw new UsageError(`--console and --webhooks both ask for port ${port}: give them different ports`);
+  const served = await serveConsole(app, port, process.env.CONSOLE_HOST);
+  try {
+    return await runLoop(app, v);
+  } finally {
+    await served.close();
+  }
+}
+
+/** @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v */
+async function runLoop(app, v) {
   const every = v.watch === undefined ? null : Number(v.watch || "60");
   if (every !== null && !(every > 0)) throw new UsageError(`--watch takes seconds (> 0), not ${JSON.stringify(v.watch)}`);
   const runs = v.runs ? Number(v.runs) : every === null ? 1 : Infinity;
@@ -156,7 +222,7 @@ async function runCommand(app, v) {
   describeConfig(app.config, app.chargebee.baseUrl).forEach((l) => console.log(l));
   if (v.webhooks !== undefined) {
     if (dryRun) throw new UsageError("--webhooks syncs as events arrive: it does not take --dry-run");
-    return serveWebhooks(app, flows, Number(v.webhooks || "8484"), every ?? 600);
+    return serveWebhooks(app, flows, portOf("--webhooks", v.webhooks, 8484), every ?? 600);
   }
   const progress = new ProgressReporter({ tty: Boolean(process.stdout.isTTY), write: (t) => process.stdout.write(t) });
   const tick = setInterval(() => progress.current && progress.update(progress.current), 1000);
@@ -204,7 +270,6 @@ async function runCommand(app, v) {
  * @param {import("../src/app/app.mjs").App} app @param {string[] | undefined} flows @param {number} port @param {number} every
  */
 async function serveWebhooks(app, flows, port, every) {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--webhooks takes a port, not ${port}`);
   const sync = syncOf(app, { only: flows, out: console.log });
   const receiver = new WebhookReceiver({ sync, ...webhookSecretsFromEnv(), port, host: process.env.SYNC_WEBHOOKS_HOST, reconcileMs: every * 1000, out: console.log });
   const { url } = await receiver.start();
@@ -216,7 +281,7 @@ async function serveWebhooks(app, flows, port, every) {
   try {
     console.log(`\nsync ${new Date().toISOString()}`);
     printSummary(await receiver.poll(), console.log);
-    await new Promise((resolve) => process.once("SIGINT", resolve));
+    await untilStopped();
     console.log("stopping");
   } finally {
     await receiver.close();
@@ -255,9 +320,9 @@ async function main(args) {
   }
 }
 
-/** `--watch` and `--webhooks` may come without a value. @param {string[]} args */
+/** `--watch`, `--webhooks` and `--console` may come without a value. @param {string[]} args */
 function normaliseWatch(args) {
-  const bare = (/** @type {string} */ a, /** @type {number} */ i) => (a === "--watch" || a === "--webhooks") && (args[i + 1] === undefined || args[i + 1].startsWith("--"));
+  const bare = (/** @type {string} */ a, /** @type {number} */ i) => (a === "--watch" || a === "--webhooks" || a === "--console") && (args[i + 1] === undefined || args[i + 1].startsWith("--"));
   return args.flatMap((a, i) => (bare(a, i) ? [a, ""] : [a]));
 }
 

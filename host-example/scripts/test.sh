@@ -22,6 +22,16 @@ else
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# test/console.test.mjs drives Debian's Chromium through playwright-core (never a downloaded browser);
+# scripts/setup.sh installs it for the whole repository, and so does this when it is missing.
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "host-example: installing chromium (apt) for the console's tests"
+  sudo_if() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+  export DEBIAN_FRONTEND=noninteractive
+  sudo_if apt-get update -qq
+  sudo_if apt-get install -y -qq chromium >/dev/null
+fi
+
 echo "host-example: tsc (JSDoc types)"
 npx --no-install tsc -p jsconfig.json
 node --test --test-concurrency=1 test/

@@ -59,4 +59,5 @@ test("the demo syncs, edits both sides with one conflict, syncs again, and the t
   const text = lines.join("\n");
   assert.match(text, /conflict +contact-customer: last_name: Customerp "Müller-Lüdenscheidt" vs Chargebee "Mueller"/);
   assert.match(text, /Run 3 sent no writes/);
+  assert.match(text, /See them in the operator console: node host-example\/bin\/demo\.mjs --console/);
 });

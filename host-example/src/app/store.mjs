@@ -364,6 +364,13 @@ export class Store {
     ).map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null }));
   }
 
+  /** One run with its summary, or undefined. @param {number} id */
+  run(id) {
+    const r = /** @type {{ id: number, started: string, finished: string | null, summary: string | null } | undefined} */ (
+      this.db.prepare("SELECT id, started, finished, summary FROM runs WHERE id = ?").get(id));
+    return r && { ...r, summary: r.summary ? JSON.parse(r.summary) : null };
+  }
+
   close() {
     if (this.db.open) this.db.close();
   }

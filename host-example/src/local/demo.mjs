@@ -7,9 +7,15 @@ import { DEMO_OPTIONS, localSync, startLocalServers } from "./servers.mjs";
 import { printInbox, printSummary, writesOf } from "../app/report.mjs";
 import { listInbox } from "../app/actions/inbox.mjs";
 import { sleep } from "../lib/http.mjs";
+import { startConsole } from "../console/server.mjs";
+import { addSecret } from "../app/redact.mjs";
 
-/** @param {(line: string) => void} out */
-export async function demo(out = console.log) {
+/**
+ * @param {(line: string) => void} [out]
+ * @param {{ console?: { port: number, token?: string | null, until: () => Promise<unknown> } }} [o] console: after the
+ *   runs, serve the operator console on the demo's store (servers still up) until `until` resolves
+ */
+export async function demo(out = console.log, o = {}) {
   const servers = await startLocalServers();
   const dir = mkdtempSync(join(tmpdir(), "customerp-chargebee-demo-"));
   const db = join(dir, "sync.sqlite");
@@ -56,6 +62,21 @@ export async function demo(out = console.log) {
     out(writes === 0 ? "  Run 3 sent no writes: both systems agree." : `  Run 3 sent ${writes} writes: the sync has not settled.`);
     const open = listInbox(host).filter((i) => i.state === "open");
     out(`  Still open in the inbox: ${open.length} (${[...new Set(open.map((i) => i.kind))].join(", ")}): link, resolve, retry and explain them with bin/sync.mjs (see README.md).`);
+    if (!o.console) {
+      out("  See them in the operator console: node host-example/bin/demo.mjs --console (the demo then keeps both servers and its store until Ctrl-C).");
+      return { first, second, third };
+    }
+    const served = await startConsole({ app: host, port: o.console.port, token: o.console.token ?? null });
+    out("");
+    out(`  Operator console on the demo's store ${db}:`);
+    out(`  console    ${served.url}  (log in: ${served.generated ? served.loginUrl : `${served.url}/login?token=<CONSOLE_TOKEN>`})`);
+    out("  Ctrl-C stops the console and both servers, and removes the store.");
+    addSecret(served.token);
+    try {
+      await o.console.until();
+    } finally {
+      await served.close();
+    }
     return { first, second, third };
   } finally {
     host.store.close();

@@ -1,0 +1,286 @@
+// The console's pages, rendered on the server from what the actions return: Overview, Inbox, Explain,
+// Run, and the login form. Every value goes through html`` (escaped); the one script is
+// /assets/console.js (no inline script: the CSP forbids it).
+import { html } from "./html.mjs";
+import { KINDS } from "../app/inbox.mjs";
+import { FLOWS } from "../app/flows.mjs";
+import { idsIn } from "../app/inbox.mjs";
+
+export const STATES = ["open", "decided", "resolved", "dismissed"];
+
+/**
+ * @param {{ title: string, body: import("./html.mjs").Html, csrf?: string | null, current?: string, chart?: boolean }} p
+ */
+export function layout(p) {
+  const nav = [["/", "Overview"], ["/inbox", "Inbox"], ["/explain", "Explain"]];
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${p.csrf ? html`<meta name="csrf-token" content="${p.csrf}">` : ""}
+<title>${p.title} · customerp-chargebee console</title>
+<link rel="icon" href="data:,">
+${p.chart ? html`<link rel="stylesheet" href="/assets/uPlot.min.css">` : ""}
+<link rel="stylesheet" href="/assets/console.css">
+${p.chart ? html`<script src="/assets/uPlot.iife.min.js" defer></script>` : ""}
+<script src="/assets/console.js" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header>
+<p class="brand">customerp-chargebee</p>
+${p.csrf ? html`<nav aria-label="Pages"><ul>${nav.map(([href, label]) => html`<li><a href="${href}"${p.current === href ? html` aria-current="page"` : ""}>${label}</a></li>`)}</ul></nav>
+<form method="post" action="/logout" class="logout"><input type="hidden" name="csrf" value="${p.csrf}"><button>Log out</button></form>` : ""}
+</header>
+<main id="main">
+${p.body}
+</main>
+</body>
+</html>
+`;
+}
+
+/** @param {{ error?: string }} [o] */
+export function loginPage(o = {}) {
+  return layout({
+    title: "Log in",
+    body: html`<h1>Log in</h1>
+<p>The console prints a login link when it starts (or uses <code>CONSOLE_TOKEN</code>). Open that link, or paste its token here.</p>
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ""}
+<form method="get" action="/login" class="login">
+<label for="token">Login token</label>
+<input id="token" name="token" type="password" autocomplete="off" required>
+<button>Log in</button>
+</form>`,
+  });
+}
+
+/** @param {number} status @param {string} message @param {string | null} csrf */
+export function errorPage(status, message, csrf) {
+  return layout({ title: `Error ${status}`, csrf, body: html`<h1>Error ${status}</h1><p class="error" role="alert">${message}</p>` });
+}
+
+// ---- overview ---------------------------------------------------------------------------------
+
+/** @param {any} st */
+const both = (st) => `${st.customerp}/${st.chargebee}`;
+/** @param {any} summary */
+const live = (summary) => Object.entries(summary?.flows ?? {}).filter(([, s]) => !("skipped" in /** @type {any} */ (s)));
+/** @param {any} summary @param {"conflicts" | "errors"} k */
+const sum = (summary, k) => live(summary).reduce((n, [, s]) => n + /** @type {any} */ (s)[k], 0);
+/** @param {any} summary */
+const writesOf = (summary) => (summary ? summary.requests.customerp.writes + summary.requests.chargebee.writes : 0);
+/** @param {{ started: string, finished: string | null }} r */
+const duration = (r) => (r.finished ? `${((Date.parse(r.finished) - Date.parse(r.started)) / 1000).toFixed(2)} s` : "running (or stopped)");
+/** @param {any} summary */
+const requests = (summary) => {
+  if (!summary) return "-";
+  const { customerp: cp, chargebee: cb } = summary.requests;
+  return `Customerp ${cp.reads} reads, ${cp.writes} writes · Chargebee ${cb.reads} reads, ${cb.writes} writes`;
+};
+
+/**
+ * The chart's data, oldest first: run ids (the x axis), their start times, and writes, conflicts and errors.
+ * @param {{ id: number, started: string, summary: any }[]} runs
+ */
+export function chartSeries(runs) {
+  const rs = [...runs].reverse().filter((r) => r.summary);
+  return { runs: rs.map((r) => r.id), started: rs.map((r) => r.started), writes: rs.map((r) => writesOf(r.summary)), conflicts: rs.map((r) => sum(r.summary, "conflicts")), errors: rs.map((r) => sum(r.summary, "errors")) };
+}
+
+/** @param {any} summary */
+export function flowTable(summary) {
+  return html`<div class="scroll"><table>
+<thead><tr><th scope="col">flow</th><th scope="col">read CP/CB</th><th scope="col">created CP/CB</th><th scope="col">updated CP/CB</th><th scope="col">deleted CP/CB</th><th scope="col">conflicts</th><th scope="col">errors</th></tr></thead>
+<tbody>${Object.entries(summary?.flows ?? {}).map(([flow, s]) => "skipped" in /** @type {any} */ (s)
+    ? html`<tr><th scope="row">${flow}</th><td colspan="6">skipped</td></tr>`
+    : html`<tr><th scope="row">${flow}</th><td>${both(s.read)}</td><td>${both(s.created)}</td><td>${both(s.updated)}</td><td>${both(s.deleted)}</td><td>${s.conflicts}</td><td${s.errors ? html` class="bad"` : ""}>${s.errors}</td></tr>`)}</tbody>
+</table></div>`;
+}
+
+/**
+ * @param {{ runs: { id: number, started: string, finished: string | null, summary: any }[], chartRuns: { id: number, started: string, summary: any }[], counts: Record<string, number>, csrf: string }} o
+ */
+export function overviewPage(o) {
+  const series = chartSeries(o.chartRuns);
+  const open = KINDS.filter((k) => o.counts[k]);
+  return layout({
+    title: "Overview", csrf: o.csrf, current: "/", chart: true,
+    body: html`<h1>Overview</h1>
+<section aria-labelledby="inbox-h">
+<h2 id="inbox-h">Inbox: open items by kind</h2>
+${open.length ? html`<ul class="counts">${open.map((k) => html`<li><a href="/inbox?kind=${k}">${k}</a> <strong>${o.counts[k]}</strong></li>`)}</ul>` : html`<p>Nothing waits for a person.</p>`}
+</section>
+<section aria-labelledby="chart-h">
+<h2 id="chart-h">Writes, conflicts and errors per run</h2>
+<div id="chart" class="chart" role="img" aria-label="Chart of writes, conflicts and errors of the last ${series.runs.length} runs, oldest first; the same figures are in the runs below" data-series="${JSON.stringify(series)}"></div>
+</section>
+<section aria-labelledby="runs-h">
+<h2 id="runs-h">Last runs</h2>
+${o.runs.length ? o.runs.map((r) => html`<section class="run" aria-labelledby="run-${r.id}-h">
+<h3 id="run-${r.id}-h"><a href="/runs/${r.id}">Run ${r.id}</a></h3>
+<p>started <time datetime="${r.started}">${r.started}</time> · ${duration(r)} · ${writesOf(r.summary)} writes, ${sum(r.summary, "conflicts")} conflicts, ${sum(r.summary, "errors")} errors</p>
+<p>requests sent: ${requests(r.summary)}</p>
+${r.summary ? flowTable(r.summary) : ""}
+</section>`) : html`<p>No run yet: <code>node bin/sync.mjs run</code>.</p>`}
+</section>`,
+  });
+}
+
+// ---- inbox ------------------------------------------------------------------------------------
+
+/** @param {import("../app/inbox.mjs").Item} i */
+const runsOf = (i) => (i.firstRun === null ? "-" : i.firstRun === i.lastRun ? String(i.firstRun) : `${i.firstRun}–${i.lastRun}`);
+
+/**
+ * The actions that apply to an item, as the forms of its buttons.
+ * @param {import("../app/inbox.mjs").Item} i
+ * @returns {{ label: string, action: string, fields?: Record<string, string>, note?: string }[]}
+ */
+export function actionsOf(i) {
+  /** @type {{ label: string, action: string, fields?: Record<string, string>, note?: string }[]} */
+  const out = [];
+  const live = i.state === "open" || i.state === "decided";
+  const flow = i.flow ?? "";
+  if (live && i.kind === "ambiguous" && i.flow) {
+    for (const cp of idsIn(i.customerpId)) for (const cb of idsIn(i.chargebeeId)) {
+      out.push({ label: "Link", action: "/link", fields: { flow, customerpId: cp, chargebeeId: cb, item: String(i.id) }, note: `Customerp ${cp} ⇄ Chargebee ${cb}` });
+    }
+  }
+  if (live && i.kind === "conflict" && i.detail?.property !== "deleted") {
+    out.push({ label: "Keep Customerp", action: `/items/${i.id}/keep-customerp` }, { label: "Keep Chargebee", action: `/items/${i.id}/keep-chargebee` });
+  }
+  if (live && (i.kind === "manual" || i.kind === "drift")) out.push({ label: "Mark done", action: `/items/${i.id}/done` });
+  if (live && i.flow && (i.customerpId || i.chargebeeId) && (i.kind === "error" || i.kind === "waiting" || (i.kind === "conflict" && i.detail?.property === "deleted") || (i.kind === "ambiguous" && !(i.customerpId && i.chargebeeId)))) {
+    out.push({ label: "Retry", action: `/items/${i.id}/retry` });
+  }
+  if (i.kind === "guard" && i.state === "open") out.push({ label: "Confirm", action: `/items/${i.id}/confirm` });
+  if (live) out.push({ label: "Dismiss", action: `/items/${i.id}/dismiss` });
+  return out;
+}
+
+/** The record an item's Explain opens: its Customerp record, else its Chargebee one. @param {import("../app/inbox.mjs").Item} i */
+export function explainRef(i) {
+  const cp = [...idsIn(i.customerpId)][0];
+  const cb = [...idsIn(i.chargebeeId)][0];
+  return i.flow && (cp || cb) ? { flow: i.flow, side: cp ? "customerp" : "chargebee", id: cp ?? cb } : null;
+}
+
+/** One inbox item with its buttons. @param {import("../app/inbox.mjs").Item} i @param {string} csrf */
+export function itemView(i, csrf) {
+  const ex = explainRef(i);
+  return html`<article class="item kind-${i.kind} state-${i.state}" id="item-${i.id}" aria-labelledby="item-${i.id}-h">
+<h3 id="item-${i.id}-h"><span class="kind">${i.kind}</span> <span class="flow">${i.flow ?? "(no flow)"}</span> <span class="id">item ${i.id}</span></h3>
+<p class="state" tabindex="-1">state: <strong>${i.state}</strong>${i.resolution ? html` — ${i.resolution}` : ""}</p>
+<dl class="ids"><div><dt>Customerp</dt><dd>${i.customerpId ?? "-"}</dd></div><div><dt>Chargebee</dt><dd>${i.chargebeeId ?? "-"}</dd></div><div><dt>runs</dt><dd>${runsOf(i)}</dd></div></dl>
+<p class="message">${i.message}</p>
+<div class="actions">
+${actionsOf(i).map((a, n) => html`<form method="post" action="${a.action}" data-item="${i.id}">
+<input type="hidden" name="csrf" value="${csrf}">${Object.entries(a.fields ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
+<button${a.note ? html` aria-describedby="item-${i.id}-a${n}"` : ""}>${a.label}</button>${a.note ? html` <span id="item-${i.id}-a${n}" class="note">${a.note}</span>` : ""}
+</form>`)}
+${ex ? html`<form method="get" action="/explain"><input type="hidden" name="flow" value="${ex.flow}"><input type="hidden" name="side" value="${ex.side}"><input type="hidden" name="id" value="${ex.id}"><button>Explain</button></form>` : ""}
+</div>
+</article>`;
+}
+
+/** @param {string} name @param {string} label @param {readonly string[]} values @param {string | undefined} chosen @param {string} any */
+function select(name, label, values, chosen, any) {
+  return html`<div class="field"><label for="f-${name}">${label}</label>
+<select id="f-${name}" name="${name}"><option value="">${any}</option>${values.map((v) => html`<option${v === chosen ? html` selected` : ""}>${v}</option>`)}</select></div>`;
+}
+
+/**
+ * @param {{ items: import("../app/inbox.mjs").Item[], filter: { kind?: string, flow?: string, state?: string }, csrf: string }} o
+ */
+export function inboxPage(o) {
+  const f = o.filter;
+  return layout({
+    title: "Inbox", csrf: o.csrf, current: "/inbox",
+    body: html`<h1>Inbox</h1>
+<form method="get" action="/inbox" class="filter" aria-label="Filter the inbox">
+${select("kind", "Kind", KINDS, f.kind, "any kind")}
+${select("flow", "Flow", FLOWS.map((x) => x.id), f.flow, "any flow")}
+${select("state", "State", [...STATES, "all"], f.state, "open and decided")}
+<button>Filter</button>
+</form>
+<p id="status" role="status" aria-live="polite"></p>
+<h2>${o.items.length} item${o.items.length === 1 ? "" : "s"}</h2>
+<div class="items" id="items">
+${o.items.map((i) => itemView(i, o.csrf))}
+</div>`,
+  });
+}
+
+// ---- explain ----------------------------------------------------------------------------------
+
+/** @param {unknown} v */
+const cell = (v) => (v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
+/** The decision's class, for its highlight. @param {string} d */
+const decisionClass = (d) => (d.startsWith("conflict") || d.startsWith("kept") ? "conflict" : d.startsWith("copy") ? "copy" : d.startsWith("equal") ? "equal" : "other");
+
+/**
+ * @param {{ csrf: string, query: { flow?: string, side?: string, id?: string }, result?: any, error?: string }} o
+ */
+export function explainPage(o) {
+  const q = o.query;
+  const e = o.result;
+  return layout({
+    title: e ? `Explain ${e.flow} ${q.side}:${q.id}` : "Explain", csrf: o.csrf, current: "/explain",
+    body: html`<h1>Explain a pair</h1>
+<form method="get" action="/explain" class="filter" aria-label="Explain a record">
+${select("flow", "Flow", FLOWS.map((x) => x.id), q.flow, "choose a flow")}
+<div class="field"><label for="f-side">Side</label><select id="f-side" name="side">${["customerp", "chargebee"].map((s) => html`<option value="${s}"${s === q.side ? html` selected` : ""}>${s === "customerp" ? "Customerp" : "Chargebee"}</option>`)}</select></div>
+<div class="field"><label for="f-id">Record id</label><input id="f-id" name="id" value="${q.id ?? ""}" required></div>
+<button>Explain</button>
+</form>
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ""}
+${e ? explainResult(e) : ""}`,
+  });
+}
+
+/** @param {any} e */
+function explainResult(e) {
+  const status = e.linked ? `linked (${e.linkedBy}), ${e.base ? "with a last synced state" : "never synced: the next run merges them as at a first sync"}` : "not linked";
+  return html`<section aria-labelledby="pair-h">
+<h2 id="pair-h">${e.flow}: Customerp ${e.link.customerp ?? "(none)"} ⇄ Chargebee ${e.link.chargebee ?? "(none)"}</h2>
+<p>${status}</p>
+${e.held ? html`<p class="warn">held: ${e.held}: the run does not plan it until a person acts</p>` : ""}
+${e.keep ? html`<p>linked by hand, keeping ${e.keep}'s values where they differ</p>` : ""}
+${e.error ? html`<p class="error" role="alert">not planned: ${e.error.code ?? "error"}${e.error.path ? ` at ${e.error.path}` : ""}: ${e.error.message}</p>` : html`<div class="scroll"><table class="explain">
+<caption>Property by property: both values (Chargebee's in Customerp's form), the last synced value, and the decision</caption>
+<thead><tr><th scope="col">property</th><th scope="col">Customerp</th><th scope="col">Chargebee</th><th scope="col">last synced</th><th scope="col">decision</th></tr></thead>
+<tbody>${e.rows.map((/** @type {any} */ r) => html`<tr class="decision-${decisionClass(r.decision)}"><th scope="row">${r.property}</th><td data-label="Customerp">${cell(r.customerp)}</td><td data-label="Chargebee">${cell(r.chargebee)}</td><td data-label="last synced">${cell(r.base?.customerp ?? null)}</td><td class="decision" data-label="decision">${decisionClass(r.decision) === "equal" ? r.decision : html`<mark>${r.decision}</mark>`}</td></tr>`)}</tbody>
+</table></div>
+${(e.warnings ?? []).map((/** @type {any} */ w) => html`<p class="warn">warning ${w.code}${w.property ? ` (${w.property})` : ""}: ${w.message}</p>`)}
+${(e.waitingFor ?? []).map((/** @type {any} */ w) => html`<p class="warn">waiting for ${w.flow} ${w.customerpId} to be linked</p>`)}
+${e.reason ? html`<p>reason: ${e.reason}</p>` : ""}
+<h2>The requests the next run would send</h2>
+${e.writes.length ? html`<ol class="writes">${e.writes.map((/** @type {any} */ p) => html`<li>
+<p><strong>${p.side} ${p.action}</strong> ${p.side === "chargebee" ? `Chargebee ${p.chargebeeId ?? "(new)"}` : `Customerp ${p.customerpId ?? "(new)"}`} — <code>${p.method ? `${p.method} ${p.path}` : p.followUp ? "follow-up plan" : "by hand"}</code></p>
+${p.changes.length ? html`<ul>${p.changes.map((/** @type {any} */ c) => html`<li><code>${c.property}</code>: ${cell(c.from) || "(empty)"} → ${cell(c.to) || "(empty)"}</li>`)}</ul>` : ""}
+${p.reason ? html`<p>reason: ${p.reason}</p>` : ""}
+</li>`)}</ol>` : html`<p>Nothing: the next run sends no request for this pair.</p>`}`}
+${e.items?.length ? html`<h2>Inbox items of this record</h2><ul>${e.items.map((/** @type {any} */ i) => html`<li><a href="/inbox?flow=${i.flow}&amp;state=all#item-${i.id}">item ${i.id}</a>: ${i.kind}, ${i.state} — ${i.message}</li>`)}</ul>` : ""}
+</section>`;
+}
+
+// ---- run --------------------------------------------------------------------------------------
+
+/** @param {{ run: { id: number, started: string, finished: string | null, summary: any }, log: Record<string, any>[], csrf: string }} o */
+export function runPage(o) {
+  const r = o.run;
+  return layout({
+    title: `Run ${r.id}`, csrf: o.csrf,
+    body: html`<h1>Run ${r.id}</h1>
+<p>started <time datetime="${r.started}">${r.started}</time> · ${duration(r)}${r.summary?.dryRun ? " · dry run" : ""}</p>
+<p>requests sent: ${requests(r.summary)}</p>
+${r.summary ? flowTable(r.summary) : ""}
+<h2>Log (${o.log.length} entr${o.log.length === 1 ? "y" : "ies"})</h2>
+${o.log.length ? html`<div class="scroll"><table class="log">
+<thead><tr><th scope="col">at</th><th scope="col">kind</th><th scope="col">flow</th><th scope="col">Customerp</th><th scope="col">Chargebee</th><th scope="col">property</th><th scope="col">message</th></tr></thead>
+<tbody>${o.log.map((e) => html`<tr class="log-${e.kind}"><td data-label="at"><time datetime="${e.at}">${e.at.slice(11, 23)}</time></td><td data-label="kind">${e.kind}</td><td data-label="flow">${e.flow ?? ""}</td><td data-label="Customerp">${e.customerp_id ?? ""}</td><td data-label="Chargebee">${e.chargebee_id ?? ""}</td><td data-label="property">${e.property ?? ""}</td><td data-label="message">${e.message}</td></tr>`)}</tbody>
+</table></div>` : html`<p>Nothing was logged in this run.</p>`}`,
+  });
+}

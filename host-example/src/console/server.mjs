@@ -1,0 +1,286 @@
+// The operator console: an HTTP server (127.0.0.1 by default) with the store's runs, its inbox and
+// every pair's explanation, acting through src/app/actions — the same functions as bin/sync.mjs.
+// Safe by default: a login token, an HttpOnly SameSite=Strict session, a CSRF token on every POST,
+// no cross-origin request, a strict CSP (no inline script), every page and answer through the app's
+// redactor, and every asset served from this folder and installed packages (no CDN).
+import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Sessions, sameOrigin, sameSecret } from "./auth.mjs";
+import { errorPage, inboxPage, itemView, loginPage, overviewPage, explainPage, runPage } from "./pages.mjs";
+import { listInbox, itemOf } from "../app/actions/inbox.mjs";
+import { linkPair } from "../app/actions/link.mjs";
+import { confirmItem, resolveItem } from "../app/actions/resolve.mjs";
+import { retryRecord } from "../app/actions/retry.mjs";
+import { explainPair } from "../app/actions/explain.mjs";
+import { Inbox } from "../app/inbox.mjs";
+import { redact, redactValue } from "../app/redact.mjs";
+import { UsageError } from "../app/errors.mjs";
+
+const require = createRequire(import.meta.url);
+const uplot = (/** @type {string} */ f) => require.resolve(`uplot/dist/${f}`);
+/** path → [file, content type] @type {Record<string, [URL | string, string]>} */
+const ASSETS = {
+  "/assets/console.js": [new URL("./assets/console.js", import.meta.url), "text/javascript; charset=utf-8"],
+  "/assets/console.css": [new URL("./assets/console.css", import.meta.url), "text/css; charset=utf-8"],
+  "/assets/uPlot.iife.min.js": [uplot("uPlot.iife.min.js"), "text/javascript; charset=utf-8"],
+  "/assets/uPlot.min.css": [uplot("uPlot.min.css"), "text/css; charset=utf-8"],
+};
+
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const HEADERS = {
+  "content-security-policy": CSP, "x-content-type-options": "nosniff", "x-frame-options": "DENY",
+  // same-origin (not no-referrer): a same-origin POST then carries its Origin, which the server checks
+  "referrer-policy": "same-origin", "cross-origin-opener-policy": "same-origin", "cross-origin-resource-policy": "same-origin",
+};
+const BODY_LIMIT = 16 * 1024;
+const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
+
+/**
+ * @typedef {object} ConsoleOptions
+ * @property {import("../app/app.mjs").App} app
+ * @property {number} [port] default 8484; 0 picks a free one
+ * @property {string} [host] default 127.0.0.1
+ * @property {string | null} [token] the login token (CONSOLE_TOKEN); one is made when none is given
+ * @property {number} [lockWaitSeconds] how long link and retry wait for a running sync's lock (default 60)
+ */
+
+/** @param {ConsoleOptions} o */
+export async function startConsole(o) {
+  const sessions = new Sessions({ token: o.token });
+  const host = o.host ?? "127.0.0.1";
+  const handler = new ConsoleHandler(o.app, sessions, o.lockWaitSeconds ?? 60, LOOPBACK.includes(host));
+  const server = createServer((req, res) => {
+    handler.handle(req, res).catch((e) => {
+      if (!res.headersSent) send(res, 500, "text/plain; charset=utf-8", `internal error: ${e instanceof Error ? e.message : e}`);
+      else res.destroy();
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port ?? 8484, host, () => resolve(undefined));
+  });
+  const port = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
+  const shown = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shown}:${port}`;
+  handler.origins = new Set([url, `http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+  return {
+    url, port, token: sessions.token, generated: sessions.generated, sessions,
+    loginUrl: `${url}/login?token=${encodeURIComponent(sessions.token)}`,
+    /** @returns {Promise<void>} */
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+/**
+ * @param {import("node:http").ServerResponse} res @param {number} status @param {string} type @param {string | Buffer} body
+ * @param {Record<string, string>} [extra]
+ */
+function send(res, status, type, body, extra = {}) {
+  const data = typeof body === "string" ? Buffer.from(redact(body)) : body;
+  res.writeHead(status, { ...HEADERS, "content-type": type, "content-length": String(data.length), "cache-control": "no-store", ...extra });
+  res.end(data);
+}
+/** @param {import("node:http").ServerResponse} res @param {number} status @param {import("./html.mjs").Html} page @param {Record<string, string>} [extra] */
+const sendHtml = (res, status, page, extra) => send(res, status, "text/html; charset=utf-8", page.text, extra);
+/** @param {import("node:http").ServerResponse} res @param {number} status @param {unknown} value */
+const sendJson = (res, status, value) => send(res, status, "application/json; charset=utf-8", JSON.stringify(redactValue(value)));
+/** @param {import("node:http").ServerResponse} res @param {string} location @param {Record<string, string>} [extra] */
+const redirect = (res, location, extra = {}) => {
+  res.writeHead(303, { ...HEADERS, location, "cache-control": "no-store", "content-length": "0", ...extra });
+  res.end();
+};
+
+/** The status an action's error answers with: a person's mistake 400, a locked store 409, a system 502. @param {unknown} e */
+function statusOf(e) {
+  const name = /** @type {any} */ (e)?.name;
+  return e instanceof UsageError ? 400 : name === "LockedError" ? 409 : 502;
+}
+
+/** @param {import("node:http").IncomingMessage} req @returns {Promise<URLSearchParams>} */
+async function formBody(req) {
+  const type = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  // Only the form encoding: a page elsewhere cannot send JSON here without a CORS preflight, which is never granted.
+  if (type !== "application/x-www-form-urlencoded") throw Object.assign(new Error("a form body (application/x-www-form-urlencoded) is expected"), { status: 415 });
+  /** @type {Buffer[]} */
+  const chunks = [];
+  let size = 0;
+  for await (const c of req) {
+    size += c.length;
+    if (size > BODY_LIMIT) throw Object.assign(new Error(`the body is over ${BODY_LIMIT} bytes`), { status: 413 });
+    chunks.push(c);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+}
+
+class ConsoleHandler {
+  /** @param {import("../app/app.mjs").App} app @param {Sessions} sessions @param {number} lockWait @param {boolean} loopback */
+  constructor(app, sessions, lockWait, loopback) {
+    this.app = app;
+    this.sessions = sessions;
+    this.lockWait = lockWait;
+    this.loopback = loopback;
+    /** @type {Set<string>} the console's own origins, set once it listens */
+    this.origins = new Set();
+  }
+
+  /** @param {import("node:http").IncomingMessage} req @param {import("node:http").ServerResponse} res */
+  async handle(req, res) {
+    const url = new URL(req.url ?? "/", "http://console.invalid");
+    const path = url.pathname;
+    // On loopback, a Host of another name is a DNS-rebinding page: refused. Elsewhere the Host is the console's name.
+    const own = `http://${req.headers.host}`;
+    if (this.loopback && !this.origins.has(own)) return send(res, 421, "text/plain; charset=utf-8", "unknown host");
+    if ((req.headers.origin !== undefined && req.headers.origin !== own) || !sameOrigin(req, own)) {
+      return send(res, 403, "text/plain; charset=utf-8", "cross-origin requests are refused");
+    }
+    const method = req.method ?? "GET";
+    if (method === "GET" && path in ASSETS) {
+      const [file, type] = ASSETS[path];
+      return send(res, 200, type, readFileSync(file), { "cache-control": "private, max-age=3600" });
+    }
+    if (path === "/login" && method === "GET") return this.login(url, res);
+    const session = this.sessions.of(req);
+    const api = path.startsWith("/api/");
+    const wantsJson = api || String(req.headers.accept ?? "").includes("application/json");
+    if (!session) {
+      if (wantsJson || method !== "GET") return sendJson(res, 401, { error: "log in first: open the login link the console printed" });
+      return sendHtml(res, 401, loginPage());
+    }
+    if (method === "POST") {
+      let form;
+      try {
+        form = await formBody(req);
+      } catch (e) {
+        return sendJson(res, /** @type {any} */ (e).status ?? 400, { error: e instanceof Error ? e.message : String(e) });
+      }
+      const presented = String(req.headers["x-csrf-token"] ?? form.get("csrf") ?? "");
+      if (!presented || !sameSecret(presented, session.csrf)) return sendJson(res, 403, { error: "missing or wrong CSRF token" });
+      return this.post(path, form, req, res, session.csrf, wantsJson);
+    }
+    if (method !== "GET" && method !== "HEAD") return send(res, 405, "text/plain; charset=utf-8", "method not allowed", { allow: "GET, POST" });
+    return this.get(path, url, res, session.csrf);
+  }
+
+  /** @param {URL} url @param {import("node:http").ServerResponse} res */
+  login(url, res) {
+    const token = url.searchParams.get("token");
+    if (token === null) return sendHtml(res, 200, loginPage());
+    const s = this.sessions.login(token);
+    if (!s) return sendHtml(res, 401, loginPage({ error: "That login token is not valid." }));
+    return redirect(res, "/", { "set-cookie": this.sessions.cookie(s.id) });
+  }
+
+  /** @param {string} path @param {URL} url @param {import("node:http").ServerResponse} res @param {string} csrf */
+  async get(path, url, res, csrf) {
+    const app = this.app;
+    const q = Object.fromEntries(url.searchParams);
+    try {
+      if (path === "/") {
+        return sendHtml(res, 200, overviewPage({ runs: app.store.runs(8), chartRuns: app.store.runs(100), counts: new Inbox(app.store).counts(), csrf }));
+      }
+      if (path === "/inbox" || path === "/api/inbox") {
+        const filter = { kind: q.kind || undefined, flow: q.flow || undefined, state: q.state && q.state !== "all" ? q.state : undefined, all: q.state === "all" };
+        const items = listInbox(app, filter);
+        return path === "/api/inbox" ? sendJson(res, 200, items) : sendHtml(res, 200, inboxPage({ items, filter: { ...filter, state: q.state || undefined }, csrf }));
+      }
+      if (path === "/api/runs") return sendJson(res, 200, app.store.runs(Number(q.limit) || 20));
+      if (path === "/explain" || path === "/api/explain") {
+        const query = explainQuery(q);
+        if (!query.id) return path === "/api/explain" ? sendJson(res, 400, { error: "give flow, side and id" }) : sendHtml(res, 200, explainPage({ csrf, query }));
+        try {
+          const result = await explainPair(app, { flow: query.flow ?? "", record: `${query.side}:${query.id}` });
+          return path === "/api/explain" ? sendJson(res, 200, result) : sendHtml(res, 200, explainPage({ csrf, query, result }));
+        } catch (e) {
+          const message = e instanceof Error ? e.message : String(e);
+          return path === "/api/explain" ? sendJson(res, statusOf(e), { error: message }) : sendHtml(res, statusOf(e), explainPage({ csrf, query, error: message }));
+        }
+      }
+      const run = /^\/runs\/(\d+)$/.exec(path);
+      if (run) {
+        const r = app.store.run(Number(run[1]));
+        if (!r) return sendHtml(res, 404, errorPage(404, `no run ${run[1]}`, csrf));
+        return sendHtml(res, 200, runPage({ run: r, log: app.store.logEntries({ run: r.id }), csrf }));
+      }
+      return sendHtml(res, 404, errorPage(404, `no page ${path}`, csrf));
+    } catch (e) {
+      return sendHtml(res, statusOf(e), errorPage(statusOf(e), e instanceof Error ? e.message : String(e), csrf));
+    }
+  }
+
+  /**
+   * A person's action: through src/app/actions, then the item(s) it changed, re-rendered.
+   * @param {string} path @param {URLSearchParams} form @param {import("node:http").IncomingMessage} req
+   * @param {import("node:http").ServerResponse} res @param {string} csrf @param {boolean} wantsJson
+   */
+  async post(path, form, req, res, csrf, wantsJson) {
+    if (path === "/logout") {
+      this.sessions.logout(req);
+      return redirect(res, "/login", { "set-cookie": this.sessions.cookie("").replace(/Max-Age=\d+/, "Max-Age=0") });
+    }
+    const t0 = performance.now();
+    try {
+      const { message, items } = await this.act(path, form);
+      const ms = Math.round(performance.now() - t0);
+      if (!wantsJson) return redirect(res, `/inbox${items[0] ? `#item-${items[0].id}` : ""}`);
+      return sendJson(res, 200, { message, ms, items: items.map((i) => ({ id: i.id, state: i.state, html: itemView(i, csrf).text })) });
+    } catch (e) {
+      const status = /** @type {any} */ (e)?.status ?? statusOf(e);
+      const message = e instanceof Error ? e.message : String(e);
+      if (!wantsJson) return sendHtml(res, status, errorPage(status, message, csrf));
+      return sendJson(res, status, { error: message });
+    }
+  }
+
+  /** @param {string} path @param {URLSearchParams} form @returns {Promise<{ message: string, items: import("../app/inbox.mjs").Item[] }>} */
+  async act(path, form) {
+    const app = this.app;
+    if (path === "/link") {
+      const r = await linkPair(app, { flow: form.get("flow") ?? "", customerpId: form.get("customerpId") ?? "", chargebeeId: form.get("chargebeeId") ?? "", waitSeconds: this.lockWait });
+      const ids = [...new Set([...(form.get("item") ? [Number(form.get("item"))] : []), ...r.resolved, ...r.held.map((h) => h.item)])];
+      const held = r.held.map((h) => `still held: ${h.side} ${h.id} (item ${h.item}: link it, or dismiss that item to sync it on its own)`);
+      return { message: [`linked in ${r.flow}: Customerp ${r.customerpId} ⇄ Chargebee ${r.chargebeeId}; the next run merges them`, ...held].join(". "), items: ids.map((id) => itemOf(app, id)) };
+    }
+    const m = /^\/items\/(\d+)\/(keep-customerp|keep-chargebee|done|dismiss|confirm|retry)$/.exec(path);
+    if (!m) throw Object.assign(new Error(`no action ${path}`), { status: 404 });
+    const id = Number(m[1]);
+    /** @type {import("../app/inbox.mjs").Item} */
+    let item;
+    switch (m[2]) {
+      case "keep-customerp":
+      case "keep-chargebee":
+        item = resolveItem(app, { id, keep: m[2].slice(5) });
+        break;
+      case "done":
+        item = resolveItem(app, { id, done: true });
+        break;
+      case "dismiss":
+        item = resolveItem(app, { id, dismiss: true });
+        break;
+      case "confirm":
+        item = confirmItem(app, { id });
+        break;
+      default: {
+        const before = itemOf(app, id);
+        const side = before.customerpId && !before.customerpId.includes(",") ? "customerp" : "chargebee";
+        const recordId = side === "customerp" ? before.customerpId : before.chargebeeId;
+        if (!before.flow || !recordId || recordId.includes(",")) throw new UsageError(`item ${id} names no single record to retry`);
+        const r = await retryRecord(app, { flow: before.flow, record: `${side}:${recordId}`, waitSeconds: this.lockWait });
+        const st = /** @type {any} */ (r.summary.flows[r.flow]);
+        const message = `retried ${r.flow} ${side}:${recordId}: ${r.found ? "" : "not found; "}created ${st.created.customerp}/${st.created.chargebee}, updated ${st.updated.customerp}/${st.updated.chargebee}, errors ${st.errors}; ${r.link ? `linked: Customerp ${r.link.customerp} ⇄ Chargebee ${r.link.chargebee}` : `not linked${r.held ? `: ${r.held}` : ""}`}`;
+        return { message, items: [itemOf(app, id)] };
+      }
+    }
+    return { message: `item ${item.id}: ${item.state}${item.resolution ? ` (${item.resolution})` : ""}`, items: [item] };
+  }
+}
+
+/** flow, side and id of the explain form (or `record=side:id`). @param {Record<string, string>} q */
+function explainQuery(q) {
+  const m = /^(customerp|chargebee):(.+)$/.exec(q.record ?? "");
+  return { flow: q.flow || undefined, side: m ? m[1] : q.side === "chargebee" ? "chargebee" : "customerp", id: (m ? m[2] : q.id)?.trim() || undefined };
+}
+
