@@ -97,6 +97,9 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       // plan their records as the real run will (a new Customerp record's id stands in as "(new:…)").
       const made = plan.customerp.action === "create" ? `(new:${plan.link.chargebee})` : plan.link.customerp;
       if (plan.base && made && plan.link.chargebee) s.store.commitPair(f.id, link, { customerp: made, chargebee: plan.link.chargebee }, plan.base);
+      // …and that a record waits for the order Chargebee generates for its new invoice (an order made from this
+      // quote waits with it), the invoice standing in as "(new:…)".
+      if (leftToChargebee(plan) && plan.link.customerp) s.store.saveOrderWait(f.id, plan.link.customerp, `(new:${plan.link.customerp})`, plan.base);
       return undefined;
     }
     s.hooks.beforeExecute?.({ flow: f.id, plan, round });
