@@ -106,6 +106,7 @@ export interface CustomerpPlan {
 /** What to do on the Chargebee side. */
 export interface ChargebeePlan {
   action: ChargebeeAction;
+  /** The Chargebee record's id; absent on a create that leaves the record to Chargebee (`orders: "chargebee"`). */
   id?: string;
   requests: ChargebeeRequest[];
   expect?: ChargebeeResource;
