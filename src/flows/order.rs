@@ -89,10 +89,12 @@ pub fn check_customerp(rec: &Value, root: &str, ctx: &mut Ctx) -> Result<()> {
     let skus: Vec<Value> = lines.iter().map(|l| l.get("sku").cloned().unwrap_or(Value::Null)).collect();
     let ids: Vec<Value> = lines.iter().map(|l| line_id(l.get("id"))).collect();
     ctx.scratch.insert("line_skus".into(), Value::Array(skus));
-    // A line's item price pairs it with Chargebee's line where skus do not: an order Chargebee
-    // generated holds only the shippable lines, so positions need not agree.
-    let prices = item_price_ids(rec, root, ctx)?;
-    ctx.scratch.insert("line_item_prices".into(), prices);
+    // Where Chargebee generates orders, a line's item price pairs it with Chargebee's line where skus
+    // do not: a generated order holds only the shippable lines, so positions need not agree.
+    if ctx.options.orders == OrderMaker::Chargebee {
+        let prices = item_price_ids(rec, root, ctx)?;
+        ctx.scratch.insert("line_item_prices".into(), prices);
+    }
     ctx.scratch.insert(crate::engine::CUSTOMERP_LINE_IDS.into(), Value::Array(ids));
     Ok(())
 }
@@ -181,7 +183,7 @@ pub fn chargebee_view<'a>(rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<C
             }
         }
     }
-    // 3. The same item price.
+    // 3. The same item price (option `orders: "chargebee"`).
     let prices = match ctx.scratch.get("line_item_prices") {
         Some(Value::Array(p)) => p.clone(),
         _ => Vec::new(),

@@ -73,7 +73,8 @@ static DOC: FlowDoc = FlowDoc {
         "On a site that generates orders for paid invoices (option `orders: \"chargebee\"`) the create is the invoice \
          alone: the plan has no Chargebee id (`link.chargebee` null), and the plan given the order Chargebee generated \
          for that invoice, with the create's base, adopts it: it writes the reference, date, statuses and line skus, \
-         lines paired by sku, else item price, else position (the generated order holds only the shippable lines).",
+         lines paired by sku, else item price, else position (the generated order holds only the shippable lines; \
+         with the default `orders: \"create\"`, by sku, else position).",
         "`declined` or `expired` cancels the order (`POST /orders/{id}/cancel`, `cancellation_reason` \
          `product_not_required`); a cancelled order declines the quote.",
         "Line products, descriptions, quantities, unit prices and the currency cannot change after creation: an edit \
