@@ -35,6 +35,15 @@ pub enum ConflictPolicy {
     Fixed(Side),
 }
 
+/// Who makes Chargebee orders for new quotes and orders: the plugin (`POST /orders` after the
+/// invoice), or the site itself (order management generates one for the paid invoice's shippable
+/// lines, and `POST /orders` would make a second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderMaker {
+    Create,
+    Chargebee,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeletePolicy {
     Safe,
@@ -64,6 +73,7 @@ pub struct Options {
     pub read_only: Vec<Side>,
     pub created_after: Option<i64>,
     pub repair: Repair,
+    pub orders: OrderMaker,
 }
 
 impl Default for Options {
@@ -80,6 +90,7 @@ impl Default for Options {
             read_only: Vec::new(),
             created_after: None,
             repair: Repair::Off,
+            orders: OrderMaker::Create,
         }
     }
 }
@@ -176,6 +187,13 @@ impl Options {
                     o.created_after = Some(values::parse_instant(s).map_err(|why| bad(key, why))?);
                 }
                 "repair" => o.repair = parse_repair(val, properties)?,
+                "orders" => {
+                    o.orders = match string_opt(key, val)? {
+                        "create" => OrderMaker::Create,
+                        "chargebee" => OrderMaker::Chargebee,
+                        s => return Err(bad(key, format!("{s:?} is not one of \"create\", \"chargebee\""))),
+                    }
+                }
                 other => return Err(bad(other, format!("unknown option {other:?}"))),
             }
         }
@@ -284,5 +302,9 @@ mod tests {
         assert_eq!(e.path, "/options/repair/0");
         let e = Options::parse(Some(&json!({"repair": "yes"})), &["email"]).unwrap_err();
         assert_eq!(e.path, "/options/repair");
+        assert_eq!(o.orders, OrderMaker::Create);
+        assert_eq!(Options::parse(Some(&json!({"orders": "chargebee"})), &[]).unwrap().orders, OrderMaker::Chargebee);
+        let e = Options::parse(Some(&json!({"orders": "generated"})), &[]).unwrap_err();
+        assert_eq!((e.code, e.path.as_str()), (ErrorCode::InvalidOptions, "/options/orders"));
     }
 }

@@ -106,6 +106,7 @@ export interface CustomerpPlan {
 /** What to do on the Chargebee side. */
 export interface ChargebeePlan {
   action: ChargebeeAction;
+  /** The Chargebee record's id; absent on a create that leaves the record to Chargebee (`orders: "chargebee"`). */
   id?: string;
   requests: ChargebeeRequest[];
   expect?: ChargebeeResource;
@@ -221,4 +222,13 @@ export interface Options {
    * starts with "repair".
    */
   repair?: boolean | string[];
+  /**
+   * Who makes the Chargebee order of a new quote or order (quote-order, order-order), default "create":
+   * the plan creates the invoice, then `POST /orders` with the deterministic id. "chargebee": the site
+   * generates orders for paid invoices (Chargebee's order management), so the plan creates the invoice
+   * alone, with no Chargebee id (`link.chargebee` null); the plan given the order Chargebee generated
+   * for that invoice, with that create's `base`, adopts it (writes its reference, date, statuses and
+   * line skus). Other flows ignore it.
+   */
+  orders?: "create" | "chargebee";
 }

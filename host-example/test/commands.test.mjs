@@ -94,6 +94,9 @@ test("SYNC_CONFIG: an unknown key or a bad value names the file, the key's path 
     r = await tryConfig({ defaults: { deletes: "sometimes" } });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /defaults \(or SYNC_OPTIONS\)\.deletes .*"sometimes" is not one of "safe", "propagate", "ignore"/);
+    r = await cli(["run"], { ...t.env, SYNC_ORDERS: "generated" });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /SYNC_OPTIONS\.orders .*"generated" is not one of "create", "chargebee"/);
     r = await tryConfig({ guard: { max: -1 } });
     assert.match(r.stderr, /guard\.max: expected a whole number ≥ 0/);
     r = await tryConfig({ flows: { "contcat-customer": {} } });

@@ -4,10 +4,12 @@ import { localSync, startLocalServers } from "../src/local/servers.mjs";
 /**
  * @param {{ rateLimit?: { limit: number, windowMs: number }, retry?: import("../src/app/clients/retry.mjs").RetryOptions,
  *   apiKey?: string, hooks?: import("../src/app/loop.mjs").SyncOptions["hooks"], db?: string,
- *   options?: import("customerp-chargebee").Options }} [o]
+ *   options?: import("customerp-chargebee").Options, orders?: { delayMs?: number, unpaidStatuses?: string[] },
+ *   webhooks?: import("../src/local/webhook-outbox.mjs").OutboxOptions }} [o]
+ *   `orders`: the emulated site generates orders (order-generation.mjs)
  */
 export async function setup(o = {}) {
-  const servers = await startLocalServers({ rateLimit: o.rateLimit });
+  const servers = await startLocalServers({ rateLimit: o.rateLimit, orders: o.orders, webhooks: o.webhooks });
   const connect = (/** @type {typeof o} */ more = {}) =>
     localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, retry: { baseDelayMs: 20, ...o.retry }, ...o, ...more });
   const host = connect();

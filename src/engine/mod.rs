@@ -283,6 +283,13 @@ pub trait Flow: Sync {
         None
     }
 
+    /// Why a create's requests make no record of this flow's resource themselves, when Chargebee makes
+    /// it from their result (an order it generates for the new invoice): the plan then gives no
+    /// Chargebee id, and the plan given the record Chargebee made adopts it.
+    fn made_by_chargebee(&self, _ctx: &Ctx) -> Option<String> {
+        None
+    }
+
     /// Why a linked pair no longer syncs, if it does not (a quote whose order an order took over).
     fn released(&self, _cp: &record::Record, _cb: &record::Record) -> Option<String> {
         None

@@ -316,12 +316,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         }
         if let Some((id, why)) = self.flow.adopt(&cp.raw, &self.ctx) {
             // The adopted record's values are defaults for this one, not edits: Customerp's win.
-            let cb_side = self
-                .props()
-                .iter()
-                .map(|p| if matches!(p.dir, Dir::Both | Dir::ToChargebee) { pending() } else { Value::Null })
-                .collect();
-            self.plan.base = Some(self.new_base(cp.values.clone(), cb_side));
+            self.plan.base = Some(self.new_base(cp.values.clone(), self.all_pending()));
             self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(id) };
             self.hold_both(why);
             return Ok(());
@@ -347,6 +342,16 @@ impl<'f, 'c> Planner<'f, 'c> {
         let specs = self.flow.create_requests(&id, resource, &cp.raw, &self.ctx).map_err(|e| e.for_record(Some(&cp.id)))?;
         let expect = json!({"exists": false});
         self.plan.chargebee = self.chargebee_action("create", &id, specs, expect);
+        if let Some(why) = self.flow.made_by_chargebee(&self.ctx) {
+            // Chargebee gives the record its own id, and sets none of the row values: the plan given
+            // that record adopts it, and Customerp's values win over what Chargebee filled in.
+            self.plan.chargebee.id = None;
+            self.plan.chargebee.reason = Some(why);
+            self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: None };
+            self.plan.base = Some(self.new_base(cp.values.clone(), self.all_pending()));
+            self.plan.customerp.reason = Some("new in Customerp: created in Chargebee".into());
+            return Ok(());
+        }
         self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(id) };
         let cb_side = self
             .props()
@@ -362,6 +367,11 @@ impl<'f, 'c> Planner<'f, 'c> {
         self.plan.base = Some(self.new_base(cp.values.clone(), cb_side));
         self.plan.customerp.reason = Some("new in Customerp: created in Chargebee".into());
         Ok(())
+    }
+
+    /// A Chargebee side whose every row Customerp writes is still to be written (`$pending`).
+    fn all_pending(&self) -> Vec<Value> {
+        self.props().iter().map(|p| if matches!(p.dir, Dir::Both | Dir::ToChargebee) { pending() } else { Value::Null }).collect()
     }
 
     fn new_customerp_record(&self, cb: &Record) -> Map<String, Value> {

@@ -6,6 +6,7 @@ use crate::engine::plan::Wait;
 use crate::engine::table::{both, to_chargebee, CpSource, EnumMap, Kind, Kind::*, Prop};
 use crate::engine::{Ctx, FlowId, RequestSpec};
 use crate::error::{pointer, Result, SyncError};
+use crate::options::OrderMaker;
 use crate::values;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
@@ -88,6 +89,12 @@ pub fn check_customerp(rec: &Value, root: &str, ctx: &mut Ctx) -> Result<()> {
     let skus: Vec<Value> = lines.iter().map(|l| l.get("sku").cloned().unwrap_or(Value::Null)).collect();
     let ids: Vec<Value> = lines.iter().map(|l| line_id(l.get("id"))).collect();
     ctx.scratch.insert("line_skus".into(), Value::Array(skus));
+    // Where Chargebee generates orders, a line's item price pairs it with Chargebee's line where skus
+    // do not: a generated order holds only the shippable lines, so positions need not agree.
+    if ctx.options.orders == OrderMaker::Chargebee {
+        let prices = item_price_ids(rec, root, ctx)?;
+        ctx.scratch.insert("line_item_prices".into(), prices);
+    }
     ctx.scratch.insert(crate::engine::CUSTOMERP_LINE_IDS.into(), Value::Array(ids));
     Ok(())
 }
@@ -176,7 +183,20 @@ pub fn chargebee_view<'a>(rec: &'a Value, root: &str, ctx: &mut Ctx) -> Result<C
             }
         }
     }
-    // 3. The same position.
+    // 3. The same item price (option `orders: "chargebee"`).
+    let prices = match ctx.scratch.get("line_item_prices") {
+        Some(Value::Array(p)) => p.clone(),
+        _ => Vec::new(),
+    };
+    for (i, price) in prices.iter().enumerate().take(pick.len()) {
+        let Some(price) = price.as_str().filter(|_| pick[i].is_none()) else { continue };
+        let found = (0..lines.len()).find(|&j| !used[j] && lines[j].get("entity_id").and_then(Value::as_str) == Some(price));
+        if let Some(j) = found {
+            used[j] = true;
+            pick[i] = Some(j);
+        }
+    }
+    // 4. The same position.
     for (i, slot) in pick.iter_mut().enumerate() {
         if slot.is_none() && i < lines.len() && !used[i] {
             used[i] = true;
@@ -242,7 +262,15 @@ pub fn order_id(prefix: &str, record_type: &str, cp_id: &str) -> Result<String> 
     super::deterministic_id(prefix, record_type, cp_id, 40, "order")
 }
 
-/// The invoice for the lines' charge item prices, then the order on that invoice.
+/// Why a create leaves the order to Chargebee, when the site generates orders (option `orders`).
+pub fn made_by_chargebee(ctx: &Ctx) -> Option<String> {
+    (ctx.options.orders == OrderMaker::Chargebee).then(|| {
+        "orders: \"chargebee\": the site generates the order for the new invoice; the plan given that order adopts it".to_string()
+    })
+}
+
+/// The invoice for the lines' charge item prices, then the order on that invoice (unless the site
+/// generates it: option `orders`).
 pub fn create_requests(id: &str, resource: Map<String, Value>, raw: &Value, ctx: &Ctx) -> Result<Vec<RequestSpec>> {
     let contact = raw.get("contact_id").filter(|v| !v.is_null()).ok_or_else(|| SyncError::missing("/customerp/contact_id"))?;
     let customer = resource.get("customer_id").cloned().ok_or_else(|| {
@@ -294,10 +322,11 @@ pub fn create_requests(id: &str, resource: Map<String, Value>, raw: &Value, ctx:
             order.insert(key.into(), v.clone());
         }
     }
-    Ok(vec![
-        RequestSpec::post("/invoices/create_for_charge_items_and_charges".into(), invoice),
-        RequestSpec::post("/orders".into(), order),
-    ])
+    let invoice = RequestSpec::post("/invoices/create_for_charge_items_and_charges".into(), invoice);
+    if made_by_chargebee(ctx).is_some() {
+        return Ok(vec![invoice]);
+    }
+    Ok(vec![invoice, RequestSpec::post("/orders".into(), order)])
 }
 
 /// Updates: `status` "cancelled" through the cancel endpoint, back from cancelled through reopen;

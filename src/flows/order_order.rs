@@ -179,6 +179,9 @@ impl Flow for OrderOrder {
     fn customerp_deactivate(&self) -> Map<String, Value> {
         field("status", json!("cancelled"))
     }
+    fn made_by_chargebee(&self, ctx: &Ctx) -> Option<String> {
+        order::made_by_chargebee(ctx)
+    }
     fn create_requests(&self, id: &str, resource: Map<String, Value>, cp: &Value, ctx: &Ctx) -> Result<Vec<RequestSpec>> {
         order::create_requests(id, resource, cp, ctx)
     }

@@ -70,6 +70,11 @@ static DOC: FlowDoc = FlowDoc {
          with `invoice_id` = `{\"$result\": 0, \"path\": \"invoice.id\"}` and `reference_id` = the quote number.",
         "`order_date` and statuses cannot be set by `POST /orders`: the next plan writes them, and Customerp's values \
          win over the defaults Chargebee filled in.",
+        "On a site that generates orders for paid invoices (option `orders: \"chargebee\"`) the create is the invoice \
+         alone: the plan has no Chargebee id (`link.chargebee` null), and the plan given the order Chargebee generated \
+         for that invoice, with the create's base, adopts it: it writes the reference, date, statuses and line skus, \
+         lines paired by sku, else item price, else position (the generated order holds only the shippable lines; \
+         with the default `orders: \"create\"`, by sku, else position).",
         "`declined` or `expired` cancels the order (`POST /orders/{id}/cancel`, `cancellation_reason` \
          `product_not_required`); a cancelled order declines the quote.",
         "Line products, descriptions, quantities, unit prices and the currency cannot change after creation: an edit \
@@ -138,6 +143,9 @@ impl Flow for QuoteOrder {
     }
     fn customerp_deactivate(&self) -> Map<String, Value> {
         field("status", json!("declined"))
+    }
+    fn made_by_chargebee(&self, ctx: &Ctx) -> Option<String> {
+        order::made_by_chargebee(ctx)
     }
     fn create_requests(&self, id: &str, resource: Map<String, Value>, cp: &Value, ctx: &Ctx) -> Result<Vec<RequestSpec>> {
         order::create_requests(id, resource, cp, ctx)

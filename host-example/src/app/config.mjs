@@ -55,6 +55,7 @@ export function configFromEnv(env = process.env, o = {}) {
   const pick = /** @type {const} */ ([
     ["SYNC_TIME_ZONE", "timeZone"], ["SYNC_OWN_COMPANY_NAME", "ownCompanyName"], ["SYNC_ITEM_FAMILY_ID", "itemFamilyId"],
     ["SYNC_CONFLICTS", "conflicts"], ["SYNC_DELETES", "deletes"], ["SYNC_ID_PREFIX", "idPrefix"], ["SYNC_CREATED_AFTER", "createdAfter"],
+    ["SYNC_ORDERS", "orders"],
   ]);
   for (const [k, opt] of pick) if (env[k]) envOptions[opt] = env[k];
   addSecret(env.CHARGEBEE_API_KEY);

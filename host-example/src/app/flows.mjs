@@ -10,6 +10,9 @@ import { plan } from "customerp-chargebee";
  * @property {import("customerp-chargebee").FlowId[]} parents
  * @property {boolean} [followsUp] a create leaves rows its requests cannot set (an order's date, statuses
  *   and line skus) to the next plan, made at once from the create's own response
+ * @property {{ flow: import("customerp-chargebee").FlowId, field: string }} [takesOver] a record that names
+ *   a record of that flow in `field` takes over its Chargebee record (an order made from a quote), so it
+ *   waits while that one waits for the order Chargebee generates
  */
 
 /** @type {FlowSpec[]} */
@@ -19,7 +22,8 @@ export const FLOWS = [
   { id: "contact-customer", customerp: "contacts", chargebee: "customer", parents: ["customer-business_entity"] },
   { id: "employee-customer", customerp: "employees", chargebee: "customer", parents: [] },
   { id: "quote-order", customerp: "quotes", chargebee: "order", parents: ["contact-customer", "product-item"], followsUp: true },
-  { id: "order-order", customerp: "orders", chargebee: "order", parents: ["contact-customer", "product-item", "quote-order"], followsUp: true },
+  { id: "order-order", customerp: "orders", chargebee: "order", parents: ["contact-customer", "product-item", "quote-order"], followsUp: true,
+    takesOver: { flow: "quote-order", field: "quote_id" } },
 ];
 
 /**

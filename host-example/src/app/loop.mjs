@@ -6,7 +6,7 @@
 import { match, plan as planOne, planBatch } from "customerp-chargebee";
 import { FLOWS, flowAvailable } from "./flows.mjs";
 import { chargebeeResources } from "./clients/chargebee-resources.mjs";
-import { settle } from "./pair.mjs";
+import { settle, waitForOrder } from "./pair.mjs";
 import { progressLine } from "./report.mjs";
 import { Inbox, SELF_CLOSING, causeOf } from "./inbox.mjs";
 import { destructiveActions, shortHash } from "./plans.mjs";
@@ -112,6 +112,8 @@ export class Sync {
     /** Chargebee records whose link a plan ended in this process (a delete released them): what was read of
      * them before is stale, so they are not planned as new records in the same run. @type {Set<string>} */
     this.released = new Set();
+    /** The orders of an invoice, read once a run (an invoice's generated twin is looked for by every order flow). @type {Map<string, Promise<Json[]>>} */
+    this.invoiceOrders = new Map();
     this.inbox = new Inbox(this.store);
   }
 
@@ -124,6 +126,7 @@ export class Sync {
   async run() {
     const ctx = new RunContext(this.store.beginRun());
     this.released.clear();
+    this.invoiceOrders.clear();
     const before = this.requestCounts();
     /** @type {Record<string, FlowStats | { skipped: string }>} */
     const flows = {};
@@ -161,6 +164,7 @@ export class Sync {
     if (!f) throw new Error(`unknown flow ${flowId}`);
     const ctx = new RunContext(this.store.beginRun());
     this.released.clear();
+    this.invoiceOrders.clear();
     const before = this.requestCounts();
     if (o.create && !this.dryRun) {
       for (const side of /** @type {const} */ (["customerp", "chargebee"])) {
@@ -183,6 +187,7 @@ export class Sync {
   async syncTouched(touched) {
     const ctx = new RunContext(this.store.beginRun());
     this.released.clear();
+    this.invoiceOrders.clear();
     const before = this.requestCounts();
     /** @type {Record<string, FlowStats | { skipped: string }>} */
     const flows = {};
@@ -310,7 +315,31 @@ export class Sync {
         this.logError(ctx, f.id, null, null, e, "match failed; unlinked records wait for the next run");
       }
     }
-    return { stats, cpRecs, cbRecs, held, cursors, pending, readIds: { customerp: new Set(cpRecs.keys()), chargebee: new Set(cbRecs.keys()) } };
+    /** @type {Map<string, string>} Customerp record → the invoice whose generated order it waits for */
+    const waits = new Map();
+    return { stats, cpRecs, cbRecs, held, waits, cursors, pending, readIds: { customerp: new Set(cpRecs.keys()), chargebee: new Set(cbRecs.keys()) } };
+  }
+
+  /**
+   * Why an unlinked order Chargebee generated is not copied to Customerp, if it is not: while a create's
+   * invoice request has not answered (a crash after it), any generated order may be that invoice's, so
+   * it waits a run; and an order generated for an invoice whose other order is linked (the sync made it
+   * with `POST /orders`, option orders: "create", on a site that generates orders) is a second order for
+   * one Customerp record: reported for a person, never copied.
+   * @param {FlowSpec} f @param {Json} order @returns {Promise<string | undefined>}
+   */
+  async generatedTwin(f, order) {
+    if (order.order_type !== "system_generated" || order.invoice_id == null) return undefined;
+    const same = FLOWS.filter((g) => g.chargebee === f.chargebee).map((g) => g.id);
+    if (this.store.unresolvedOrderWaits().some((w) => same.includes(/** @type {any} */ (w.flow)))) {
+      return "waiting: a create's invoice request has not answered yet, and this generated order may be its invoice's";
+    }
+    const invoice = String(order.invoice_id);
+    if (!this.invoiceOrders.has(invoice)) this.invoiceOrders.set(invoice, /** @type {any} */ (this.readers[f.chargebee]).ofInvoice(invoice));
+    const linked = (await /** @type {Promise<Json[]>} */ (this.invoiceOrders.get(invoice))).find((/** @type {Json} */ o) => o.id !== order.id && this.linkedInResource(f, o.id));
+    if (!linked) return undefined;
+    const pair = this.store.flowsLinkingChargebee(linked.id).map((fl) => `${fl} ${this.store.linkByChargebee(fl, linked.id)?.customerp_id}`).join(", ");
+    return `Chargebee generated order ${order.id} for invoice ${invoice}, whose order ${linked.id} the sync made and links (${pair}): a second order for one Customerp record, not copied. This site generates orders: set the plan option orders: "chargebee", and cancel one of the two orders in Chargebee`;
   }
 
   /** Whether a Chargebee record is linked in this flow or in another flow of the same resource. @param {FlowSpec} f @param {string} id */
@@ -328,16 +357,48 @@ export class Sync {
     const { cpRecs, cbRecs, held } = batch;
     /** @type {Map<string, { link: Link, base: string | null }>} */
     const pairs = new Map();
+    const orders = this.readers[f.chargebee].ofInvoice;
     for (const id of cpRecs.keys()) {
       if (held.customerp.has(id)) continue;
       const l = this.store.linkByCustomerp(f.id, id);
+      const from = f.takesOver && !l ? cpRecs.get(id)?.[f.takesOver.field] : null;
+      const fromWait = from != null && f.takesOver ? this.store.orderWait(f.takesOver.flow, String(from)) : undefined;
+      if (fromWait) {
+        held.customerp.set(id, `waiting: ${f.takesOver?.flow} ${from} waits for the order Chargebee generates for its invoice, which this record takes over`);
+        continue;
+      }
+      const wait = !l && orders ? this.store.orderWait(f.id, id) : undefined;
+      if (wait?.invoice_id) {
+        // Its invoice is made: the order Chargebee generated for it, adopted with the create's base.
+        const order = (await /** @type {NonNullable<typeof orders>} */ (orders)(wait.invoice_id)).find((o) => !this.linkedInResource(f, o.id));
+        if (order) {
+          cbRecs.set(order.id, order);
+          pairs.set(`cp:${id}`, { link: { customerp: id, chargebee: order.id }, base: wait.base });
+        } else batch.waits.set(id, wait.invoice_id);
+        continue;
+      }
       pairs.set(`cp:${id}`, l ? { link: { customerp: id, chargebee: l.chargebee_id }, base: l.base } : { link: { customerp: id, chargebee: null }, base: null });
     }
     for (const id of cbRecs.keys()) {
       if (held.chargebee.has(id)) continue;
       const l = this.store.linkByChargebee(f.id, id);
       if (l) pairs.set(`cp:${l.customerp_id}`, { link: { customerp: l.customerp_id, chargebee: id }, base: l.base });
-      else if (!this.linkedInResource(f, id) && !this.released.has(id)) pairs.set(`cb:${id}`, { link: { customerp: null, chargebee: id }, base: null });
+      else if (!this.linkedInResource(f, id) && !this.released.has(id)) {
+        const rec = /** @type {Json} */ (cbRecs.get(id));
+        const wait = orders && rec.invoice_id != null ? this.store.orderWaitForInvoice(String(rec.invoice_id)) : undefined;
+        if (wait) {
+          // The order Chargebee generated for a quote's or order's new invoice: adopted by that record's
+          // flow, never copied to Customerp as a record of its own.
+          if (wait.flow === f.id) {
+            batch.waits.delete(wait.customerp_id);
+            pairs.set(`cp:${wait.customerp_id}`, { link: { customerp: wait.customerp_id, chargebee: id }, base: wait.base });
+          }
+          continue;
+        }
+        const why = orders ? await this.generatedTwin(f, rec) : undefined;
+        if (why) held.chargebee.set(id, why);
+        else pairs.set(`cb:${id}`, { link: { customerp: null, chargebee: id }, base: null });
+      }
     }
     const needCp = [...pairs.values()].map((p) => p.link.customerp).filter((id) => id !== null && !cpRecs.has(id));
     const needCb = [...pairs.values()].map((p) => p.link.chargebee).filter((id) => id !== null && !cbRecs.has(id));
@@ -443,9 +504,17 @@ export class Sync {
     };
     // Ambiguous records are read again every run (a person may fix an e-mail); records held by a
     // person's decision (unlinked by hand, left over from a link) wait for the next decision.
-    for (const [id, why] of held.customerp) if (why.startsWith("ambiguous") || why === "match failed") later({ customerp: id, chargebee: null }, why);
-    for (const [id, why] of held.chargebee) if (why.startsWith("ambiguous") || why === "match failed") later({ customerp: null, chargebee: id }, why);
+    for (const [id, why] of held.customerp) if (why.startsWith("ambiguous") || why === "match failed" || why.startsWith("waiting")) later({ customerp: id, chargebee: null }, why);
+    for (const [id, why] of held.chargebee) {
+      if (why.startsWith("ambiguous") || why === "match failed" || why.startsWith("waiting")) later({ customerp: null, chargebee: id }, why);
+      else if (why.startsWith("Chargebee generated order")) {
+        const item = { run, kind: /** @type {const} */ ("manual"), flow: f.id, customerp: null, chargebee: id, message: why };
+        this.see(ctx, item);
+        this.store.logOnce({ ...item, kind: "warning" });
+      }
+    }
     stats.held += held.customerp.size + held.chargebee.size;
+    for (const [id, invoice] of batch.waits) later({ customerp: id, chargebee: null }, waitForOrder(this, f, stats, ctx, id, invoice));
 
     const stop = this.guardCheck(f, planned, stats, ctx);
     /** @type {{ customerp: Set<string>, chargebee: Set<string> }} the records whose pairs were planned cleanly */

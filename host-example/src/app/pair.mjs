@@ -30,7 +30,16 @@ class Exists extends Error {
 
 /** Whether a create's first request makes the resource with the deterministic id, so Chargebee itself refuses a twin. @param {Plan} plan */
 const createsById = (plan) =>
-  plan.chargebee.action === "create" && plan.chargebee.requests[0]?.params?.id === plan.chargebee.id;
+  plan.chargebee.action === "create" && Boolean(plan.chargebee.id) && plan.chargebee.requests[0]?.params?.id === plan.chargebee.id;
+
+/**
+ * Whether a create leaves the record to Chargebee (an order it generates for the new invoice, option
+ * `orders: "chargebee"`): the plan names no Chargebee id. @param {Plan} plan
+ */
+export const leftToChargebee = (plan) => plan.chargebee.action === "create" && !plan.chargebee.id && plan.chargebee.requests.length > 0;
+
+/** A refusal of the invoice request (bad input, not found): Chargebee made nothing. @param {unknown} e */
+const refused = (e) => e instanceof ChargebeeError && e.status >= 400 && e.status < 500 && e.status !== 429;
 
 /**
  * Executes a pair's plan, re-planning when a target moved or a create found its id taken. After a
@@ -61,6 +70,15 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       s.see(ctx, { run, kind: "waiting", flow: f.id, customerp: plan.link.customerp, chargebee: plan.link.chargebee, message, detail: plan.waitingFor });
       return `waiting for ${on}`;
     }
+    if (leftToChargebee(plan) && !(await anyShippable(s, plan))) {
+      // Chargebee generates orders for shippable lines only: for an invoice without one it makes none,
+      // so this create makes its order itself, as on a site that generates none.
+      options = { ...options, orders: "create" };
+      plan = planOne(f.id, input, options);
+      s.store.log({ run, flow: f.id, kind: "warning", customerp: plan.link.customerp, chargebee: plan.link.chargebee,
+        message: "no line of this record is a shippable item, so Chargebee generates no order for its invoice: the order is created with POST /orders" });
+      continue;
+    }
     const check = await checkExpect(s, f, input, plan, fresh);
     fresh = false;
     if (check.replan) {
@@ -79,6 +97,9 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       // plan their records as the real run will (a new Customerp record's id stands in as "(new:…)").
       const made = plan.customerp.action === "create" ? `(new:${plan.link.chargebee})` : plan.link.customerp;
       if (plan.base && made && plan.link.chargebee) s.store.commitPair(f.id, link, { customerp: made, chargebee: plan.link.chargebee }, plan.base);
+      // …and that a record waits for the order Chargebee generates for its new invoice (an order made from this
+      // quote waits with it), the invoice standing in as "(new:…)".
+      if (leftToChargebee(plan) && plan.link.customerp) s.store.saveOrderWait(f.id, plan.link.customerp, `(new:${plan.link.customerp})`, plan.base);
       return undefined;
     }
     s.hooks.beforeExecute?.({ flow: f.id, plan, round });
@@ -101,6 +122,17 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       continue;
     }
     link = result.link;
+    if (result.awaiting) {
+      // Chargebee generates the order for the new invoice (about two seconds after payment): adopted
+      // at once when the invoice's answer already lists it, else by a later run or its order_created event.
+      const listed = result.awaiting.orders[0];
+      const order = listed ? await s.readers[f.chargebee].get(listed) : null;
+      if (!order || order.deleted) return waitForOrder(s, f, stats, ctx, /** @type {string} */ (link.customerp), result.awaiting.invoice);
+      input = { customerp: input.customerp, chargebee: order, base: plan.base, links: input.links };
+      link = { customerp: null, chargebee: null };
+      plan = planOne(f.id, input, options);
+      continue;
+    }
     if (!link.customerp || !link.chargebee) return undefined; // the plan ended the link (a delete)
     if (result.relinked) {
       input = await reread(s, f, link, plan.base, input.links);
@@ -119,6 +151,32 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
   stats.errors++;
   s.logError(ctx, f.id, link.customerp, link.chargebee, new Error(`not settled after ${MAX_ROUNDS} plans`), "retried next run");
   return "not settled";
+}
+
+/**
+ * Whether an invoice request holds an item price of a shippable item: only then does Chargebee
+ * generate an order for it. The items are read (two requests per 100 items).
+ * @param {Sync} s @param {Plan} plan
+ */
+async function anyShippable(s, plan) {
+  const params = plan.chargebee.requests[0].params;
+  const currency = String(params.currency_code ?? "");
+  const ids = (/** @type {Json[]} */ (params.item_prices ?? [])).map((p) => String(p.item_price_id).slice(0, -(currency.length + 1)));
+  const items = await s.readers.item.byIds([...new Set(ids)]);
+  return items.some((i) => i.is_shippable === true);
+}
+
+/**
+ * A quote or order whose invoice is made waits for the order Chargebee generates for it: reported
+ * (the inbox item closes itself when the order is adopted) and read again next run.
+ * @param {Sync} s @param {FlowSpec} f @param {FlowStats} stats @param {import("./loop.mjs").RunContext} ctx @param {string} customerp @param {string} invoice
+ */
+export function waitForOrder(s, f, stats, ctx, customerp, invoice) {
+  stats.waiting++;
+  const message = `waiting for the order Chargebee generates for invoice ${invoice} (orders: "chargebee"); Chargebee generates orders for the shippable lines of a paid invoice, or of one in a status the site's order settings select`;
+  s.store.log({ run: ctx.run, flow: f.id, kind: "waiting", customerp, chargebee: null, message, detail: { invoice } });
+  s.see(ctx, { run: ctx.run, kind: "waiting", flow: f.id, customerp, chargebee: null, message, detail: { invoice } });
+  return `waiting for the order of invoice ${invoice}`;
 }
 
 /** A write Chargebee refused for its input (400 param_wrong_value / invalid_request): retrying it as is cannot help. @param {unknown} e */
@@ -235,18 +293,24 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   /** @type {Json[]} */
   const responses = [];
   /** @type {ChargebeeError | undefined} an update request Chargebee refused as bad input */
-  let refused;
+  let refusedWrite;
+  // Remembered before the invoice is asked for: a crash after it leaves a trace that holds back the
+  // order Chargebee generates until the retried create (the same request and key: Chargebee replays
+  // the same invoice) names the invoice.
+  const generated = leftToChargebee(plan) && plan.link.customerp ? plan.link.customerp : null;
+  if (generated) s.store.saveOrderWait(f.id, generated, null, plan.base);
   for (const [index, req] of cb.requests.entries()) {
     const params = resolveRefs(req.params, responses);
     try {
       responses.push((await s.cb.send(req.method, req.path, params, { idempotencyKey: req.idempotencyKey })).body);
     } catch (e) {
+      if (generated && refused(e)) s.store.endOrderWait(f.id, generated);
       const taken = e instanceof ChargebeeError && e.apiErrorCode === "duplicate_entry" && e.param === "id";
       if (taken && index === 0 && createsById(plan) && cb.id) throw new Exists(cb.id, e);
       // One refused field must not block the pair: the plan's other requests and its Customerp change are
       // still written; the base is not stored, so the refused write is planned (and reported) again next run.
-      if (cb.action === "update" && isRefusedWrite(e) && !refused) {
-        refused = /** @type {ChargebeeError} */ (e);
+      if (cb.action === "update" && isRefusedWrite(e) && !refusedWrite) {
+        refusedWrite = /** @type {ChargebeeError} */ (e);
         continue;
       }
       throw e;
@@ -255,6 +319,14 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   }
   if (cb.requests.length > 0 && (cb.action === "create" || cb.action === "update" || cb.action === "delete")) {
     stats[cb.action === "create" ? "created" : cb.action === "update" ? "updated" : "deleted"].chargebee++;
+  }
+  /** @type {{ invoice: string, orders: string[] } | undefined} */
+  let awaiting;
+  if (generated) {
+    const invoice = responses[0]?.invoice;
+    if (!invoice?.id) throw new Error(`the invoice request answered without an invoice id: ${JSON.stringify(responses[0] ?? null).slice(0, 200)}`);
+    s.store.saveOrderWait(f.id, generated, String(invoice.id), plan.base);
+    awaiting = { invoice: String(invoice.id), orders: (invoice.linked_orders ?? []).map((/** @type {Json} */ o) => String(o.id)) };
   }
   await s.hooks.afterChargebeeWrite?.({ flow: f.id, plan });
 
@@ -277,7 +349,7 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
     throw e;
   }
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
-  if (refused) throw refused;
+  if (refusedWrite) throw refusedWrite;
   s.store.commitPair(f.id, link, next, plan.base);
   if (link.chargebee && !next.chargebee) s.released.add(link.chargebee);
   // A relink (an order taking over its quote's order) is planned again with the other record; so is a
@@ -287,6 +359,7 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   return {
     link: next,
     relinked,
+    awaiting,
     followUp: (cb.action === "create" && Boolean(f.followsUp)) || cp.action === "create",
     answered: cb.requests.length > 0 ? s.readers[f.chargebee].fromResponse(responses.at(-1)) : null,
   };

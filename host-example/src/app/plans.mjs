@@ -168,7 +168,9 @@ export function plannedWrites(f, p, input) {
   }
   if (cb.action === "create" && cb.requests.length > 0 && f.followsUp) {
     out.push({ ...common, side: "chargebee", action: "follow-up", method: null, path: null, params: null, changes: [], followUp: true,
-      reason: "after the create, a second plan from the create's answer sets what the create cannot (the order's date, statuses and line skus)" });
+      reason: cb.id
+        ? "after the create, a second plan from the create's answer sets what the create cannot (the order's date, statuses and line skus)"
+        : "after the invoice, the plan given the order Chargebee generates for it adopts that order (its reference, date, statuses and line skus)" });
   }
   if (cp.action === "create") {
     out.push({ ...common, side: "chargebee", action: "follow-up", method: null, path: null, params: null, changes: [], followUp: true,

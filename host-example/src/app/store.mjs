@@ -1,8 +1,9 @@
 // The host's memory, in SQLite (better-sqlite3): links per flow with the last `base` of each pair,
 // cursors per flow, system and type, records to retry, the run log (per run: conflicts, warnings,
 // errors, …), the runs, the inbox (inbox.mjs), what a person decided (records held, pairs kept
-// apart, first-sync sides, conflict overrides), the run lock (lock.mjs), and the business entities
-// learnt from Chargebee's events.
+// apart, first-sync sides, conflict overrides), the run lock (lock.mjs), the business entities
+// learnt from Chargebee's events, and the quotes and orders waiting for the order Chargebee
+// generates for their new invoice (option orders: "chargebee").
 import Database from "better-sqlite3";
 import { redactingDatabase } from "./redact.mjs";
 
@@ -43,6 +44,10 @@ CREATE TABLE IF NOT EXISTS first_sync_keep (
 CREATE TABLE IF NOT EXISTS overrides (
   item INTEGER PRIMARY KEY, flow TEXT NOT NULL, customerp_id TEXT NOT NULL, chargebee_id TEXT NOT NULL,
   property TEXT NOT NULL, side TEXT NOT NULL, value TEXT);
+CREATE TABLE IF NOT EXISTS order_waits (
+  flow TEXT NOT NULL, customerp_id TEXT NOT NULL, invoice_id TEXT, base TEXT, since TEXT NOT NULL,
+  PRIMARY KEY (flow, customerp_id));
+CREATE INDEX IF NOT EXISTS order_waits_by_invoice ON order_waits (invoice_id);
 CREATE TABLE IF NOT EXISTS run_lock (
   id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, host TEXT NOT NULL, started TEXT NOT NULL, heartbeat INTEGER NOT NULL);
 `;
@@ -81,6 +86,12 @@ export class Store {
         AND chargebee_id IS @chargebee AND property IS @property AND detail IS @detail LIMIT 1`),
       log: db.prepare(`INSERT INTO log (run, at, flow, kind, customerp_id, chargebee_id, property, message, detail)
         VALUES (@run, @at, @flow, @kind, @customerp, @chargebee, @property, @message, @detail)`),
+      wait: db.prepare("SELECT * FROM order_waits WHERE flow = ? AND customerp_id = ?"),
+      waitByInvoice: db.prepare("SELECT * FROM order_waits WHERE invoice_id = ?"),
+      unresolvedWaits: db.prepare("SELECT * FROM order_waits WHERE invoice_id IS NULL"),
+      saveWait: db.prepare(`INSERT INTO order_waits (flow, customerp_id, invoice_id, base, since) VALUES (@flow, @customerp, @invoice, @base, @at)
+        ON CONFLICT (flow, customerp_id) DO UPDATE SET invoice_id = excluded.invoice_id, base = excluded.base`),
+      endWait: db.prepare("DELETE FROM order_waits WHERE flow = ? AND customerp_id = ?"),
       be: db.prepare("SELECT json FROM business_entities WHERE id = ?"),
       saveBe: db.prepare(`INSERT INTO business_entities (id, resource_version, json) VALUES (@id, @rv, @json)
         ON CONFLICT (id) DO UPDATE SET resource_version = excluded.resource_version, json = excluded.json
@@ -134,12 +145,47 @@ export class Store {
       if (previous.chargebee && previous.chargebee !== link.chargebee) this.q.delCb.run(flow, previous.chargebee);
       if (link.customerp && link.chargebee) {
         this.q.delCb.run(flow, link.chargebee); // a Chargebee record is linked to one Customerp record per flow
+        this.q.endWait.run(flow, link.customerp); // linked: it waits for no generated order any more
         this.q.upsert.run({ flow, customerp: link.customerp, chargebee: link.chargebee, base: base == null ? null : JSON.stringify(base), by: "plan", at: now() });
       } else if (link.customerp === null && link.chargebee === null && base == null) {
         if (previous.customerp) this.q.delCp.run(flow, previous.customerp);
         if (previous.chargebee) this.q.delCb.run(flow, previous.chargebee);
       }
     })();
+  }
+
+  // ---- orders Chargebee generates ----------------------------------------------------------
+
+  /**
+   * A quote or order whose create made an invoice and waits for the order Chargebee generates for it,
+   * with the create plan's base. `invoice_id` is null while the invoice request is under way (stored
+   * before it is sent, so a crash after it leaves a trace).
+   * @typedef {{ flow: string, customerp_id: string, invoice_id: string | null, base: string | null, since: string }} OrderWait
+   */
+
+  /** @param {string} flow @param {string} customerp @returns {OrderWait | undefined} */
+  orderWait(flow, customerp) {
+    return /** @type {OrderWait | undefined} */ (this.q.wait.get(flow, customerp));
+  }
+
+  /** The wait (of any flow) for this invoice's order. @param {string} invoiceId @returns {OrderWait | undefined} */
+  orderWaitForInvoice(invoiceId) {
+    return /** @type {OrderWait | undefined} */ (this.q.waitByInvoice.get(invoiceId));
+  }
+
+  /** Waits whose invoice request has not answered yet. @returns {OrderWait[]} */
+  unresolvedOrderWaits() {
+    return /** @type {OrderWait[]} */ (this.q.unresolvedWaits.all());
+  }
+
+  /** @param {string} flow @param {string} customerp @param {string | null} invoiceId @param {unknown} base */
+  saveOrderWait(flow, customerp, invoiceId, base) {
+    this.q.saveWait.run({ flow, customerp, invoice: invoiceId, base: base == null ? null : JSON.stringify(base), at: now() });
+  }
+
+  /** @param {string} flow @param {string} customerp */
+  endOrderWait(flow, customerp) {
+    this.q.endWait.run(flow, customerp);
   }
 
   /** @param {string} flow @param {string} system @param {string} type @returns {string | null} */

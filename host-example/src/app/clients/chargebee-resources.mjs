@@ -13,6 +13,7 @@
  * @property {(id: string) => Promise<Json | null>} get
  * @property {(body: Json | undefined) => Json | null} fromResponse the record a write answered with, in the
  *   shape `plan` takes, or null when the answer is not that (an item's answer lacks its prices)
+ * @property {(invoiceId: string) => Promise<Json[]>} [ofInvoice] orders only: the orders of an invoice
  */
 
 const ALL_STATUSES = JSON.stringify(["active", "archived", "deleted"]);
@@ -131,5 +132,13 @@ export function chargebeeResources(cb, store) {
     fromResponse: () => null,
   };
 
-  return { customer: simple("customer", "/customers"), order: simple("order", "/orders"), item, business_entity: businessEntity };
+  const order = {
+    ...simple("order", "/orders"),
+    /** The live orders of an invoice (`invoice_id[is]`), the system-generated first. @param {string} invoiceId @returns {Promise<Json[]>} */
+    async ofInvoice(invoiceId) {
+      const rows = (await cb.listAll("/orders", { "invoice_id[is]": invoiceId })).map((e) => e.order).filter((o) => !o.deleted);
+      return rows.sort((a, b) => Number(b.order_type === "system_generated") - Number(a.order_type === "system_generated"));
+    },
+  };
+  return { customer: simple("customer", "/customers"), order, item, business_entity: businessEntity };
 }
