@@ -63,7 +63,10 @@ pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
     }
     let id_path = pointer(root, "id");
     let id = match v.get("id") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            values::check_chargebee_id(s, &id_path, 100, flow.resource_key())?;
+            s.clone()
+        }
         None | Some(Value::Null) => return Err(SyncError::missing(&id_path)),
         Some(_) => return Err(SyncError::invalid_type(&id_path, "a Chargebee id string")),
     };
