@@ -54,7 +54,9 @@ fn check_controls(s: &str, path: &str) -> Result<()> {
 /// Why `id` cannot be a Chargebee id, if it cannot: it goes into request paths, so no path separator,
 /// dot segment, `%`, `?`, `#`, white space or control character, and at most `max` characters.
 pub fn check_chargebee_id(id: &str, path: &str, max: usize, what: &str) -> Result<()> {
-    let why = if id == "." || id == ".." {
+    let why = if id.is_empty() {
+        Some("is empty".to_string())
+    } else if id == "." || id == ".." {
         Some("is a dot segment".to_string())
     } else if let Some(c) = id.chars().find(|c| matches!(c, '/' | '\\' | '%' | '?' | '#') || c.is_whitespace() || c.is_control()) {
         Some(if c.is_control() || c.is_whitespace() {
