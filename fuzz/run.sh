@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 case ":$PATH:" in *":${CARGO_HOME:-$HOME/.cargo}/bin:"*) ;; *) export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH" ;; esac
 
-TARGETS=(plan plan_batch match to_chargebee to_customerp encode_form)
+TARGETS=(plan plan_batch match to_chargebee to_customerp encode_form paths)
 seconds="${FUZZ_SECONDS:-300}"
 if [[ ${1:-} == --smoke ]]; then
   seconds=3

@@ -50,10 +50,17 @@ pub type Result<T, E = SyncError> = std::result::Result<T, E>;
 
 impl SyncError {
     pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+        let message = message.into();
+        // Messages start with the path they are about; the whole argument has the empty path, and
+        // "the input" says it better than a bare ": ".
+        let message = match message.strip_prefix(": ") {
+            Some(rest) => format!("the input: {rest}"),
+            None => message,
+        };
         SyncError {
             name: "SyncError",
             code,
-            message: message.into(),
+            message,
             flow: None,
             record_id: None,
             path: path.into(),

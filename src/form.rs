@@ -105,9 +105,21 @@ fn reject_references(v: &Value, path: &str) -> Result<()> {
 /// Percent-encodes everything but `encodeURIComponent`'s unreserved set, and writes a space as
 /// `+`, as Chargebee's Node SDK does.
 fn percent_encode(s: &str, out: &mut String) {
+    percent_encode_as(s, out, true)
+}
+
+/// One segment of a request path, percent-encoded like `encodeURIComponent` (a space as `%20`): an
+/// id can then never add a segment, a query or a fragment to the path it is put in.
+pub fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    percent_encode_as(s, &mut out, false);
+    out
+}
+
+fn percent_encode_as(s: &str, out: &mut String, space_as_plus: bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in s.as_bytes() {
-        if b == b' ' {
+        if b == b' ' && space_as_plus {
             out.push('+');
             continue;
         }
@@ -126,6 +138,15 @@ fn percent_encode(s: &str, out: &mut String) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn path_segments_are_percent_encoded_so_an_id_stays_one_segment() {
+        assert_eq!(path_segment("SKU-Ø40"), "SKU-%C3%9840");
+        assert_eq!(path_segment("a b+c&d"), "a%20b%2Bc%26d");
+        let spec = crate::engine::RequestSpec::post("/items/Widget Ø40/delete".into(), serde_json::Map::new());
+        assert_eq!(spec.path, "/items/Widget%20%C3%9840/delete");
+        assert_eq!(crate::engine::RequestSpec::post("/customers/cp-contact-17".into(), serde_json::Map::new()).path, "/customers/cp-contact-17");
+    }
 
     fn decode(body: &str) -> Vec<(String, String)> {
         fn un(s: &str) -> String {

@@ -18,6 +18,9 @@ pub fn read_id(v: &Value, path: &str) -> Result<String> {
             if t.is_empty() {
                 return Err(SyncError::missing(path));
             }
+            if let Some(c) = t.chars().find(|c| c.is_control()) {
+                return Err(SyncError::invalid_value(path, format!("id {t:?} holds the control character U+{:04X}", c as u32)));
+            }
             Ok(t.to_string())
         }
         Value::Number(n) => match n.as_u64() {
@@ -35,6 +38,50 @@ pub fn read_id(v: &Value, path: &str) -> Result<String> {
     }
 }
 
+/// Refuses the C0 control characters (NUL, ESC, …) and DEL in text: no system shows them, and
+/// passed on they corrupt what reads them. Tab, line feed and carriage return stay allowed, for text
+/// that spans lines.
+fn check_controls(s: &str, path: &str) -> Result<()> {
+    match s.chars().enumerate().find(|(_, c)| (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')) || *c == '\u{7f}') {
+        Some((i, c)) => Err(SyncError::invalid_value(
+            path,
+            format!("holds the control character U+{:04X} at character {}; only tab and line breaks are allowed", c as u32, i + 1),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Why `id` cannot be a Chargebee id, if it cannot: it goes into request paths, so no path separator,
+/// dot segment, `%`, `?`, `#`, white space or control character, and at most `max` characters.
+pub fn check_chargebee_id(id: &str, path: &str, max: usize, what: &str) -> Result<()> {
+    let why = if id.is_empty() {
+        Some("is empty".to_string())
+    } else if id == "." || id == ".." {
+        Some("is a dot segment".to_string())
+    } else if let Some(c) = id.chars().find(|c| matches!(c, '/' | '\\' | '%' | '?' | '#') || c.is_whitespace() || c.is_control()) {
+        Some(if c.is_control() || c.is_whitespace() {
+            format!("holds U+{:04X}", c as u32)
+        } else {
+            format!("holds {c:?}")
+        })
+    } else if id.chars().count() > max {
+        return Err(SyncError::new(
+            ErrorCode::TooLong,
+            path,
+            format!("{path}: {} characters, a Chargebee {what} id has at most {max}", id.chars().count()),
+        ));
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(SyncError::invalid_value(
+            path,
+            format!("{id:?} cannot be a Chargebee {what} id: it {why} (no '/', '\\', '%', '?', '#', white space, control characters or dot segments)"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Optional trimmed text; empty text is "no value". Enforces Chargebee's limit when `max` is set.
 pub fn read_text(v: Option<&Value>, path: &str, max: Option<usize>) -> Result<Option<String>> {
     match v {
@@ -44,6 +91,7 @@ pub fn read_text(v: Option<&Value>, path: &str, max: Option<usize>) -> Result<Op
             if t.is_empty() {
                 return Ok(None);
             }
+            check_controls(t, path)?;
             if let Some(max) = max {
                 let len = t.chars().count();
                 if len > max {
@@ -232,9 +280,27 @@ pub fn parse_instant(s: &str) -> std::result::Result<i64, String> {
     if !has_time {
         return Err(format!("{s:?} is not an RFC 3339 date-time with offset"));
     }
-    Timestamp::from_str(s)
-        .map(|t| t.as_second())
-        .map_err(|_| format!("{s:?} is not an RFC 3339 date-time with offset (e.g. 2026-03-01T10:15:00+01:00)"))
+    // RFC 3339: the offset's hours are 00–23 and its minutes 00–59 (jiff would take up to ±25:59:59).
+    if let Some(off) = offset_of(s) {
+        let bad = off.len() != 6 || off.as_bytes()[3] != b':' || !off[1..3].bytes().chain(off[4..].bytes()).all(|b| b.is_ascii_digit());
+        if bad || off[1..3].parse::<u8>().unwrap_or(99) > 23 || off[4..].parse::<u8>().unwrap_or(99) > 59 {
+            return Err(format!("{s:?} has the offset {off:?}, which is not a UTC offset (from -23:59 to +23:59)"));
+        }
+    }
+    Timestamp::from_str(s).map(|t| t.as_second()).map_err(|_| {
+        // A well-formed date-time past what an instant can hold reads differently from a malformed one.
+        match jiff::civil::DateTime::from_str(&s[..s.len().min(19)]) {
+            Ok(_) if s.len() > 19 => format!("{s:?} is out of range: the latest instant that can be held is 9999-12-30T22:00:00Z"),
+            _ => format!("{s:?} is not an RFC 3339 date-time with offset (e.g. 2026-03-01T10:15:00+01:00)"),
+        }
+    })
+}
+
+/// The numeric offset of an RFC 3339 date-time (`+01:00`), if it has one (not `Z`).
+fn offset_of(s: &str) -> Option<&str> {
+    let time = s.get(11..)?;
+    let at = time.rfind(['+', '-'])?;
+    Some(&time[at..])
 }
 
 /// Unix seconds → RFC 3339 in the configured zone, with its offset.
@@ -250,8 +316,15 @@ pub fn read_timestamp(v: Option<&Value>, path: &str) -> Result<Option<i64>> {
         Some(Value::Number(n)) => n
             .as_i64()
             .filter(|i| Timestamp::from_second(*i).is_ok())
-            .map(Some)
-            .ok_or_else(|| SyncError::invalid_value(path, format!("{n} is not a Unix timestamp in seconds"))),
+            .ok_or_else(|| SyncError::invalid_value(path, format!("{n} is not a Unix timestamp in seconds")))
+            .and_then(|i| {
+                // As for Customerp's dates: nothing before 1970 on either side.
+                if i < 0 {
+                    Err(SyncError::invalid_value(path, format!("{n} is before 1970 (a negative Unix timestamp)")))
+                } else {
+                    Ok(Some(i))
+                }
+            }),
         Some(_) => Err(SyncError::invalid_type(path, "an integer Unix timestamp")),
     }
 }

@@ -178,7 +178,14 @@ pub struct RequestSpec {
 }
 
 impl RequestSpec {
+    /// A POST to `path`, each of whose segments is percent-encoded: the ids in it (checked by
+    /// [`crate::values::check_chargebee_id`], so none holds a `/`) stay one segment each.
     pub fn post(path: String, params: Map<String, Value>) -> Self {
+        let path = if path.bytes().all(|b| b == b'/' || b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')) {
+            path
+        } else {
+            path.split('/').map(crate::form::path_segment).collect::<Vec<_>>().join("/")
+        };
         RequestSpec { method: "POST", path, params }
     }
 }

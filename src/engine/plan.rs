@@ -10,7 +10,7 @@ use crate::engine::path::{get_path, head, set_path};
 use crate::engine::record::{read_chargebee, read_customerp, Record};
 use crate::engine::table::{CpSource, Dir, Kind, Prop};
 use crate::engine::{Ctx, Flow, FlowId, Links, RequestSpec, Warning};
-use crate::error::{Result, SyncError};
+use crate::error::{pointer, Result, SyncError};
 use crate::options::{ConflictPolicy, DeletePolicy, Options, Side};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -110,6 +110,15 @@ fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan>
     let obj = input
         .as_object()
         .ok_or_else(|| SyncError::invalid_type("", "a PlanInput object {customerp, chargebee, base, links}"))?;
+    // A misspelt key (`customrep`) would otherwise plan "nothing to sync" for a record that exists.
+    if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "customerp" | "chargebee" | "base" | "links")) {
+        let at = pointer("", k);
+        return Err(SyncError::new(
+            crate::error::ErrorCode::InvalidType,
+            at.clone(),
+            format!("{at}: unknown PlanInput key {k:?}; a PlanInput has customerp, chargebee, base and links"),
+        ));
+    }
     let links = Links::parse(obj.get("links"), "/links")?;
     let mut ctx = Ctx::new(options, &links);
     let cp = match obj.get("customerp") {

@@ -46,6 +46,7 @@ pub fn read_customerp<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
     let created = values::read_instant(v.get("created"), &pointer(root, "created")).map_err(wrap)?;
     let deleted = values::read_bool(v.get("deleted"), &pointer(root, "deleted")).map_err(wrap)?.unwrap_or(false);
     flow.check_customerp(v, root, ctx).map_err(wrap)?;
+    warn_unknown_fields(flow, v, ctx);
     let values = flow
         .props()
         .iter()
@@ -63,7 +64,10 @@ pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
     }
     let id_path = pointer(root, "id");
     let id = match v.get("id") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            values::check_chargebee_id(s, &id_path, 100, flow.resource_key())?;
+            s.clone()
+        }
         None | Some(Value::Null) => return Err(SyncError::missing(&id_path)),
         Some(_) => return Err(SyncError::invalid_type(&id_path, "a Chargebee id string")),
     };
@@ -90,4 +94,43 @@ pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
         vals
     };
     Ok(Record { raw: view, id, clock, created, deleted, values })
+}
+
+/// An `unknown_field` warning for each field the record model does not have (the record is still
+/// planned: a connector may send more than the model, but a misspelt field would silently be empty).
+/// Fields a flow's table maps (a configured mapping's path included) count as known.
+fn warn_unknown_fields(flow: &dyn Flow, v: &Value, ctx: &mut Ctx) {
+    use crate::flows::{model_fields, ADDRESS_FIELDS, LINE_FIELDS};
+    let Some(obj) = v.as_object() else { return };
+    let known = model_fields(flow.id());
+    let mapped = |path: &str| flow.props().iter().any(|p| p.cp == path || p.cp.starts_with(&format!("{path}.")));
+    let mut warn = |path: String| {
+        let message = format!("{path} is not a field of a Customerp {} (customerp-model.md): it is ignored; is it misspelt?", flow.doc().customerp_type);
+        ctx.warn("unknown_field", Some(&path), message);
+    };
+    for (k, x) in obj {
+        if !known.contains(&k.as_str()) && !mapped(k) {
+            warn(k.clone());
+            continue;
+        }
+        match (k.as_str(), x) {
+            ("address" | "delivery_address", Value::Object(a)) => {
+                for f in a.keys().filter(|f| !ADDRESS_FIELDS.contains(&f.as_str())) {
+                    warn(format!("{k}.{f}"));
+                }
+            }
+            ("lines", Value::Array(lines)) => {
+                let mut seen: Vec<&str> = Vec::new();
+                for line in lines.iter().filter_map(Value::as_object) {
+                    for f in line.keys() {
+                        if !LINE_FIELDS.contains(&f.as_str()) && !seen.contains(&f.as_str()) {
+                            seen.push(f);
+                            warn(format!("lines.{f}"));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }

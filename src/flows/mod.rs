@@ -61,3 +61,41 @@ pub(crate) fn deterministic_id(prefix: &str, record_type: &str, cp_id: &str, max
 pub(crate) fn empty_in(current: &serde_json::Value, address: &str, field: &str) -> bool {
     current.get(address).and_then(|a| a.get(field)).and_then(serde_json::Value::as_str).is_none_or(|s| s.trim().is_empty())
 }
+
+/// The fields of each Customerp record type in the record model (shared/spec/customerp-model.md).
+/// A field outside it is still kept and ignored, with an `unknown_field` warning: most often a typo
+/// (`emial`) that would otherwise make a record without its e-mail.
+pub(crate) fn model_fields(flow: FlowId) -> &'static [&'static str] {
+    match flow {
+        FlowId::ContactCustomer => &[
+            "id", "created", "updated", "deleted", "first_name", "last_name", "email", "phone", "mobile", "job_title", "language",
+            "customer_id", "customer_name", "address", "is_active",
+        ],
+        FlowId::CustomerBusinessEntity => &[
+            "id", "created", "updated", "deleted", "name", "organization_number", "vat_number", "email", "phone", "website", "currency",
+            "payment_terms_days", "is_active", "address",
+        ],
+        FlowId::EmployeeCustomer => &[
+            "id", "created", "updated", "deleted", "employee_number", "first_name", "last_name", "email", "phone", "job_title",
+            "department", "address", "is_active",
+        ],
+        FlowId::ProductItem => &[
+            "id", "created", "updated", "deleted", "sku", "name", "description", "unit", "kind", "price", "currency",
+            "billing_period_unit", "billing_period", "vat_rate", "is_active",
+        ],
+        FlowId::QuoteOrder => &[
+            "id", "created", "updated", "deleted", "number", "customer_id", "contact_id", "status", "currency", "quote_date",
+            "valid_until", "lines", "delivery_address", "note", "reference", "total_net", "total_vat", "total",
+        ],
+        FlowId::OrderOrder => &[
+            "id", "created", "updated", "deleted", "number", "quote_id", "customer_id", "contact_id", "status", "currency",
+            "order_date", "delivery_date", "shipped_at", "delivered_at", "cancelled_at", "cancellation_reason", "tracking_number",
+            "tracking_url", "carrier", "lines", "delivery_address", "note", "reference", "total_net", "total_vat", "total",
+        ],
+    }
+}
+
+/// Fields of an `address` and of a quote's or order's line.
+pub(crate) const ADDRESS_FIELDS: [&str; 7] = ["street_1", "street_2", "street_3", "postal_code", "city", "region", "country"];
+pub(crate) const LINE_FIELDS: [&str; 9] =
+    ["id", "product_id", "sku", "description", "quantity", "unit_price", "discount_percent", "vat_rate", "status"];

@@ -152,9 +152,7 @@ impl Flow for ProductItem {
         ctx.currency = cur;
         let sku = values::read_text(rec.get("sku"), &pointer(root, "sku"), Some(100))?;
         if let Some(s) = &sku {
-            if s.chars().any(|c| c.is_whitespace() || c == '/' || c == '?' || c == '#') {
-                return Err(SyncError::invalid_value(&pointer(root, "sku"), format!("{s:?} cannot be a Chargebee item id (no spaces, '/', '?', '#')")));
-            }
+            values::check_chargebee_id(s, &pointer(root, "sku"), 100, "item")?;
         }
         let subscription = rec.get("kind").and_then(Value::as_str) == Some("subscription");
         let period = if subscription {

@@ -157,6 +157,23 @@ const CASES: &[(&str, &str)] = &[
     ("146-encodeform-with-an-unresolved-reference.json", include_str!("../corpus/146-encodeform-with-an-unresolved-reference.json")),
     ("147-encodeform-with-an-unresolved-reference-inside-meta-data.json", include_str!("../corpus/147-encodeform-with-an-unresolved-reference-inside-meta-data.json")),
     ("148-encodeform-of-an-array.json", include_str!("../corpus/148-encodeform-of-an-array.json")),
+    ("149-nul-in-a-contact-s-first-name.json", include_str!("../corpus/149-nul-in-a-contact-s-first-name.json")),
+    ("150-esc-in-a-chargebee-customer-s-last-name.json", include_str!("../corpus/150-esc-in-a-chargebee-customer-s-last-name.json")),
+    ("151-a-tab-in-a-first-name-is-kept.json", include_str!("../corpus/151-a-tab-in-a-first-name-is-kept.json")),
+    ("152-nul-in-a-sku.json", include_str!("../corpus/152-nul-in-a-sku.json")),
+    ("153-a-sku-of.json", include_str!("../corpus/153-a-sku-of.json")),
+    ("154-a-sku-with-a-backslash.json", include_str!("../corpus/154-a-sku-with-a-backslash.json")),
+    ("155-a-sku-with-a-percent-sign.json", include_str!("../corpus/155-a-sku-with-a-percent-sign.json")),
+    ("156-a-chargebee-item-id-with-dot-segments.json", include_str!("../corpus/156-a-chargebee-item-id-with-dot-segments.json")),
+    ("157-a-chargebee-customer-id-of.json", include_str!("../corpus/157-a-chargebee-customer-id-of.json")),
+    ("158-a-chargebee-customer-id-with-a-question-mark.json", include_str!("../corpus/158-a-chargebee-customer-id-with-a-question-mark.json")),
+    ("159-a-customerp-id-with-a-nul.json", include_str!("../corpus/159-a-customerp-id-with-a-nul.json")),
+    ("160-an-offset-of-25-00.json", include_str!("../corpus/160-an-offset-of-25-00.json")),
+    ("161-an-offset-of-24-00.json", include_str!("../corpus/161-an-offset-of-24-00.json")),
+    ("162-an-offset-with-seconds.json", include_str!("../corpus/162-an-offset-with-seconds.json")),
+    ("163-an-offset-of-23-59-is-a-utc-offset.json", include_str!("../corpus/163-an-offset-of-23-59-is-a-utc-offset.json")),
+    ("164-a-negative-chargebee-updated-at.json", include_str!("../corpus/164-a-negative-chargebee-updated-at.json")),
+    ("165-the-last-second-of-year-9999.json", include_str!("../corpus/165-the-last-second-of-year-9999.json")),
 ];
 
 fn driver_kind() -> &'static str {

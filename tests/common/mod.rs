@@ -45,7 +45,8 @@ macro_rules! scenario_suite {
             first_sync_line_value_filled_never_loses_to_empty, edits_of_different_lines_are_not_in_conflict,
             losing_status_takes_its_cancellation_with_it, bases_of_the_released_version_are_still_read,
             created_order_gets_its_status_over_chargebee_default, released_orders_and_items_are_never_copied_back,
-            uncancelling_reopens_and_empties_the_cancellation, order_chargebee_generates_is_adopted_not_created
+            uncancelling_reopens_and_empties_the_cancellation, order_chargebee_generates_is_adopted_not_created,
+            typos_in_inputs_are_reported
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
@@ -1435,4 +1436,28 @@ pub fn order_chargebee_generates_is_adopted_not_created(d: &dyn Driver) {
     // The option is checked like the others.
     let e = err(d, "plan", vec![json!("order-order"), json!({"customerp": erp_order(), "links": order_links()}), json!({"orders": "generated"})]);
     assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_options"), Some("/options/orders")), "{e}");
+
+/// A misspelt PlanInput key is an error (it would plan "nothing to sync"); a misspelt record field is
+/// an `unknown_field` warning naming it (the record is still planned, without the value).
+pub fn typos_in_inputs_are_reported(d: &dyn Driver) {
+    let e = err(d, "plan", vec![json!("contact-customer"), json!({"customrep": contact(), "chargebee": null, "base": null}), Value::Null]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_type"), Some("/customrep")), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("customerp, chargebee, base and links"), "{e}");
+    let e = err(d, "plan", vec![json!("contact-customer"), json!([1, 2]), Value::Null]);
+    assert!(!e["message"].as_str().unwrap().starts_with(':'), "{e}");
+    let mut typo = contact();
+    let email = typo.as_object_mut().unwrap().remove("email").unwrap();
+    typo["emial"] = email;
+    typo["address"]["zip_code"] = json!("0150");
+    let p = plan(d, "contact-customer", json!({"customerp": typo, "chargebee": null, "base": null}), Value::Null);
+    assert_eq!(p["chargebee"]["action"], "create");
+    let mut unknown: Vec<&str> = p["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "unknown_field").filter_map(|w| w["property"].as_str()).collect();
+    unknown.sort();
+    // The suite's contact carries a connector's own field too: kept, ignored, and said.
+    assert_eq!(unknown, vec!["address.zip_code", "custom_field_from_connector", "emial"], "{p}");
+    // Fields of the model, mapped or not (job_title, mobile), are no news.
+    let mut known = with(contact(), json!({"job_title": "CFO", "mobile": "+47 900 00 000"}));
+    known.as_object_mut().unwrap().remove("custom_field_from_connector");
+    let p = plan(d, "contact-customer", json!({"customerp": known, "chargebee": null, "base": null}), Value::Null);
+    assert!(!p["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "unknown_field"), "{p}");
 }
