@@ -1436,6 +1436,7 @@ pub fn order_chargebee_generates_is_adopted_not_created(d: &dyn Driver) {
     // The option is checked like the others.
     let e = err(d, "plan", vec![json!("order-order"), json!({"customerp": erp_order(), "links": order_links()}), json!({"orders": "generated"})]);
     assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_options"), Some("/options/orders")), "{e}");
+}
 
 /// A misspelt PlanInput key is an error (it would plan "nothing to sync"); a misspelt record field is
 /// an `unknown_field` warning naming it (the record is still planned, without the value).
