@@ -58,7 +58,9 @@ pub fn flows() -> Vec<FlowInfo> {
 
 fn setup(flow: &str, options: Option<&Value>) -> Result<(&'static dyn Flow, Options)> {
     let f = flows::get(flow)?;
-    let o = Options::parse(options, &f.property_names()).map_err(|e| e.in_flow(f.id().as_str()))?;
+    let f = crate::mappings::flow_with(f, options).map_err(|e| e.in_flow(f.id().as_str()))?;
+    let mut o = Options::parse(options, &f.property_names()).map_err(|e| e.in_flow(f.id().as_str()))?;
+    o.rows = Some((f.id(), f.props()));
     Ok((f, o))
 }
 

@@ -64,6 +64,8 @@ pub struct Options {
     pub read_only: Vec<Side>,
     pub created_after: Option<i64>,
     pub repair: Repair,
+    /// The flow's table in this call, with the rows `mappings` adds (checked by `crate::mappings`).
+    pub rows: Option<(crate::engine::FlowId, &'static [crate::engine::table::Prop])>,
 }
 
 impl Default for Options {
@@ -80,6 +82,7 @@ impl Default for Options {
             read_only: Vec::new(),
             created_after: None,
             repair: Repair::Off,
+            rows: None,
         }
     }
 }
@@ -176,6 +179,8 @@ impl Options {
                     o.created_after = Some(values::parse_instant(s).map_err(|why| bad(key, why))?);
                 }
                 "repair" => o.repair = parse_repair(val, properties)?,
+                // Checked and turned into rows by `crate::mappings::flow_with` before these options.
+                "mappings" => {}
                 other => return Err(bad(other, format!("unknown option {other:?}"))),
             }
         }

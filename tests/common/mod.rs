@@ -5,6 +5,8 @@
 
 pub mod corpus;
 pub mod fake_chargebee;
+pub mod mappings;
+pub use mappings::*;
 #[allow(unused_imports)] // used by the scenario suites, not by every test crate that includes `common`
 pub use corpus::bad_input_corpus;
 #[cfg(target_arch = "wasm32")]
@@ -45,7 +47,11 @@ macro_rules! scenario_suite {
             first_sync_line_value_filled_never_loses_to_empty, edits_of_different_lines_are_not_in_conflict,
             losing_status_takes_its_cancellation_with_it, bases_of_the_released_version_are_still_read,
             created_order_gets_its_status_over_chargebee_default, released_orders_and_items_are_never_copied_back,
-            uncancelling_reopens_and_empties_the_cancellation
+            uncancelling_reopens_and_empties_the_cancellation,
+            mapped_fields_ride_the_contact_create, mapped_field_edits_reach_the_other_side,
+            mapped_conflict_is_settled_by_property_winners, to_customerp_mapping_is_never_written_to_chargebee,
+            invalid_mappings_are_refused_with_what_is_allowed, bases_without_a_mapping_work_when_it_is_added_or_removed,
+            product_mappings_create_edit_and_conflict, order_mappings_create_edit_and_conflict
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
