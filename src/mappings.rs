@@ -531,6 +531,11 @@ pub fn flow_with(flow: &'static dyn Flow, options: Option<&Value>) -> Result<&'s
     Ok(mine)
 }
 
+/// Every flow, each with its mapped rows (for `flows()` and the dataflow document).
+pub fn all_with(options: Option<&Value>) -> Result<Vec<&'static dyn Flow>> {
+    crate::flows::all().into_iter().map(|f| flow_with(f, options)).collect()
+}
+
 fn cached(flow: &'static dyn Flow, rows: &Value, at: &str) -> Result<&'static Mapped> {
     let key = (flow.id(), rows.to_string());
     let mut guard = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -23,6 +23,7 @@ fn mapped_contact() -> Value {
                            "payment_terms": 30, "invoice_note": "Merk faktura «Økonomi»"}))
 }
 
+#[allow(clippy::too_many_arguments)]
 /// Plans and applies until nothing is left to write (at most `rounds` plans), asserting it settles.
 fn settle(d: &dyn Driver, flow: &str, cp: Option<Value>, cb: Option<Value>, base: Value, links: Value, options: Value, rounds: usize)
     -> (Value, Option<Value>, Option<Value>) {
@@ -316,4 +317,27 @@ pub fn order_mappings_create_edit_and_conflict(d: &dyn Driver) {
     assert_eq!(p["conflicts"][0]["winner"], "chargebee");
     assert_eq!(p["customerp"]["changes"], json!({"batch": "B-Vestland-2"}));
     assert_eq!(p["chargebee"]["action"], "none");
+}
+
+pub fn flows_and_document_show_mapped_rows(d: &dyn Driver) {
+    let opts = json!({"mappings": {"contact-customer": contact_mappings(), "product-item": product_opts()["mappings"]["product-item"]}});
+    let flows = ok(d, "flows", vec![opts.clone()]);
+    let contact = flows.as_array().unwrap().iter().find(|f| f["id"] == "contact-customer").unwrap();
+    let vat = contact["properties"].as_array().unwrap().iter().find(|p| p["chargebee"] == "vat_number").unwrap();
+    assert_eq!(vat["customerp"], "vat_id");
+    assert_eq!(vat["mapped"], true);
+    assert_eq!(vat["direction"], "both");
+    assert!(vat["chargebeeType"].as_str().unwrap().contains("mapped by configuration"), "{vat}");
+    assert!(contact["properties"].as_array().unwrap().iter().filter(|p| p["chargebee"] == "email").all(|p| p.get("mapped").is_none()));
+    let plain = ok(d, "flows", vec![]);
+    let n = |f: &Value, id: &str| f.as_array().unwrap().iter().find(|x| x["id"] == id).unwrap()["properties"].as_array().unwrap().len();
+    assert_eq!(n(&flows, "contact-customer"), n(&plain, "contact-customer") + 5);
+    assert_eq!(n(&flows, "product-item"), n(&plain, "product-item") + 6);
+    assert_eq!(n(&flows, "order-order"), n(&plain, "order-order"));
+    let md = ok(d, "dataflowDocument", vec![json!("markdown"), opts]);
+    let md = md.as_str().unwrap();
+    assert!(md.contains("| `vat_id` | `vat_number` | `string(20); mapped by configuration (attribute, update_billing_info)` | `both` |"), "{md}");
+    assert!(md.contains("| `colour` | `cf_colour` | `string(30); mapped by configuration (custom field, update)` | `both` |"), "{md}");
+    let e = err(d, "flows", vec![json!({"mappings": {"contact-customer": [{"customerp": "x"}]}})]);
+    assert_eq!(e["code"], "invalid_options");
 }

@@ -6,6 +6,7 @@
 pub mod corpus;
 pub mod fake_chargebee;
 pub mod mappings;
+#[allow(unused_imports)] // used by the scenario suites
 pub use mappings::*;
 #[allow(unused_imports)] // used by the scenario suites, not by every test crate that includes `common`
 pub use corpus::bad_input_corpus;
@@ -51,7 +52,8 @@ macro_rules! scenario_suite {
             mapped_fields_ride_the_contact_create, mapped_field_edits_reach_the_other_side,
             mapped_conflict_is_settled_by_property_winners, to_customerp_mapping_is_never_written_to_chargebee,
             invalid_mappings_are_refused_with_what_is_allowed, bases_without_a_mapping_work_when_it_is_added_or_removed,
-            product_mappings_create_edit_and_conflict, order_mappings_create_edit_and_conflict
+            product_mappings_create_edit_and_conflict, order_mappings_create_edit_and_conflict,
+            flows_and_document_show_mapped_rows
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
