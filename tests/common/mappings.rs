@@ -140,6 +140,19 @@ pub fn to_customerp_mapping_is_never_written_to_chargebee(d: &dyn Driver) {
     assert_eq!(p["chargebee"]["action"], "none", "a to-customerp row is never written to Chargebee: {p}");
 }
 
+/// Each case: one more mapping row after `ok_row`, the error path under the row, and words of the message.
+fn refused(d: &dyn Driver, flow: &str, input: Value, extra: Value, ok_row: Value, cases: &[(Value, &str, &str)]) {
+    for (row, at, words) in cases {
+        let mut opts = extra.clone();
+        opts["mappings"] = json!({flow: [ok_row.clone(), row.clone()]});
+        let e = err(d, "plan", vec![json!(flow), input.clone(), opts.clone()]);
+        assert_eq!(e["code"], "invalid_options", "{opts}: {e}");
+        let path = if at.is_empty() { format!("/options/mappings/{flow}/1") } else { format!("/options/mappings/{flow}/1/{at}") };
+        assert_eq!(e["path"], json!(path), "{opts}: {e}");
+        assert!(e["message"].as_str().unwrap().contains(words), "{opts}: message {:?} lacks {words:?}", e["message"]);
+    }
+}
+
 pub fn invalid_mappings_are_refused_with_what_is_allowed(d: &dyn Driver) {
     let row = |m: Value| json!({"mappings": {"contact-customer": [{"customerp": "vat_id", "chargebee": "vat_number", "type": "string"}, m]}});
     let cases = [
@@ -269,6 +282,22 @@ pub fn product_mappings_create_edit_and_conflict(d: &dyn Driver) {
     let c = p["conflicts"].as_array().unwrap().iter().find(|c| c["property"] == "colour").unwrap().clone();
     assert_eq!((c["winner"].as_str(), c["rule"].as_str()), (Some("chargebee"), Some("propertyWinners: chargebee")));
     assert_eq!(p["customerp"]["changes"]["colour"], "Tyttebær");
+    // Every kind of bad row, for items and item prices.
+    refused(d, f, json!({"customerp": mapped_product()}), item_opts(), json!({"customerp": "colour", "chargebee": "cf_colour", "type": "string"}), &[
+        (json!({"customerp": "x", "chargebee": "colour", "type": "string"}), "chargebee", "allowed: name, description"),
+        (json!({"customerp": "x", "chargebee": "item_price.colour", "type": "string"}), "chargebee", "allowed: item_price.name"),
+        (json!({"customerp": "x", "chargebee": "archived_at", "type": "timestamp"}), "chargebee", "read-only"),
+        (json!({"customerp": "x", "chargebee": "item_price.archived_at", "type": "timestamp", "direction": "both"}), "chargebee", "read-only"),
+        (json!({"customerp": "x", "chargebee": "description", "type": "string"}), "chargebee", "already mapped by the flow's own table"),
+        (json!({"customerp": "price", "chargebee": "item_price.invoice_notes", "type": "string"}), "customerp", "already used"),
+        (json!({"customerp": "x", "chargebee": "enabled_in_portal", "type": "string"}), "type", "use \"boolean\""),
+        (json!({"customerp": "x", "chargebee": "item_price.free_quantity", "type": "money"}), "type", "use \"integer\""),
+        (json!({"customerp": "x", "chargebee": "item_price.shipping_period_unit", "type": "enum", "values": ["fortnight"]}), "values", "its values are day, week, month, year"),
+        (json!({"customerp": "x", "chargebee": "cf_x", "type": "string", "maxLength": 0}), "maxLength", "at least 1"),
+        (json!({"customerp": "x", "chargebee": "cf_x", "type": "boolean", "maxLength": 5}), "maxLength", "for type \"string\" only"),
+        (json!({"customerp": "x", "chargebee": "metadata.a.b", "type": "string"}), "chargebee", "one key deep"),
+        (json!(["x"]), "", "a mapping is an object"),
+    ]);
     // A mapped key of the item is never the identity tag.
     let e = err(d, "plan", vec![json!(f), json!({"customerp": mapped_product()}),
         with(item_opts(), json!({"mappings": {"product-item": [{"customerp": "x", "chargebee": "metadata.customerp", "type": "string"}]}}))]);
@@ -317,6 +346,49 @@ pub fn order_mappings_create_edit_and_conflict(d: &dyn Driver) {
     assert_eq!(p["conflicts"][0]["winner"], "chargebee");
     assert_eq!(p["customerp"]["changes"], json!({"batch": "B-Vestland-2"}));
     assert_eq!(p["chargebee"]["action"], "none");
+    // Every kind of bad row, for orders.
+    refused(d, f, json!({"customerp": super::erp_order(), "links": order_links()}), json!({}), json!({"customerp": "batch", "chargebee": "batch_id", "type": "string"}), &[
+        (json!({"customerp": "x", "chargebee": "cf_x", "type": "string"}), "chargebee", "no custom fields"),
+        (json!({"customerp": "x", "chargebee": "meta_data.x", "type": "string"}), "chargebee", "allowed: reference_id"),
+        (json!({"customerp": "x", "chargebee": "total", "type": "money"}), "chargebee", "read-only"),
+        (json!({"customerp": "x", "chargebee": "tracking_id", "type": "string"}), "chargebee", "already mapped by the flow's own table"),
+        (json!({"customerp": "lines.sku", "chargebee": "fulfillment_status", "type": "string"}), "customerp", "already used"),
+        (json!({"customerp": "x", "chargebee": "fulfillment_status", "type": "integer"}), "type", "text of at most 50 characters"),
+        (json!({"customerp": "x", "chargebee": "paid_on", "type": "money", "direction": "to-customerp"}), "type", "use \"date\" or \"timestamp\""),
+        (json!({"customerp": "x", "chargebee": "fulfillment_status", "type": "enum"}), "values", "lists its values"),
+        (json!({"chargebee": "batch_id", "type": "string"}), "customerp", "expected a non-empty string"),
+    ]);
+}
+
+pub fn product_and_order_bases_without_a_mapping_work_when_it_is_added_or_removed(d: &dyn Driver) {
+    // product-item: synced without mappings; a price attribute and an item custom field added.
+    let (p, cp, cb) = super::converge(d, "product-item", Some(product("KIT-1", "1499.50", "NOK")), None, Value::Null, Value::Null, item_opts());
+    let (cp, cb, base) = (cp.unwrap(), cb.unwrap(), p["base"].clone());
+    let cp2 = with(cp.clone(), json!({"invoice_text": "Garanti 2 år"}));
+    let mut cb2 = with(cb.clone(), json!({"cf_colour": "Blåbær"}));
+    cb2["item_prices"][0]["cf_note"] = json!("Kampanje");
+    let p = plan(d, "product-item", json!({"customerp": cp2.clone(), "chargebee": cb2.clone(), "base": base}), product_opts());
+    let pid = cb["item_prices"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(requests(&p), vec![(format!("/item_prices/{pid}"), json!({"invoice_notes": "Garanti 2 år"}))]);
+    assert_eq!(p["customerp"]["changes"], json!({"colour": "Blåbær", "price_note": "Kampanje"}));
+    assert_eq!(p["conflicts"], json!([]));
+    // Removed: the base made with them reads, nothing is written for them.
+    let edited = with(cp2, json!({"invoice_text": "Garanti 9 år", "colour": "Multe", "updated": "2026-09-01T00:00:00Z"}));
+    let p = plan(d, "product-item", json!({"customerp": edited, "chargebee": cb2, "base": p["base"]}), item_opts());
+    assert_eq!(p["chargebee"]["action"], "none", "{p}");
+    assert_eq!(p["customerp"]["action"], "none");
+    // order-order: synced without mappings; a batch added on the Customerp side, then the mapping removed.
+    let f = "order-order";
+    let opts = json!({"timeZone": "Europe/Oslo"});
+    let (p, cp, cb) = settle(d, f, Some(super::erp_order()), None, Value::Null, order_links(), opts.clone(), 4);
+    let (cp, cb, base) = (cp.unwrap(), cb.unwrap(), p["base"].clone());
+    let cp2 = with(cp, json!({"batch": "B-Østfold-1"}));
+    let p = plan(d, f, json!({"customerp": cp2.clone(), "chargebee": cb.clone(), "base": base, "links": order_links()}), order_opts());
+    assert_eq!(requests(&p), vec![("/orders/cp-order-107".to_string(), json!({"batch_id": "B-Østfold-1"}))]);
+    assert_eq!(p["customerp"]["changes"], json!({"invoice_total": "3098.00"}), "a to-customerp row fills Customerp at its first sync");
+    let edited = with(cp2, json!({"batch": "B-Agder-2", "updated": "2026-09-01T00:00:00Z"}));
+    let p = plan(d, f, json!({"customerp": edited, "chargebee": cb, "base": p["base"], "links": order_links()}), opts);
+    assert_eq!(p["chargebee"]["action"], "none", "{p}");
 }
 
 pub fn flows_and_document_show_mapped_rows(d: &dyn Driver) {

@@ -53,7 +53,7 @@ macro_rules! scenario_suite {
             mapped_conflict_is_settled_by_property_winners, to_customerp_mapping_is_never_written_to_chargebee,
             invalid_mappings_are_refused_with_what_is_allowed, bases_without_a_mapping_work_when_it_is_added_or_removed,
             product_mappings_create_edit_and_conflict, order_mappings_create_edit_and_conflict,
-            flows_and_document_show_mapped_rows
+            flows_and_document_show_mapped_rows, product_and_order_bases_without_a_mapping_work_when_it_is_added_or_removed
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {
