@@ -345,7 +345,10 @@ fn resolve_attr(flow: FlowId, row: &Row) -> Result<(Shape, Via, &'static str)> {
     let Some(resources) = resources(flow) else {
         return Err(bad(&row.at, format!("{} is written by hand in Chargebee: it takes no mappings", flow.as_str())));
     };
-    let (prefix, res) = resources.iter().find(|(prefix, _)| row.chargebee.starts_with(prefix)).map(|(p, r)| (*p, r)).expect("a resource without prefix");
+    // Every flow's list ends with its main resource, whose prefix is "": one always matches.
+    let Some((prefix, res)) = resources.iter().find(|(prefix, _)| row.chargebee.starts_with(prefix)).map(|(p, r)| (*p, r)) else {
+        return Err(bad(&at, "no Chargebee resource of this flow has that attribute"));
+    };
     let name = &row.chargebee[prefix.len()..];
     if let Some(cf) = name.strip_prefix("cf_") {
         if !res.custom_fields {

@@ -68,7 +68,7 @@ pub fn mapped_field_edits_reach_the_other_side(d: &dyn Driver) {
     // Customerp → Chargebee: vat_number through update_billing_info (no address), the meta key merged.
     let cb_with_other_key = with(cb.clone(), json!({"meta_data": {"kept_by_someone": "yes"}}));
     let cp2 = with(cp.clone(), json!({"vat_id": "NO999888777MVA", "crm": {"account": "ACCT-Vest-1"}, "updated": "2026-07-01T09:00:00+02:00"}));
-    let p = plan(d, "contact-customer", json!({"customerp": cp2, "chargebee": cb_with_other_key, "base": base}), contact_opts());
+    let p = plan(d, "contact-customer", json!({"customerp": cp2.clone(), "chargebee": cb_with_other_key.clone(), "base": base.clone()}), contact_opts());
     assert_eq!(requests(&p), vec![
         ("/customers/cp-contact-17".to_string(), json!({"meta_data": {"customerp": {"type": "contact", "id": "17"},
             "crm_account_id": "ACCT-Vest-1", "kept_by_someone": "yes"}})),
@@ -76,6 +76,12 @@ pub fn mapped_field_edits_reach_the_other_side(d: &dyn Driver) {
     ]);
     assert_eq!(p["chargebee"]["expect"]["vat_number"], "NO923456789MVA");
     assert_eq!(p["customerp"]["action"], "none");
+    // Idempotency keys follow the mapped value: the same plan gives the same keys, another value others.
+    let again = plan(d, "contact-customer", json!({"customerp": cp2.clone(), "chargebee": cb_with_other_key.clone(), "base": base.clone()}), contact_opts());
+    assert_eq!(again["chargebee"]["requests"], p["chargebee"]["requests"]);
+    let other = with(cp2, json!({"vat_id": "NO999888776MVA"}));
+    let p2 = plan(d, "contact-customer", json!({"customerp": other, "chargebee": cb_with_other_key, "base": base.clone()}), contact_opts());
+    assert_ne!(p2["chargebee"]["requests"][1]["idempotencyKey"], p["chargebee"]["requests"][1]["idempotencyKey"]);
     // Chargebee → Customerp: a custom field and a core attribute.
     let cb2 = with(cb, json!({"cf_segment": "enterprise", "net_term_days": 45, "updated_at": 1_790_000_000}));
     let p = plan(d, "contact-customer", json!({"customerp": cp.clone(), "chargebee": cb2.clone(), "base": base.clone()}), contact_opts());
