@@ -166,3 +166,36 @@ test("a no-change rerun sends 0 writes, for every planned flow", () => {
     }
   }
 });
+
+// ---- mappings ------------------------------------------------------------------------------------
+
+const MAPPINGS = {
+  mappings: {
+    "contact-customer": [
+      { customerp: "vat_id", chargebee: "vat_number", type: "string" },
+      { customerp: "segment", chargebee: "cf_segment", type: "enum", values: ["smb", "enterprise"] },
+      { customerp: "crm.account", chargebee: "meta_data.crm_account_id", type: "string" },
+      { customerp: "payment_terms", chargebee: "net_term_days", type: "integer" },
+    ],
+  },
+};
+const mappedContact = (i) => ({ ...contact(i), vat_id: `NO${900000000 + i}MVA`, segment: i % 2 ? "smb" : "enterprise",
+  crm: { account: `ACCT-${i}` }, payment_terms: 30 });
+
+test(`planBatch contact-customer with mappings: 2× the records takes ≤ ${LIMIT}× the operations`, (t) => {
+  const inputs = (n) => Array.from({ length: n }, (_, i) => planInput("contact-customer", mappedContact(i)));
+  const small = inputs(N / 4);
+  const large = inputs(N / 2);
+  const r = ratio((api) => api.planBatch("contact-customer", small, MAPPINGS), (api) => api.planBatch("contact-customer", large, MAPPINGS));
+  t.diagnostic(`${small.length} → ${large.length} records: ${r.a} → ${r.b} operations, ${r.ratio.toFixed(3)}×`);
+  assert.ok(r.ratio <= LIMIT, `mapped contacts: ${r.a} → ${r.b} operations, ${r.ratio.toFixed(3)}×`);
+});
+
+test("mapped rows cost in proportion to the rows: a plan with four mapped rows on fifteen", (t) => {
+  // (That the table is built once per configuration, not per call, is tests/perf_guard.rs's check.)
+  const input = planInput("contact-customer", mappedContact(1));
+  const mapped = operations((api) => api.plan("contact-customer", input, MAPPINGS));
+  const plain = operations((api) => api.plan("contact-customer", input));
+  t.diagnostic(`with mappings ${mapped}, without ${plain} operations, ${(mapped / plain).toFixed(3)}×`);
+  assert.ok(mapped <= 1.5 * plain, `a mapped call (${mapped}) costs more than 1.5× one without mappings (${plain})`);
+});

@@ -31,6 +31,9 @@ pub struct PropertyInfo {
     #[serde(rename = "chargebeeType")]
     pub chargebee_type: &'static str,
     pub direction: &'static str,
+    /// True for a row the `mappings` option adds.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub mapped: bool,
 }
 
 pub fn flow_info(f: &dyn Flow) -> FlowInfo {
@@ -46,19 +49,23 @@ pub fn flow_info(f: &dyn Flow) -> FlowInfo {
                 chargebee: p.cb,
                 chargebee_type: p.cb_type,
                 direction: p.dir.as_str(),
+                mapped: p.mapped,
             })
             .collect(),
         merge_criteria: f.criteria().iter().map(|c| c.by).collect(),
     }
 }
 
-pub fn flows() -> Vec<FlowInfo> {
-    flows::all().into_iter().map(flow_info).collect()
+/// The flows' tables; with `options.mappings`, each flow's table with its mapped rows.
+pub fn flows(options: Option<&Value>) -> Result<Vec<FlowInfo>> {
+    Ok(crate::mappings::all_with(options)?.into_iter().map(flow_info).collect())
 }
 
 fn setup(flow: &str, options: Option<&Value>) -> Result<(&'static dyn Flow, Options)> {
     let f = flows::get(flow)?;
-    let o = Options::parse(options, &f.property_names()).map_err(|e| e.in_flow(f.id().as_str()))?;
+    let f = crate::mappings::flow_with(f, options).map_err(|e| e.in_flow(f.id().as_str()))?;
+    let mut o = Options::parse(options, &f.property_names()).map_err(|e| e.in_flow(f.id().as_str()))?;
+    o.rows = Some((f.id(), f.props()));
     Ok((f, o))
 }
 
@@ -167,6 +174,7 @@ pub fn encode_form(params: &Value) -> Result<String> {
 }
 
 /// The dataflow document, regenerated from the flows' tables.
-pub fn dataflow_document(format: Option<&str>) -> Result<String> {
-    Ok(crate::document::document(crate::document::Format::parse(format)?))
+pub fn dataflow_document(format: Option<&str>, options: Option<&Value>) -> Result<String> {
+    let format = crate::document::Format::parse(format)?;
+    Ok(crate::document::document(format, &crate::mappings::all_with(options)?))
 }

@@ -4,7 +4,6 @@
 
 use crate::engine::Flow;
 use crate::error::{ErrorCode, Result, SyncError};
-use crate::flows;
 
 pub const TITLE: &str = "Customerp to Chargebee Dataflow";
 
@@ -58,7 +57,8 @@ fn underline(text: &str, ch: char) -> String {
     ch.to_string().repeat(text.chars().count())
 }
 
-pub fn document(format: Format) -> String {
+/// The document of these flows (the flows with their mapped rows, if the configuration has any).
+pub fn document(format: Format, flows: &[&'static dyn Flow]) -> String {
     let mut out = String::new();
     match format {
         Format::Rst => {
@@ -66,7 +66,7 @@ pub fn document(format: Format) -> String {
         }
         Format::Markdown => out += &format!("# {TITLE}\n\n{INTRODUCTION}\n"),
     }
-    for f in flows::all() {
+    for &f in flows {
         let title = section_title(f);
         out.push('\n');
         match format {

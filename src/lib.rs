@@ -10,6 +10,7 @@ pub mod error;
 pub mod flows;
 pub mod form;
 pub mod json;
+pub mod mappings;
 pub mod options;
 pub mod values;
 

@@ -74,6 +74,8 @@ pub struct Options {
     pub created_after: Option<i64>,
     pub repair: Repair,
     pub orders: OrderMaker,
+    /// The flow's table in this call, with the rows `mappings` adds (checked by `crate::mappings`).
+    pub rows: Option<(crate::engine::FlowId, &'static [crate::engine::table::Prop])>,
 }
 
 impl Default for Options {
@@ -91,6 +93,7 @@ impl Default for Options {
             created_after: None,
             repair: Repair::Off,
             orders: OrderMaker::Create,
+            rows: None,
         }
     }
 }
@@ -194,6 +197,8 @@ impl Options {
                         s => return Err(bad(key, format!("{s:?} is not one of \"create\", \"chargebee\""))),
                     }
                 }
+                // Checked and turned into rows by `crate::mappings::flow_with` before these options.
+                "mappings" => {}
                 other => return Err(bad(other, format!("unknown option {other:?}"))),
             }
         }

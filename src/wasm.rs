@@ -150,8 +150,8 @@ fn run<T: Serialize>(f: impl FnOnce() -> Result<T, SyncError>) -> JsResult {
 
 /// The six flows with their mapped properties and merge criteria.
 #[wasm_bindgen(unchecked_return_type = "FlowInfo[]")]
-pub fn flows() -> JsResult {
-    run(|| Ok(api::flows()))
+pub fn flows(options: Option<JsOptions>) -> JsResult {
+    run(|| api::flows(Some(&self::options(&options)?)))
 }
 
 /// The Chargebee resource a Customerp record maps to.
@@ -317,6 +317,9 @@ pub fn encode_form(#[wasm_bindgen(unchecked_param_type = "FormParams")] params: 
 #[wasm_bindgen(js_name = dataflowDocument)]
 pub fn dataflow_document(
     #[wasm_bindgen(unchecked_optional_param_type = "\"rst\" | \"markdown\"")] format: Option<String>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Options")] options: Option<JsOptions>,
 ) -> Result<String, JsValue> {
-    api::dataflow_document(format.as_deref()).map_err(|e| to_js_error(&e))
+    self::options(&options)
+        .and_then(|o| api::dataflow_document(format.as_deref(), Some(&o)))
+        .map_err(|e| to_js_error(&e))
 }

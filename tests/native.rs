@@ -16,7 +16,7 @@ impl common::Driver for Native {
         let flow = args.first().and_then(Value::as_str).unwrap_or_default().to_string();
         let to_json = |e: customerp_chargebee::SyncError| serde_json::to_value(e).unwrap();
         let r = match func {
-            "flows" => Ok(serde_json::to_value(api::flows()).unwrap()),
+            "flows" => api::flows(opt(&args, 0)).map(|f| serde_json::to_value(f).unwrap()),
             "toChargebee" => api::to_chargebee(&flow, &args[1], opt(&args, 2)),
             "toCustomerp" => api::to_customerp(&flow, &args[1], opt(&args, 2)),
             "match" => api::match_records(&flow, &args[1], &args[2], opt(&args, 3)).map(|m| serde_json::to_value(m).unwrap()),
@@ -26,7 +26,7 @@ impl common::Driver for Native {
                 api::plan_batch(&flow, inputs, opt(&args, 2)).map(|b| serde_json::to_value(b).unwrap())
             }
             "encodeForm" => api::encode_form(&args[0]).map(Value::from),
-            "dataflowDocument" => api::dataflow_document(args.first().and_then(Value::as_str)).map(Value::from),
+            "dataflowDocument" => api::dataflow_document(args.first().and_then(Value::as_str), opt(&args, 1)).map(Value::from),
             other => panic!("no function {other}"),
         };
         r.map_err(to_json)
@@ -40,7 +40,7 @@ scenario_suite!(#[test] Native);
 fn committed_dataflow_documents_are_current() {
     let root = env!("CARGO_MANIFEST_DIR");
     for (file, format) in [("docs/dataflow.rst", "rst"), ("docs/dataflow.md", "markdown")] {
-        let generated = api::dataflow_document(Some(format)).unwrap();
+        let generated = api::dataflow_document(Some(format), None).unwrap();
         let path = format!("{root}/{file}");
         if std::env::var_os("UPDATE_DOCS").is_some() {
             std::fs::create_dir_all(format!("{root}/docs")).unwrap();

@@ -65,3 +65,20 @@ fn a_rerun_with_no_changes_plans_no_writes() {
         assert_eq!(slot["plan"]["customerp"]["action"], "none");
     }
 }
+
+#[test]
+fn a_mapped_table_is_built_once_per_configuration() {
+    // The same mappings give the very same table (no rebuild, nothing leaked per call); calls
+    // without mappings get the flow itself.
+    let flow = flows::get("contact-customer").unwrap();
+    let opts = json!({"mappings": {"contact-customer": [{"customerp": "vat_id", "chargebee": "vat_number", "type": "string"}]}});
+    let a = customerp_chargebee::mappings::flow_with(flow, Some(&opts)).unwrap();
+    let b = customerp_chargebee::mappings::flow_with(flow, Some(&opts.clone())).unwrap();
+    assert!(std::ptr::eq(a.props(), b.props()), "the second call rebuilt the table");
+    assert_eq!(a.props().len(), flow.props().len() + 1);
+    let plain = customerp_chargebee::mappings::flow_with(flow, None).unwrap();
+    assert!(std::ptr::eq(plain.props(), flow.props()));
+    let other = json!({"mappings": {"contact-customer": [{"customerp": "vat", "chargebee": "vat_number", "type": "string"}]}});
+    let c = customerp_chargebee::mappings::flow_with(flow, Some(&other)).unwrap();
+    assert!(!std::ptr::eq(a.props(), c.props()), "another configuration has its own table");
+}

@@ -46,6 +46,30 @@ export interface FlowProperty {
   chargebee: string;
   chargebeeType: string;
   direction: PropertyDirection;
+  /** True for a row added by the `mappings` option. */
+  mapped?: true;
+}
+
+/** How a mapped value is typed (see pkg/README.md, "Mappings"). */
+export type MappingType = "string" | "boolean" | "integer" | "date" | "timestamp" | "money" | "enum";
+
+/**
+ * A row the configuration adds to a flow's table. `chargebee` is an attribute Chargebee lets
+ * integrations write on the flow's resource (read-only ones with `direction: "to-customerp"`), a
+ * custom field `cf_<name>` (customers, items, item prices as `item_price.cf_<name>`), or a key of
+ * `meta_data.<key>` (customers) / `metadata.<key>` (items, item prices).
+ */
+export interface Mapping {
+  /** Dotted path on the Customerp record; also the name in conflicts and `propertyWinners`. */
+  customerp: string;
+  chargebee: string;
+  type: MappingType;
+  /** For "string": at most this many characters (at most what Chargebee allows). */
+  maxLength?: number;
+  /** For "enum": the values (for a Chargebee enum, a subset of its values; default all). */
+  values?: string[];
+  /** Default "both". */
+  direction?: PropertyDirection;
 }
 
 /** What `flows()` returns for each flow. */
@@ -231,4 +255,6 @@ export interface Options {
    * line skus). Other flows ignore it.
    */
   orders?: "create" | "chargebee";
+  /** Extra rows per flow; a call uses its own flow's rows. */
+  mappings?: { [F in FlowId]?: Mapping[] };
 }

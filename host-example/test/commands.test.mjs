@@ -381,3 +381,36 @@ test("link, explain, retry, resolve and unlink through bin/sync.mjs print what t
     await t.close();
   }
 });
+
+test("SYNC_CONFIG mappings: a custom field and vat_number reach Chargebee, explain shows them as mapped; a bad row is exit 2", async () => {
+  const t = await cliSetup();
+  try {
+    const file = join(t.dir, "sync.json");
+    const rows = [
+      { customerp: "vat_number", chargebee: "vat_number", type: "string" },
+      { customerp: "segment", chargebee: "cf_segment", type: "enum", values: ["smb", "enterprise", "public"] },
+    ];
+    writeFileSync(file, JSON.stringify({ flows: { "contact-customer": { options: { mappings: { "contact-customer": rows } } } } }));
+    const env = { ...t.env, SYNC_CONFIG: file };
+    const run = await cli(["run"], env);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const site = t.servers.chargebee.site;
+    const ase = live(site, "customer").find((c) => c.email === "ase.odegard@nordlys.example");
+    assert.deepEqual([ase?.vat_number, ase?.cf_segment], ["NO923456789MVA", "enterprise"], JSON.stringify(ase));
+    const ex = await cli(["explain", "contact-customer", "customerp:1"], env);
+    assert.equal(ex.code, 0, ex.stderr);
+    assert.match(ex.stdout, /vat_number \(mapped\)\s+NO923456789MVA\s+NO923456789MVA\s+NO923456789MVA\s+equal/);
+    assert.match(ex.stdout, /segment \(mapped\)\s+enterprise\s+enterprise/);
+    // An edit of the custom field in Chargebee reaches Customerp.
+    site.updateCustomer(/** @type {string} */ (ase?.id), { cf_segment: "public" });
+    assert.equal((await cli(["run"], env)).code, 0);
+    assert.equal(t.servers.customerp.db.get("contacts", "1")?.record.segment, "public");
+    // A row naming an attribute Chargebee does not have: exit 2, the key's path and what is allowed.
+    writeFileSync(file, JSON.stringify({ flows: { "contact-customer": { options: { mappings: { "contact-customer": [{ ...rows[0], chargebee: "vat_nummer" }] } } } } }));
+    const bad = await cli(["run"], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /flows\.contact-customer\.options\.mappings\.contact-customer\.0\.chargebee \(flow contact-customer\): "vat_nummer" is not an attribute .*allowed: first_name/);
+  } finally {
+    await t.close();
+  }
+});

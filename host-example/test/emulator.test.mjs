@@ -94,6 +94,23 @@ test("refusals: business entities, billing_address outside update_billing_info, 
   assert.equal(badBe.status, 404);
 });
 
+test("custom fields: the site's own are stored and returned, an unknown cf_* is refused as Chargebee refuses it", async () => {
+  const known = await call("POST", "/customers/AzZj4iUbTC3e7fN5", "cf_segment=smb");
+  assert.equal(known.status, 200, JSON.stringify(known.json));
+  assert.equal(known.json.customer.cf_segment, "smb");
+  const unknown = await call("POST", "/customers/AzZj4iUbTC3e7fN5", "cf_shoe_size=44");
+  assert.equal(unknown.status, 400);
+  assert.deepEqual([unknown.json.type, unknown.json.api_error_code, unknown.json.param, unknown.json.message],
+    ["invalid_request", "invalid_request", "cf_shoe_size", "cf_shoe_size : not in allowed values"]);
+  const onCreate = await call("POST", "/customers", "id=cf-1&cf_shoe_size=44");
+  assert.equal(onCreate.status, 400);
+  // Items have no custom field in the demo site's settings: any cf_* on an item is unknown.
+  const item = await call("POST", "/items/onboarding-kit", "cf_colour=blue");
+  assert.deepEqual([item.status, item.json.param], [400, "cf_colour"]);
+  const vat = await call("POST", "/customers/AzZj4iUbTC3e7fN5/update_billing_info", "vat_number=SE556677889901");
+  assert.equal(vat.json.customer.vat_number, "SE556677889901");
+});
+
 test("idempotency: the same request is replayed with chargebee-idempotency-replayed, another payload is refused", async () => {
   const key = { "chargebee-idempotency-key": "emu-key-1" };
   const a = await call("POST", "/customers", "id=idem-1&first_name=Ada", key);

@@ -52,6 +52,30 @@ test("a full sync of the demo data links, creates and copies what it should", as
   }
 });
 
+test("the demo's mappings: a contact's vat_number and segment reach Chargebee (billing info, custom field) and come back", async () => {
+  const t = await setup();
+  try {
+    const s = await t.host.sync.run();
+    assert.equal(total(s, "errors"), 0, JSON.stringify(t.host.store.logEntries({ kind: "error" })));
+    const site = t.servers.chargebee.site;
+    const byEmail = (/** @type {string} */ e) => live(site, "customer").find((c) => c.email?.toLowerCase() === e);
+    assert.deepEqual([byEmail("ase.odegard@nordlys.example")?.vat_number, byEmail("ase.odegard@nordlys.example")?.cf_segment], ["NO923456789MVA", "enterprise"]);
+    const juergen = byEmail("juergen.mueller@mueller-soehne.example");
+    assert.deepEqual([juergen?.vat_number, juergen?.cf_segment], ["DE811234567", "smb"], "matched by e-mail, then filled");
+    // Each side's edit reaches the other.
+    await t.host.customerp.update("contacts", "1", { vat_number: "NO999888777MVA" });
+    site.updateCustomer(/** @type {string} */ (juergen?.id), { cf_segment: "public" });
+    const s2 = await t.host.sync.run();
+    assert.equal(total(s2, "errors"), 0);
+    assert.equal(byEmail("ase.odegard@nordlys.example")?.vat_number, "NO999888777MVA");
+    assert.equal(t.servers.customerp.db.get("contacts", "2")?.record.segment, "public");
+    const s3 = await t.host.sync.run();
+    assert.equal(writes(s3), 0, "settled");
+  } finally {
+    await t.close();
+  }
+});
+
 test("a second run right after the first sends no writes", async () => {
   const t = await setup();
   try {

@@ -101,18 +101,20 @@ pub struct Prop {
     pub dir: Dir,
     pub kind: Kind,
     pub source: CpSource,
+    /// A row added by the `mappings` option rather than the flow's own table.
+    pub mapped: bool,
 }
 
 pub const fn both(cp: &'static str, cb: &'static str, cb_type: &'static str, kind: Kind) -> Prop {
-    Prop { cp, cb, cb_type, dir: Dir::Both, kind, source: CpSource::Field }
+    Prop { cp, cb, cb_type, dir: Dir::Both, kind, source: CpSource::Field, mapped: false }
 }
 
 pub const fn to_chargebee(cp: &'static str, cb: &'static str, cb_type: &'static str, kind: Kind) -> Prop {
-    Prop { cp, cb, cb_type, dir: Dir::ToChargebee, kind, source: CpSource::Field }
+    Prop { cp, cb, cb_type, dir: Dir::ToChargebee, kind, source: CpSource::Field, mapped: false }
 }
 
 pub const fn to_customerp(cp: &'static str, cb: &'static str, cb_type: &'static str, kind: Kind) -> Prop {
-    Prop { cp, cb, cb_type, dir: Dir::ToCustomerp, kind, source: CpSource::Field }
+    Prop { cp, cb, cb_type, dir: Dir::ToCustomerp, kind, source: CpSource::Field, mapped: false }
 }
 
 impl Prop {

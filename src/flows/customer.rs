@@ -6,6 +6,7 @@ use crate::engine::path::set_path;
 use crate::engine::table::{both, Kind::*, Prop};
 use crate::engine::{Ctx, RequestSpec};
 use crate::error::Result;
+use crate::mappings::{via_billing_info, write_param};
 use crate::values;
 use serde_json::{json, Map, Value};
 
@@ -78,33 +79,38 @@ pub fn create_requests(id: &str, resource: Map<String, Value>) -> Vec<RequestSpe
     vec![RequestSpec::post("/customers".into(), params)]
 }
 
-/// Core fields to `POST /customers/{id}`, billing fields to `update_billing_info`, each only if
-/// something in it changed. The billing request carries every mapped billing field.
+/// Core fields to `POST /customers/{id}`, billing fields (`billing_address[...]`, `vat_number` and the
+/// other attributes Chargebee takes only there) to `update_billing_info`, each only if something in it
+/// changed. The billing request carries every mapped address field when the address changed.
+/// `meta_data` keys (the identity tag, mapped keys) are merged into what Chargebee has.
 pub fn update_requests(props: &[Prop], id: &str, changed: &[usize], merged: &[Value], current: &Value, ctx: &Ctx) -> Vec<RequestSpec> {
-    let is_billing = |p: &Prop| p.cb.starts_with("billing_address.");
+    let is_address = |p: &Prop| p.cb.starts_with("billing_address.");
     let mut core = Map::new();
-    let mut billing_changed = false;
+    let mut billing = Map::new();
+    let mut address_changed = false;
     for &i in changed {
         let p = &props[i];
-        if is_billing(p) {
-            billing_changed = true;
-        } else if p.cb == "meta_data.customerp" {
-            core.insert("meta_data".into(), meta_with(current, merged[i].clone()));
+        if is_address(p) {
+            address_changed = true;
+        } else if p.cb.starts_with("meta_data.") {
+            write_param(&mut core, p.cb, p.write_chargebee(&merged[i], ctx).unwrap_or(Value::Null), current);
         } else if let Some(v) = p.write_chargebee(&merged[i], ctx) {
-            set_path(&mut core, p.cb, v);
+            let target = if via_billing_info(p.cb) { &mut billing } else { &mut core };
+            set_path(target, p.cb, v);
         }
     }
     let mut out = Vec::new();
     if !core.is_empty() {
         out.push(RequestSpec::post(format!("/customers/{id}"), core));
     }
-    if billing_changed {
+    if address_changed {
         let mut address = Map::new();
         let state_changed = changed.iter().any(|&i| props[i].cb == "billing_address.state");
+        let mapped = |field: &str| props.iter().any(|p| p.cb.strip_prefix("billing_address.") == Some(field));
         if let Some(cur) = current.get("billing_address").and_then(Value::as_object) {
             for field in KEPT_BILLING_FIELDS {
-                if field == "state_code" && state_changed {
-                    continue; // a new state makes the old subdivision code wrong
+                if (field == "state_code" && state_changed) || mapped(field) {
+                    continue; // a new state makes the old subdivision code wrong; a mapped field is written below
                 }
                 if let Some(v @ Value::String(_)) = cur.get(field) {
                     address.insert(field.into(), v.clone());
@@ -112,7 +118,7 @@ pub fn update_requests(props: &[Prop], id: &str, changed: &[usize], merged: &[Va
             }
         }
         for (i, p) in props.iter().enumerate() {
-            if let (true, Some(field)) = (is_billing(p), p.cb.strip_prefix("billing_address.")) {
+            if let (true, Some(field)) = (is_address(p), p.cb.strip_prefix("billing_address.")) {
                 match p.write_chargebee(&merged[i], ctx) {
                     Some(v) if v == "" && super::empty_in(current, "billing_address", field) => {}
                     Some(v) => {
@@ -122,9 +128,10 @@ pub fn update_requests(props: &[Prop], id: &str, changed: &[usize], merged: &[Va
                 }
             }
         }
-        let mut params = Map::new();
-        params.insert("billing_address".into(), Value::Object(address));
-        out.push(RequestSpec::post(format!("/customers/{id}/update_billing_info"), params));
+        billing.insert("billing_address".into(), Value::Object(address));
+    }
+    if !billing.is_empty() {
+        out.push(RequestSpec::post(format!("/customers/{id}/update_billing_info"), billing));
     }
     out
 }

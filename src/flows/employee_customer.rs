@@ -99,7 +99,7 @@ impl Flow for EmployeeCustomer {
         Ok(customer::create_requests(id, resource))
     }
     fn update_requests(&self, id: &str, changed: &[usize], merged: &[Value], current: &Value, ctx: &Ctx) -> Vec<RequestSpec> {
-        customer::update_requests(&PROPS, id, changed, merged, current, ctx)
+        customer::update_requests(crate::mappings::rows_of(self, &PROPS, ctx), id, changed, merged, current, ctx)
     }
     fn mark_deleted_requests(&self, id: &str, current: &Value, cp_id: Option<&str>) -> Vec<RequestSpec> {
         customer::mark_deleted_requests("employee", id, current, cp_id)

@@ -73,7 +73,8 @@ pub static LINE_STATUS_VALUES: EnumMap = EnumMap {
 pub const LINE_STATUS: Kind = Enum(&LINE_STATUS_VALUES);
 
 /// What `POST /orders` can set; everything else of an order is written by the next plan.
-const SET_BY_CREATE: [&str; 4] = ["reference_id", "note", "tracking_id", "tracking_url"];
+/// (`batch_id` and `fulfillment_status` only ever come from the `mappings` option.)
+const SET_BY_CREATE: [&str; 6] = ["reference_id", "note", "tracking_id", "tracking_url", "batch_id", "fulfillment_status"];
 
 pub fn settable_on_create(p: &Prop) -> bool {
     SET_BY_CREATE.contains(&p.cb) || p.cb.starts_with("shipping_address.")

@@ -303,9 +303,18 @@ impl Flow for ProductItem {
         }
         let mut item = Map::new();
         let mut price = None;
+        let mut price_extra = Map::new();
         for (k, v) in resource {
             match k.as_str() {
-                "item_price" => price = v.get("price").cloned(),
+                "item_price" => {
+                    price = v.get("price").cloned();
+                    // Mapped item price attributes go with the price's create.
+                    for (pk, pv) in v.as_object().into_iter().flatten() {
+                        if !["price", "currency_code", "period", "period_unit"].contains(&pk.as_str()) {
+                            price_extra.insert(pk.clone(), pv.clone());
+                        }
+                    }
+                }
                 "status" => {} // new items are active; an inactive product is never created
                 _ => {
                     item.insert(k, v);
@@ -316,21 +325,31 @@ impl Flow for ProductItem {
         let name = item.get("external_name").cloned();
         let mut out = vec![RequestSpec::post("/items".into(), item)];
         match price.and_then(|p| self.price_params(id, name.as_ref(), &p, ctx)) {
-            Some(p) => out.push(RequestSpec::post("/item_prices".into(), p)),
+            Some(mut p) => {
+                p.extend(price_extra);
+                out.push(RequestSpec::post("/item_prices".into(), p));
+            }
             None => return Err(SyncError::missing("/customerp/price")),
         }
         Ok(out)
     }
 
     fn update_requests(&self, id: &str, changed: &[usize], merged: &[Value], current: &Value, ctx: &Ctx) -> Vec<RequestSpec> {
+        let props = crate::mappings::rows_of(self, &PROPS, ctx);
         let mut item = Map::new();
+        let mut price_fields = Map::new();
         let mut price_changed = false;
+        let current_price = current.get("item_price").cloned().unwrap_or(Value::Null);
         for &i in changed {
-            let p = &PROPS[i];
-            if head(p.cb) == "item_price" {
+            let p = &props[i];
+            if let Some(field) = p.cb.strip_prefix("item_price.").filter(|_| p.mapped) {
+                // A mapped item price attribute: written with the price's own update.
+                let v = p.write_chargebee(&merged[i], ctx).unwrap_or(Value::Null);
+                crate::mappings::write_param(&mut price_fields, field, v, &current_price);
+            } else if head(p.cb) == "item_price" {
                 price_changed |= i == PRICE;
             } else if let Some(v) = p.write_chargebee(&merged[i], ctx) {
-                item.insert(p.cb.into(), v);
+                crate::mappings::write_param(&mut item, p.cb, v, current);
             }
         }
         let mut out = Vec::new();
@@ -338,18 +357,20 @@ impl Flow for ProductItem {
             out.push(RequestSpec::post(format!("/items/{id}"), item));
         }
         if price_changed && !merged[PRICE].is_null() {
-            match current.get("item_price").and_then(|p| p.get("id")).and_then(Value::as_str) {
-                Some(pid) => {
-                    let mut p = Map::new();
-                    p.insert("price".into(), merged[PRICE].clone());
-                    out.push(RequestSpec::post(format!("/item_prices/{pid}"), p));
-                }
+            price_fields.insert("price".into(), merged[PRICE].clone());
+        }
+        if !price_fields.is_empty() {
+            match current_price.get("id").and_then(Value::as_str) {
+                Some(pid) => out.push(RequestSpec::post(format!("/item_prices/{pid}"), price_fields)),
                 // The item has no price in this currency yet: create it.
-                None => {
-                    if let Some(p) = self.price_params(id, merged.get(1), &merged[PRICE], ctx) {
+                None if !merged[PRICE].is_null() => {
+                    if let Some(mut p) = self.price_params(id, merged.get(1), &merged[PRICE], ctx) {
+                        price_fields.remove("price");
+                        p.extend(price_fields);
                         out.push(RequestSpec::post("/item_prices".into(), p));
                     }
                 }
+                None => {}
             }
         }
         out

@@ -151,7 +151,7 @@ impl Flow for QuoteOrder {
         order::create_requests(id, resource, cp, ctx)
     }
     fn update_requests(&self, id: &str, changed: &[usize], merged: &[Value], current: &Value, ctx: &Ctx) -> Vec<RequestSpec> {
-        order::update_requests(&PROPS, id, changed, merged, current, ctx, "product_not_required")
+        order::update_requests(crate::mappings::rows_of(self, &PROPS, ctx), id, changed, merged, current, ctx, "product_not_required")
     }
     fn mark_deleted_requests(&self, id: &str, current: &Value, _cp_id: Option<&str>) -> Vec<RequestSpec> {
         order::cancel_requests(id, current, "product_not_required")

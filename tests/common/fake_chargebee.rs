@@ -33,10 +33,16 @@ pub fn apply(current: Option<Value>, plan: &Value, now: i64) -> Option<Value> {
             }
             ["customers", _id, "update_billing_info"] => {
                 let c = rec.as_mut().expect("billing update of a missing customer");
-                let mut addr = params["billing_address"].clone();
-                // Chargebee drops empty fields.
-                addr.as_object_mut().unwrap().retain(|_, v| v != "");
-                c["billing_address"] = addr;
+                for (k, v) in params {
+                    if k == "billing_address" {
+                        let mut addr = v.clone();
+                        // Chargebee drops empty fields.
+                        addr.as_object_mut().unwrap().retain(|_, v| v != "");
+                        c["billing_address"] = addr;
+                    } else {
+                        c[k] = v; // vat_number and the other billing-info attributes
+                    }
+                }
             }
             ["customers", _id, "delete"] => return None,
             other => panic!("unexpected request {other:?}"),

@@ -5,6 +5,9 @@
 
 pub mod corpus;
 pub mod fake_chargebee;
+pub mod mappings;
+#[allow(unused_imports)] // used by the scenario suites
+pub use mappings::*;
 #[allow(unused_imports)] // used by the scenario suites, not by every test crate that includes `common`
 pub use corpus::bad_input_corpus;
 #[cfg(target_arch = "wasm32")]
@@ -46,7 +49,12 @@ macro_rules! scenario_suite {
             losing_status_takes_its_cancellation_with_it, bases_of_the_released_version_are_still_read,
             created_order_gets_its_status_over_chargebee_default, released_orders_and_items_are_never_copied_back,
             uncancelling_reopens_and_empties_the_cancellation, order_chargebee_generates_is_adopted_not_created,
-            typos_in_inputs_are_reported
+            typos_in_inputs_are_reported,
+            mapped_fields_ride_the_contact_create, mapped_field_edits_reach_the_other_side,
+            mapped_conflict_is_settled_by_property_winners, to_customerp_mapping_is_never_written_to_chargebee,
+            invalid_mappings_are_refused_with_what_is_allowed, bases_without_a_mapping_work_when_it_is_added_or_removed,
+            product_mappings_create_edit_and_conflict, order_mappings_create_edit_and_conflict,
+            flows_and_document_show_mapped_rows, product_and_order_bases_without_a_mapping_work_when_it_is_added_or_removed
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {

@@ -34,14 +34,14 @@ impl super::Driver for Wasm {
     fn call(&self, func: &str, args: Vec<Value>) -> Result<Value, Value> {
         let a = |i: usize| args.get(i).map(js).unwrap_or(JsValue::UNDEFINED);
         let r = match func {
-            "flows" => wasm::flows(),
+            "flows" => wasm::flows(opts(&args, 0)),
             "toChargebee" => wasm::to_chargebee(a(0), a(1), opts(&args, 2)),
             "toCustomerp" => wasm::to_customerp(a(0), a(1), opts(&args, 2)),
             "match" => wasm::match_records(a(0), a(1), a(2), opts(&args, 3)),
             "plan" => wasm::plan(a(0), a(1), opts(&args, 2)),
             "planBatch" => wasm::plan_batch(a(0), a(1), opts(&args, 2)),
             "encodeForm" => wasm::encode_form(a(0)).map(JsValue::from),
-            "dataflowDocument" => wasm::dataflow_document(args.first().and_then(Value::as_str).map(str::to_string)).map(JsValue::from),
+            "dataflowDocument" => wasm::dataflow_document(args.first().and_then(Value::as_str).map(str::to_string), opts(&args, 1)).map(JsValue::from),
             other => panic!("no function {other}"),
         };
         r.map(json).map_err(|e| {

@@ -130,7 +130,9 @@ export function applyChargebee(current, plan, now) {
         Object.assign(rec, params); // meta_data is replaced whole
       } else if (action === "update_billing_info") {
         need("customer");
-        rec.billing_address = { ...dropEmpty(params.billing_address ?? {}), object: "billing_address" };
+        const { billing_address: address, ...billingInfo } = params; // vat_number and the other billing-info attributes
+        Object.assign(rec, billingInfo);
+        if (address) rec.billing_address = { ...dropEmpty(address), object: "billing_address" };
       } else if (action === "delete") {
         need("customer");
         rec = null;

@@ -18,6 +18,7 @@ import type {
   CustomerpRecord,
   FlowId,
   FlowInfo,
+  Mapping,
   MatchResult,
   Options,
   Plan,
@@ -110,6 +111,13 @@ for (const r of results) {
 const rst: string = dataflowDocument("rst");
 const markdown: string = dataflowDocument("markdown");
 const defaultDoc: string = dataflowDocument();
+const mappings: Mapping[] = [
+  { customerp: "vat_id", chargebee: "vat_number", type: "string", maxLength: 20 },
+  { customerp: "segment", chargebee: "cf_segment", type: "enum", values: ["smb", "enterprise"], direction: "to-chargebee" },
+];
+const mappedDoc: string = dataflowDocument("markdown", { mappings: { "contact-customer": mappings } });
+const mappedFlows: FlowInfo[] = flows({ mappings: { "contact-customer": mappings } });
+const isMapped: (true | undefined)[] = mappedFlows.flatMap((f) => f.properties.map((p) => p.mapped));
 try {
   toChargebee("product-item", { id: "3" });
 } catch (e) {
@@ -133,8 +141,14 @@ plan("contact-customer", input, { conflict: "newest" });
 plan("contact-customer", input, { conflicts: "oldest" });
 // @ts-expect-error PlanInput needs base
 plan("contact-customer", { customerp: contact, chargebee: null });
+// @ts-expect-error a mapping type Chargebee does not have
+plan("contact-customer", input, { mappings: { "contact-customer": [{ customerp: "vat_id", chargebee: "vat_number", type: "text" }] } });
+// @ts-expect-error a mapping direction that does not exist
+plan("contact-customer", input, { mappings: { "contact-customer": [{ customerp: "vat_id", chargebee: "vat_number", type: "string", direction: "up" }] } });
+// @ts-expect-error mappings of an unknown flow
+plan("contact-customer", input, { mappings: { contact: [] } });
 // @ts-expect-error match takes arrays
 match("contact-customer", contact, customer);
 
 export const used = [ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
-  winners, warnings, waiting, rst, markdown, defaultDoc];
+  winners, warnings, waiting, rst, markdown, defaultDoc, mappedDoc, isMapped];

@@ -7,12 +7,21 @@ import { sameJson, valueAt } from "./plans.mjs";
 /** @typedef {Record<string, any>} Json */
 /** @typedef {import("customerp-chargebee").Plan} Plan */
 
-/** @type {Map<string, import("customerp-chargebee").FlowInfo>} */
+/** Flow descriptions by the configuration's mappings (JSON): rows it maps are the flow's too. @type {Map<string, Map<string, import("customerp-chargebee").FlowInfo>>} */
 const infos = new Map();
-/** The flow's properties as the plugin describes them. @param {string} flow */
-export function flowInfo(flow) {
-  if (infos.size === 0) for (const f of flows()) infos.set(f.id, f);
-  const info = infos.get(flow);
+/**
+ * The flow's properties as the plugin describes them, with the rows `options.mappings` adds.
+ * @param {string} flow @param {import("customerp-chargebee").Options} [options]
+ */
+export function flowInfo(flow, options) {
+  const mappings = options?.mappings ?? null;
+  const key = JSON.stringify(mappings);
+  let byFlow = infos.get(key);
+  if (!byFlow) {
+    byFlow = new Map(flows(mappings ? { mappings } : undefined).map((f) => [f.id, f]));
+    infos.set(key, byFlow);
+  }
+  const info = byFlow.get(flow);
   if (!info) throw new Error(`unknown flow ${flow}`);
   return info;
 }
@@ -82,7 +91,7 @@ export function droppedByReadOnly(f, w, plan) {
     return null;
   }
   if (!free.base) return null;
-  const props = flowInfo(f.id).properties;
+  const props = flowInfo(f.id, w.options).properties;
   for (const side of ro) {
     /** @type {Json} */
     const a = /** @type {Json} */ (plan.base)[side] ?? {};
@@ -103,7 +112,7 @@ export function droppedByReadOnly(f, w, plan) {
  * @param {{ property: string, side: string, value: unknown }[]} [overrides] conflicts a person overrode
  */
 export function propertyRows(flow, input, plan, options, drift, overrides = []) {
-  const info = flowInfo(flow);
+  const info = flowInfo(flow, options);
   const cbAsCp = input.chargebee ? safe(() => toCustomerp(/** @type {any} */ (flow), /** @type {Json} */ (input.chargebee), options)) : null;
   const cpAsCb = input.customerp ? safe(() => toChargebee(/** @type {any} */ (flow), /** @type {Json} */ (input.customerp), options)) : null;
   const ro = /** @type {string[]} */ (options.readOnly ?? []);
@@ -138,7 +147,7 @@ export function propertyRows(flow, input, plan, options, drift, overrides = []) 
     else if (p.direction !== "both") decision = `one way (${p.direction}): not copied the other way`;
     // Two-way, no write, no conflict, no drift: the plugin holds the values equal (e-mail case, Unicode forms, …).
     else decision = "equal, as the plugin compares them";
-    return { property: p.customerp, chargebeeProperty: p.chargebee, direction: p.direction, customerp, chargebee, base, decision };
+    return { property: p.customerp, chargebeeProperty: p.chargebee, direction: p.direction, mapped: p.mapped === true, customerp, chargebee, base, decision };
   });
 }
 

@@ -98,7 +98,7 @@ export function printExplain(e, out) {
     const s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
     return s.length > 34 ? `${s.slice(0, 33)}…` : s;
   };
-  const rows = e.rows.map((r) => [r.property, cell(r.customerp), cell(r.chargebee), cell(r.base?.customerp ?? null), r.decision]);
+  const rows = e.rows.map((r) => [r.mapped ? `${r.property} (mapped)` : r.property, cell(r.customerp), cell(r.chargebee), cell(r.base?.customerp ?? null), r.decision]);
   const head = ["property", "Customerp", "Chargebee", "last synced", "decision"];
   const widths = head.map((h, c) => (c === 4 ? 0 : Math.max(h.length, ...rows.map((r) => r[c].length))));
   const line = (/** @type {string[]} */ r) => "  " + r.map((x, c) => (c === 4 ? x : x.padEnd(widths[c]))).join("  ");

@@ -38,8 +38,8 @@ export function seedCustomerp(db) {
   customers.forEach((c) => rec("customers", c, "02-10"));
 
   const contacts = [
-    { id: "1", first_name: "Åse", last_name: "Ødegård", email: "ase.odegard@nordlys.example", phone: "+47 912 34 567", job_title: "Innkjøpssjef", language: "nb-NO", customer_id: "1", customer_name: "Nordlys Energi AS", address: addr.oslo, is_active: true },
-    { id: "2", first_name: "Jürgen", last_name: "Müller", email: "juergen.mueller@mueller-soehne.example", language: "de-DE", customer_id: "2", customer_name: "Müller & Söhne GmbH", address: addr.koeln, is_active: true },
+    { id: "1", first_name: "Åse", last_name: "Ødegård", email: "ase.odegard@nordlys.example", phone: "+47 912 34 567", job_title: "Innkjøpssjef", language: "nb-NO", customer_id: "1", customer_name: "Nordlys Energi AS", address: addr.oslo, vat_number: "NO923456789MVA", segment: "enterprise", is_active: true },
+    { id: "2", first_name: "Jürgen", last_name: "Müller", email: "juergen.mueller@mueller-soehne.example", language: "de-DE", customer_id: "2", customer_name: "Müller & Söhne GmbH", address: addr.koeln, vat_number: "DE811234567", segment: "smb", is_active: true },
     { id: "3", first_name: "太郎", last_name: "山田", email: "taro.yamada@kobe-trading.example", phone: "+81 78 123 4567", language: "ja-JP", customer_id: "3", customer_name: "株式会社 神戸トレーディング", address: addr.kobe, is_active: true },
     { id: "4", first_name: "Zoë", last_name: "Brontë", email: "zoe.bronte@bronte-books.example", mobile: "+44 7700 900123", language: "en-GB", customer_id: "4", customer_name: "Brontë Books Ltd", address: addr.haworth, is_active: true },
     { id: "5", first_name: "Łukasz", last_name: "Żółć", email: "lukasz.zolc@mueller-soehne.example", phone: "+49 221 555 0101", language: "pl-PL", customer_id: "2", customer_name: "Müller & Söhne GmbH", is_active: true },
@@ -94,6 +94,9 @@ export function seedCustomerp(db) {
 
 /** @param {Site} site */
 export function seedChargebee(site) {
+  // The site's custom fields (its settings): a customer tier and segment, mapped by the demo (DEMO_OPTIONS).
+  site.defineCustomField("customer", "cf_account_tier");
+  site.defineCustomField("customer", "cf_segment");
   // Business entities exist only in Chargebee's settings; the site has three, one of them renamed and one removed.
   site.adminSaveBusinessEntity({ id: "AzqK1mUbN2x1Q4Fa", name: "Example Widgets EU" }, unix(at("01-02")));
   site.adminSaveBusinessEntity({ id: "AzqK2nUbN3yLm7Qb", name: "NORDLYS  ENERGI AS" }, unix(at("01-03")));

@@ -13,7 +13,16 @@ export const LOCAL_API_KEY = "test_local_emulator_key";
 export const LOCAL_TOKEN = "local-customerp-token";
 
 /** Plan options for the demo data. @type {import("customerp-chargebee").Options} */
-export const DEMO_OPTIONS = { timeZone: "Europe/Oslo", ownCompanyName: DEMO_OWN_COMPANY, itemFamilyId: DEMO_ITEM_FAMILY };
+export const DEMO_OPTIONS = {
+  timeZone: "Europe/Oslo", ownCompanyName: DEMO_OWN_COMPANY, itemFamilyId: DEMO_ITEM_FAMILY,
+  // A contact's VAT number (Chargebee takes it through update_billing_info) and the site's custom field cf_segment.
+  mappings: {
+    "contact-customer": [
+      { customerp: "vat_number", chargebee: "vat_number", type: "string" },
+      { customerp: "segment", chargebee: "cf_segment", type: "enum", values: ["smb", "enterprise", "public"] },
+    ],
+  },
+};
 
 /**
  * Starts the Chargebee emulator and the Customerp server on loopback, seeded.

@@ -34,6 +34,7 @@ function family(site, id) {
 
 /** @param {Site} site @param {Json} params */
 export function createItem(site, params) {
+  site.checkCustomFields("item", params);
   const p = coerce(ITEM_CREATE, params);
   requireParams(p, ["id", "name", "type", "item_family_id"]);
   family(site, p.item_family_id);
@@ -55,6 +56,7 @@ export function createItem(site, params) {
 /** @param {Site} site @param {string} id @param {Json} params */
 export function updateItem(site, id, params) {
   const item = site.find("item", id);
+  site.checkCustomFields("item", params);
   const p = coerce(ITEM_UPDATE, params);
   if (p.item_family_id) family(site, p.item_family_id);
   if (p.name && nameTaken(site, "item", p.name, id)) throw duplicate("name", p.name);
@@ -79,6 +81,7 @@ export function deleteItem(site, id) {
 
 /** @param {Site} site @param {Json} params */
 export function createItemPrice(site, params) {
+  site.checkCustomFields("item_price", params);
   const p = coerce(ITEM_PRICE_CREATE, params);
   requireParams(p, ["id", "name", "item_id"]);
   const item = site.find("item", p.item_id, { param: "item_id" });
@@ -111,6 +114,7 @@ export function createItemPrice(site, params) {
 /** @param {Site} site @param {string} id @param {Json} params */
 export function updateItemPrice(site, id, params) {
   const ip = site.find("item_price", id);
+  site.checkCustomFields("item_price", params);
   const p = coerce(ITEM_PRICE_UPDATE, params);
   if (p.name && nameTaken(site, "item_price", p.name, id)) throw duplicate("name", p.name);
   Object.assign(ip, p);

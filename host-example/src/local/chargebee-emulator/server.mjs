@@ -82,6 +82,7 @@ function route(method, path) {
  * @property {(site: Site) => void} [seed] fills the site before it serves
  * @property {string} [name] the site's name (`domain` of GET /configurations), default "emulated-test"
  * @property {Record<string, number>} [exchangeRates] value of a unit of each currency (site.mjs)
+ * @property {Partial<Record<"customer" | "item" | "item_price", string[]>>} [customFields] the site's custom fields per resource
  * @property {import("../webhook-outbox.mjs").OutboxOptions} [webhooks] retry delays and timeout of webhook delivery
  * @property {{ delayMs?: number, unpaidStatuses?: string[] }} [orders] the site generates orders for paid invoices
  *   with shippable items (order-generation.mjs); off by default
@@ -89,7 +90,7 @@ function route(method, path) {
 
 /** @param {EmulatorOptions} opts */
 export async function startChargebeeEmulator(opts) {
-  const site = new Site({ now: opts.now, baseCurrency: opts.baseCurrency, name: opts.name, exchangeRates: opts.exchangeRates });
+  const site = new Site({ now: opts.now, baseCurrency: opts.baseCurrency, name: opts.name, exchangeRates: opts.exchangeRates, customFields: opts.customFields });
   const webhooks = new SiteWebhooks(site, opts.webhooks);
   const orders = new OrderGeneration(site);
   orders.configure(opts.orders ?? null);

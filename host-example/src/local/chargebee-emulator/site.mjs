@@ -31,7 +31,8 @@ const EXCHANGE_RATES = { USD: 1, EUR: 1.08, GBP: 1.27, NOK: 0.094, SEK: 0.096, D
 
 export class Site {
   /**
-   * @param {{ now?: () => number, baseCurrency?: string, name?: string, exchangeRates?: Record<string, number> }} [opts]
+   * @param {{ now?: () => number, baseCurrency?: string, name?: string, exchangeRates?: Record<string, number>,
+   *   customFields?: Partial<Record<"customer" | "item" | "item_price", string[]>> }} [opts]
    *   `now` in ms (the site's clock); `exchangeRates`: value of one unit of each currency in a common unit
    */
   constructor(opts = {}) {
@@ -53,6 +54,36 @@ export class Site {
     this.webhookEndpoints = [];
     /** @type {((event: Json) => void) | undefined} delivers a recorded event's webhooks */
     this.onEvent = undefined;
+    /**
+     * The site's custom fields per resource (Settings → Configure Chargebee → Custom fields), by API name
+     * (`cf_<name>`). Orders have none (chargebee-api.md §1.3).
+     * @type {Record<"customer" | "item" | "item_price", Set<string>>}
+     */
+    this.customFields = { customer: new Set(), item: new Set(), item_price: new Set() };
+    for (const [resource, names] of Object.entries(opts.customFields ?? {})) {
+      for (const name of names) this.defineCustomField(/** @type {any} */ (resource), name);
+    }
+  }
+
+  /**
+   * Adds a custom field to a resource, as a site admin does in the settings.
+   * @param {"customer" | "item" | "item_price"} resource @param {string} apiName `cf_<name>`
+   */
+  defineCustomField(resource, apiName) {
+    if (!this.customFields[resource]) throw new Error(`Chargebee has no custom fields on ${resource}`);
+    if (!/^cf_[A-Za-z0-9_]{1,47}$/.test(apiName)) throw new Error(`custom field api names are cf_ and at most 47 more of A-Z, a-z, 0-9, _: ${apiName}`);
+    this.customFields[resource].add(apiName);
+  }
+
+  /**
+   * Refuses a `cf_*` param the site has no custom field for, as Chargebee does: 400 invalid_request,
+   * "<param> : not in allowed values" (the error chargebee/chargebee-php#6 shows for an undefined field).
+   * @param {"customer" | "item" | "item_price"} resource @param {Json} params
+   */
+  checkCustomFields(resource, params) {
+    for (const k of Object.keys(params)) {
+      if (k.startsWith("cf_") && !this.customFields[resource].has(k)) throw unknownParam(k, "not in allowed values");
+    }
   }
 
   /**
@@ -105,6 +136,7 @@ export class Site {
 
   /** @param {Json} params */
   createCustomer(params) {
+    this.checkCustomFields("customer", params);
     const p = coerce(CUSTOMER_CREATE, params);
     const id = p.id ?? randomId();
     if (this.tables.customer.get(id)?.data.deleted === false) throw duplicate("id", id);
@@ -143,6 +175,7 @@ export class Site {
       const name = v && typeof v === "object" ? `${billing}[${Object.keys(v)[0]}]` : billing;
       throw unknownParam(name, "cannot be changed by this operation; use POST /customers/{customer-id}/update_billing_info");
     }
+    this.checkCustomFields("customer", params);
     const p = coerce(CUSTOMER_UPDATE, params);
     Object.assign(c, p);
     return { customer: this.stamp(compact(c)) };
