@@ -289,8 +289,8 @@ pub fn parse_instant(s: &str) -> std::result::Result<i64, String> {
     }
     Timestamp::from_str(s).map(|t| t.as_second()).map_err(|_| {
         // A well-formed date-time past what an instant can hold reads differently from a malformed one.
-        match jiff::civil::DateTime::from_str(&s[..s.len().min(19)]) {
-            Ok(_) if s.len() > 19 => format!("{s:?} is out of range: the latest instant that can be held is 9999-12-30T22:00:00Z"),
+        match s.get(..19).map(jiff::civil::DateTime::from_str) {
+            Some(Ok(_)) if s.len() > 19 => format!("{s:?} is out of range: the latest instant that can be held is 9999-12-30T22:00:00Z"),
             _ => format!("{s:?} is not an RFC 3339 date-time with offset (e.g. 2026-03-01T10:15:00+01:00)"),
         }
     })

@@ -174,6 +174,7 @@ const CASES: &[(&str, &str)] = &[
     ("163-an-offset-of-23-59-is-a-utc-offset.json", include_str!("../corpus/163-an-offset-of-23-59-is-a-utc-offset.json")),
     ("164-a-negative-chargebee-updated-at.json", include_str!("../corpus/164-a-negative-chargebee-updated-at.json")),
     ("165-the-last-second-of-year-9999.json", include_str!("../corpus/165-the-last-second-of-year-9999.json")),
+    ("166-a-date-time-cut-inside-a-non-ascii-letter.json", include_str!("../corpus/166-a-date-time-cut-inside-a-non-ascii-letter.json")),
 ];
 
 fn driver_kind() -> &'static str {
