@@ -38,7 +38,14 @@ cargo +nightly fuzz build "${fuzz_flags[@]}"
 
 summary=()
 for t in "${TARGETS[@]}"; do
-  mkdir -p "corpus/$t" "artifacts/$t"
+  mkdir -p "corpus/$t" "artifacts/$t" "seeds/generated/$t"
+  if [[ $t == paths && -z "$(ls -A seeds/generated/paths)" ]]; then
+    # Ids as the plugin meets them: skus, Chargebee's own ids, non-ASCII, and the hostile ones.
+    i=0
+    for id in SKU-1 cp-contact-17 AzZj6kUbTE5g9hN7 "Widget Ø40" "..\\customers" "a/../../items/x" "50%" "x?y#z"; do
+      printf '%s' "$id" >"seeds/generated/paths/seed-$((i++))"
+    done
+  fi
   log="$(mktemp)"
   echo "==== $t: ${seconds}s"
   # -rss_limit_mb: a 10 MB string input is legal; -max_len: large enough for whole records. A planBatch
