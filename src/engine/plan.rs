@@ -673,6 +673,21 @@ impl<'f, 'c> Planner<'f, 'c> {
         }
     }
 
+    /// Reports a conflict of one value (of one line, with `line`) and the side that won it.
+    #[allow(clippy::too_many_arguments)]
+    fn push_conflict(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, line: Option<&Value>, winner: Side, rule: String) {
+        self.plan.conflicts.push(Conflict {
+            property: p.cp.to_string(),
+            line: line.cloned(),
+            customerp: p.write_customerp_value(a, &self.ctx),
+            // Both values in Customerp's form, so they compare at a glance (money as decimals, dates as dates).
+            chargebee: p.write_customerp_value(b, &self.ctx),
+            base: p.write_customerp_value(base, &self.ctx),
+            winner,
+            rule,
+        });
+    }
+
     /// Drift (`repair`): the sides differ and neither changed since the base. Settled as at a
     /// first sync — a filled value wins over an empty one, else the policy — and reported as a
     /// conflict whose rule starts with "repair".
@@ -681,15 +696,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         let filled = if a.is_null() { Some(Side::Chargebee) } else if b.is_null() { Some(Side::Customerp) } else { None };
         let winner = match filled {
             Some(side) => {
-                self.plan.conflicts.push(Conflict {
-                    property: p.cp.to_string(),
-                    line: line.cloned(),
-                    customerp: p.write_customerp_value(a, &self.ctx),
-                    chargebee: p.write_customerp_value(b, &self.ctx),
-                    base: p.write_customerp_value(base, &self.ctx),
-                    winner: side,
-                    rule: "repair: a filled value wins over an empty one".into(),
-                });
+                self.push_conflict(p, a, b, base, line, side, "repair: a filled value wins over an empty one".into());
                 side
             }
             None => {
@@ -897,16 +904,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                 }
             }
         };
-        self.plan.conflicts.push(Conflict {
-            property: p.cp.to_string(),
-            line: line.cloned(),
-            customerp: p.write_customerp_value(a, &self.ctx),
-            // Both values in Customerp's form, so they compare at a glance (money as decimals, dates as dates).
-            chargebee: p.write_customerp_value(b, &self.ctx),
-            base: p.write_customerp_value(base, &self.ctx),
-            winner,
-            rule,
-        });
+        self.push_conflict(p, a, b, base, line, winner, rule);
         winner
     }
 
