@@ -483,8 +483,9 @@ fn expected_conflicts(flow: &str, now: &Canon, base: &Value, status_winner: Opti
         .iter()
         .enumerate()
         .filter(|(i, p)| {
+            // A base lists Chargebee's value only where it differs from Customerp's.
             let bcp = &base["customerp"][p.cb];
-            let bcb = &base["chargebee"][p.cb];
+            let bcb = base["chargebee"].get(p.cb).unwrap_or(bcp);
             if p.dir != Dir::Both || is_pending(bcb) {
                 return false;
             }

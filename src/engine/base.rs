@@ -6,12 +6,17 @@
 //! line id) the per-line values belong to, so a line keeps its partner and its own base when a sku
 //! changes on either side. A version 1 base (no pairs) is still read: its line values are taken by
 //! position, as version 1 wrote them.
+//!
+//! Version 3 writes a value once where both sides agree, which is almost everywhere: `customerp`
+//! holds Customerp's non-null values (an absent row is null), `chargebee` only the rows where
+//! Chargebee's value differs from Customerp's (an absent row is Customerp's value). Versions 1
+//! and 2 list every row on both sides, so reading them by the same rules gives what they wrote.
 
 use crate::engine::Flow;
 use crate::error::{ErrorCode, Result, SyncError};
 use serde_json::{json, Map, Value};
 
-pub const BASE_VERSION: u64 = 2;
+pub const BASE_VERSION: u64 = 3;
 /// The oldest base this version still reads.
 pub const OLDEST_BASE_VERSION: u64 = 1;
 
@@ -47,28 +52,40 @@ impl Base {
             Some(Value::Object(m)) => m,
             Some(_) => return Err(invalid(root, "a base is the object a previous plan returned")),
         };
-        match m.get("version").and_then(Value::as_u64) {
-            Some(v) if (OLDEST_BASE_VERSION..=BASE_VERSION).contains(&v) => {}
+        let version = match m.get("version").and_then(Value::as_u64) {
+            Some(v) if (OLDEST_BASE_VERSION..=BASE_VERSION).contains(&v) => v,
             Some(v) if v > BASE_VERSION => {
                 return Err(invalid(root, format!("base version {v} is newer than this plugin understands ({BASE_VERSION})")))
             }
             _ => return Err(invalid(root, "not a base this plugin produced (no known version)")),
-        }
+        };
         match m.get("flow").and_then(Value::as_str) {
             Some(f) if f == flow.id().as_str() => {}
             Some(f) => return Err(invalid(root, format!("base of flow {f:?} given to flow {:?}", flow.id().as_str()))),
             None => return Err(invalid(root, "base names no flow")),
         }
-        let side = |key: &str| -> Result<Vec<Value>> {
-            let map = m.get(key).and_then(Value::as_object).ok_or_else(|| invalid(root, format!("base has no {key} state")))?;
-            Ok(flow.props().iter().map(|p| map.get(p.cb).cloned().unwrap_or(Value::Null)).collect())
+        let side = |key: &str| -> Result<&Map<String, Value>> {
+            m.get(key).and_then(Value::as_object).ok_or_else(|| invalid(root, format!("base has no {key} state")))
         };
+        let (cp_side, cb_side) = (side("customerp")?, side("chargebee")?);
+        let customerp: Vec<Value> = flow.props().iter().map(|p| cp_side.get(p.cb).cloned().unwrap_or(Value::Null)).collect();
+        let chargebee = flow
+            .props()
+            .iter()
+            .zip(&customerp)
+            .map(|(p, cp)| match cb_side.get(p.cb) {
+                Some(v) => v.clone(),
+                // Before version 3 an absent row was null; since, it is the value both sides agreed on.
+                None if version < 3 => Value::Null,
+                None => cp.clone(),
+            })
+            .collect();
         let lines = match m.get("lines") {
             None | Some(Value::Null) => None,
             Some(Value::Array(pairs)) if pairs.iter().all(Value::is_object) => Some(pairs.clone()),
             Some(_) => return Err(invalid(root, "base lines are a list of line pairs")),
         };
-        Ok(Some(Base { customerp: side("customerp")?, chargebee: side("chargebee")?, lines }))
+        Ok(Some(Base { customerp, chargebee, lines }))
     }
 
     /// The line pairs of a base as given in a plan input, read leniently: they only steer which
@@ -78,19 +95,22 @@ impl Base {
     }
 
     pub fn to_value(&self, flow: &dyn Flow) -> Value {
-        let side = |vals: &[Value]| {
-            let mut m = Map::new();
-            // Keyed by the Chargebee attribute: unique in a flow, where a Customerp field may feed two.
-            for (p, v) in flow.props().iter().zip(vals) {
-                m.insert(p.cb.to_string(), v.clone());
+        // Keyed by the Chargebee attribute: unique in a flow, where a Customerp field may feed two.
+        let mut customerp = Map::new();
+        let mut chargebee = Map::new();
+        for ((p, cp), cb) in flow.props().iter().zip(&self.customerp).zip(&self.chargebee) {
+            if !cp.is_null() {
+                customerp.insert(p.cb.to_string(), cp.clone());
             }
-            Value::Object(m)
-        };
+            if cb != cp {
+                chargebee.insert(p.cb.to_string(), cb.clone());
+            }
+        }
         let mut out = json!({
             "version": BASE_VERSION,
             "flow": flow.id().as_str(),
-            "customerp": side(&self.customerp),
-            "chargebee": side(&self.chargebee),
+            "customerp": customerp,
+            "chargebee": chargebee,
         });
         if let Some(lines) = &self.lines {
             out["lines"] = Value::Array(lines.clone());

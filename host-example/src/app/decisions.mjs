@@ -104,6 +104,19 @@ export function droppedByReadOnly(f, w, plan) {
 }
 
 /**
+ * Both sides' last synced value of one row of a base, for display. Every base version lists
+ * Customerp's value (absent: null); Chargebee's is listed only where it differs from Customerp's
+ * (bases before version 3 list every row on both sides, so the same reading holds).
+ * @param {Json | null | undefined} base @param {string} key the row's Chargebee attribute
+ */
+function baseValues(base, key) {
+  if (!base) return null;
+  const customerp = base.customerp?.[key] ?? null;
+  const cb = base.chargebee ?? {};
+  return { customerp, chargebee: Object.hasOwn(cb, key) ? cb[key] : customerp };
+}
+
+/**
  * One row per property for `explain`: both values (Chargebee's also in Customerp's form, so they
  * compare), the last synced values, and what the plan does with it.
  * @param {string} flow @param {{ customerp: Json | null, chargebee: Json | null, base: Json | null }} input
@@ -121,9 +134,8 @@ export function propertyRows(flow, input, plan, options, drift, overrides = []) 
     const twoWayOrToCp = p.direction !== "to-chargebee";
     const customerp = input.customerp ? (twoWayOrToCp || !cpAsCb ? valueAt(input.customerp, field) : valueAt(input.customerp, field) ?? valueAt(cpAsCb, p.chargebee)) ?? null : null;
     const chargebee = input.chargebee ? (twoWayOrToCp && cbAsCp ? valueAt(cbAsCp, field) : valueAt(input.chargebee, p.chargebee)) ?? null : null;
-    const base = input.base ? { customerp: input.base.customerp?.[p.chargebee] ?? null, chargebee: input.base.chargebee?.[p.chargebee] ?? null } : null;
-    const planBase = /** @type {Json | null} */ (plan.base ?? null);
-    const after = planBase ? { customerp: planBase.customerp?.[p.chargebee] ?? null, chargebee: planBase.chargebee?.[p.chargebee] ?? null } : null;
+    const base = baseValues(input.base, p.chargebee);
+    const after = baseValues(/** @type {Json | null} */ (plan.base ?? null), p.chargebee);
     const conflict = plan.conflicts.find((c) => c.property === p.customerp || c.property === field);
     const warning = plan.warnings.find((w) => w.property === p.customerp || w.property === field);
     const toCp = plan.customerp.action !== "none" && plan.customerp.changes !== undefined && valueAt(plan.customerp.changes, field) !== undefined
