@@ -1151,18 +1151,56 @@ pub fn set_each(target: &mut Map<String, Value>, dotted: &str, values: &Value) {
     }
 }
 
-/// JSON text with object keys sorted at every level: the same state always hashes the same,
-/// whatever key order a store gave it back in.
-fn sorted_json(v: &Value) -> String {
+/// Feeds the hasher JSON text with object keys sorted at every level: the same state always hashes
+/// the same, whatever key order a store gave it back in. Written straight into the hasher, never
+/// built as a string.
+fn hash_sorted_json(v: &Value, h: &mut HashWriter) {
     match v {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            let parts: Vec<String> = keys.iter().map(|k| format!("{}:{}", Value::from(k.as_str()), sorted_json(&m[k.as_str()]))).collect();
-            format!("{{{}}}", parts.join(","))
+            h.0.update(b"{");
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    h.0.update(b",");
+                }
+                h.json(k);
+                h.0.update(b":");
+                hash_sorted_json(&m[k.as_str()], h);
+            }
+            h.0.update(b"}");
         }
-        Value::Array(a) => format!("[{}]", a.iter().map(sorted_json).collect::<Vec<_>>().join(",")),
-        other => other.to_string(),
+        Value::Array(a) => {
+            h.0.update(b"[");
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    h.0.update(b",");
+                }
+                hash_sorted_json(x, h);
+            }
+            h.0.update(b"]");
+        }
+        other => h.json(other),
+    }
+}
+
+/// A SHA-256 that JSON is written into as text.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl HashWriter {
+    fn json<T: serde::Serialize + ?Sized>(&mut self, v: &T) {
+        // Writing into a hasher cannot fail, and serialising a JSON value never does.
+        let _ = serde_json::to_writer(&mut *self, v);
     }
 }
 
@@ -1174,19 +1212,25 @@ pub fn keyed_requests(flow: FlowId, specs: Vec<RequestSpec>, expect: &Value, bas
         .into_iter()
         .enumerate()
         .map(|(i, s)| {
-            let mut h = Sha256::new();
+            let mut h = HashWriter(Sha256::new());
             for part in [flow.as_str(), &i.to_string(), s.method, &s.path] {
-                h.update(part.as_bytes());
-                h.update([0]);
+                h.0.update(part.as_bytes());
+                h.0.update([0]);
             }
-            h.update(Value::Object(s.params.clone()).to_string().as_bytes());
-            h.update([0]);
-            h.update(sorted_json(expect).as_bytes());
-            h.update([0]);
-            h.update(sorted_json(base).as_bytes());
-            let digest = h.finalize();
-            let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-            Request { method: s.method, path: s.path, params: s.params, idempotency_key: format!("cpcb-{hex}") }
+            h.json(&s.params);
+            h.0.update([0]);
+            hash_sorted_json(expect, &mut h);
+            h.0.update([0]);
+            hash_sorted_json(base, &mut h);
+            let digest = h.0.finalize();
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            let mut key = String::with_capacity(5 + 32);
+            key.push_str("cpcb-");
+            for b in digest.iter().take(16) {
+                key.push(HEX[(b >> 4) as usize] as char);
+                key.push(HEX[(b & 15) as usize] as char);
+            }
+            Request { method: s.method, path: s.path, params: s.params, idempotency_key: key }
         })
         .collect()
 }
