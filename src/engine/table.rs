@@ -165,26 +165,29 @@ impl Prop {
 
     /// Reads the Customerp side of this row from a Customerp record, in canonical form.
     pub fn read_customerp(&self, rec: &Value, id: &str, root: &str, ctx: &mut Ctx) -> Result<Value> {
-        let path = pointer_for_dotted(root, self.cp);
         match self.source {
             CpSource::Field => match self.kind {
                 Kind::Each(inner) => self.read_each(rec, self.cp, root, |v, at, ctx| self.read_cp_value(*inner, v, at, ctx), ctx),
-                kind => self.read_cp_value(kind, get_path(rec, self.cp, root)?, &path, ctx),
+                kind => {
+                    let v = get_path(rec, self.cp, root)?;
+                    at_path(root, self.cp, |path| self.read_cp_value(kind, v, path, ctx))
+                }
             },
             CpSource::FieldElse(other) => {
-                let first = self.read_cp_value(self.kind, get_path(rec, self.cp, root)?, &path, ctx)?;
+                let v = get_path(rec, self.cp, root)?;
+                let first = at_path(root, self.cp, |path| self.read_cp_value(self.kind, v, path, ctx))?;
                 if !first.is_null() {
                     return Ok(first);
                 }
-                let other_path = pointer_for_dotted(root, other);
-                self.read_cp_value(self.kind, get_path(rec, other, root)?, &other_path, ctx)
+                let v = get_path(rec, other, root)?;
+                at_path(root, other, |path| self.read_cp_value(self.kind, v, path, ctx))
             }
             CpSource::Computed(f) => f(rec, root, ctx),
             CpSource::LinkedParent(flow) => {
                 let parent = match get_path(rec, self.cp, root)? {
                     None => return Ok(Value::Null),
                     Some(Value::String(s)) if s.trim().is_empty() => return Ok(Value::Null),
-                    Some(v) => values::read_id(v, &path)?,
+                    Some(v) => at_path(root, self.cp, |path| values::read_id(v, path))?,
                 };
                 Ok(ctx.linked(flow, &parent).map(Value::from).unwrap_or(Value::Null))
             }
@@ -194,8 +197,8 @@ impl Prop {
                 tag.insert("type".into(), json!(type_name));
                 tag.insert("id".into(), json!(id));
                 for field in extra {
-                    let p = pointer_for_dotted(root, field);
-                    if let Some(v) = values::read_text(get_path(rec, field, root)?, &p, Some(50))? {
+                    let v = get_path(rec, field, root)?;
+                    if let Some(v) = at_path(root, field, |path| values::read_text(v, path, Some(50)))? {
                         tag.insert((*field).into(), json!(v));
                     }
                 }
@@ -214,21 +217,22 @@ impl Prop {
         ctx: &mut Ctx,
     ) -> Result<Value> {
         let (array, field) = dotted.split_once('.').unwrap_or((dotted, ""));
-        let at = pointer_for_dotted(root, array);
         match get_path(rec, array, root)? {
             None => Ok(Value::Null),
             Some(Value::Array(items)) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    let item_at = format!("{at}/{i}");
+                    let item_at = || format!("{}/{i}", pointer_for_dotted(root, array));
                     if !item.is_object() {
-                        return Err(SyncError::invalid_type(&item_at, "a line object"));
+                        return Err(SyncError::invalid_type(&item_at(), "a line object"));
                     }
-                    out.push(read(item.get(field), &format!("{item_at}/{field}"), ctx)?);
+                    let v = item.get(field);
+                    let value = read(v, "", ctx).or_else(|_| read(v, &format!("{}/{field}", item_at()), ctx))?;
+                    out.push(value);
                 }
                 Ok(if out.is_empty() { Value::Null } else { Value::Array(out) })
             }
-            Some(_) => Err(SyncError::invalid_type(&at, "an array of lines")),
+            Some(_) => Err(SyncError::invalid_type(&pointer_for_dotted(root, array), "an array of lines")),
         }
     }
 
@@ -296,49 +300,48 @@ impl Prop {
         if let Kind::Each(inner) = self.kind {
             return self.read_each(rec, self.cb, root, |v, at, ctx| self.read_cb_value(*inner, v, at, ctx), ctx);
         }
-        let path = pointer_for_dotted(root, self.cb);
-        self.read_cb_value(self.kind, get_path(rec, self.cb, root)?, &path, ctx)
+        let v = get_path(rec, self.cb, root)?;
+        at_path(root, self.cb, |path| self.read_cb_value(self.kind, v, path, ctx))
     }
 
     fn read_cb_value(&self, kind: Kind, v: Option<&Value>, path: &str, ctx: &mut Ctx) -> Result<Value> {
-        let path = path.to_string();
         Ok(match kind {
-            Kind::Text(_) | Kind::Email(_) => values::read_text(v, &path, None)?.map(Value::from).unwrap_or(Value::Null),
-            Kind::Country => values::read_text(v, &path, None)?
+            Kind::Text(_) | Kind::Email(_) => values::read_text(v, path, None)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Country => values::read_text(v, path, None)?
                 .map(|s| Value::from(s.to_ascii_uppercase()))
                 .unwrap_or(Value::Null),
-            Kind::Date => match values::read_timestamp(v, &path)? {
+            Kind::Date => match values::read_timestamp(v, path)? {
                 None => Value::Null,
                 Some(ts) => values::timestamp_to_date(ts, &ctx.options.time_zone)
                     .map(|d| Value::from(d.to_string()))
-                    .ok_or_else(|| SyncError::invalid_value(&path, "timestamp out of range"))?,
+                    .ok_or_else(|| SyncError::invalid_value(path, "timestamp out of range"))?,
             },
-            Kind::Instant => values::read_timestamp(v, &path)?.map(Value::from).unwrap_or(Value::Null),
-            Kind::Money => values::read_minor(v, &path)?.map(Value::from).unwrap_or(Value::Null),
-            Kind::BoolEnum(on, off) => match values::read_text(v, &path, None)? {
+            Kind::Instant => values::read_timestamp(v, path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Money => values::read_minor(v, path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::BoolEnum(on, off) => match values::read_text(v, path, None)? {
                 None => Value::Null,
                 Some(s) if s == on => Value::Bool(true),
                 Some(s) if s == off => Value::Bool(false),
-                Some(s) => return Err(SyncError::invalid_value(&path, format!("{s:?} is neither {on:?} nor {off:?}"))),
+                Some(s) => return Err(SyncError::invalid_value(path, format!("{s:?} is neither {on:?} nor {off:?}"))),
             },
-            Kind::Enum(map) => match values::read_text(v, &path, None)? {
+            Kind::Enum(map) => match values::read_text(v, path, None)? {
                 None => Value::Null,
                 Some(s) => {
                     let s = map.chargebee_aliases.iter().find(|(from, _)| *from == s).map(|(_, to)| to.to_string()).unwrap_or(s);
                     if map.pairs.iter().any(|(_, cb)| *cb == s) {
                         Value::from(s)
                     } else {
-                        return Err(SyncError::invalid_value(&path, format!("{s:?} is not a known value")));
+                        return Err(SyncError::invalid_value(path, format!("{s:?} is not a known value")));
                     }
                 }
             },
-            Kind::Bool => values::read_bool(v, &path)?.map(Value::from).unwrap_or(Value::Null),
+            Kind::Bool => values::read_bool(v, path)?.map(Value::from).unwrap_or(Value::Null),
             Kind::Count => match v {
                 None | Some(Value::Null) => Value::Null,
                 Some(Value::Number(n)) if n.as_u64().is_some() => Value::Number(n.clone()),
-                Some(_) => return Err(SyncError::invalid_type(&path, "a whole number")),
+                Some(_) => return Err(SyncError::invalid_type(path, "a whole number")),
             },
-            Kind::Each(_) => return Err(SyncError::invalid_type(&path, "a line value")),
+            Kind::Each(_) => return Err(SyncError::invalid_type(path, "a line value")),
             Kind::Json => match v {
                 None | Some(Value::Null) => Value::Null,
                 Some(o @ Value::Object(_)) => o.clone(),
@@ -346,8 +349,8 @@ impl Prop {
                 Some(Value::String(s)) => serde_json::from_str::<Value>(s)
                     .ok()
                     .filter(Value::is_object)
-                    .ok_or_else(|| SyncError::invalid_type(&path, "a JSON object"))?,
-                Some(_) => return Err(SyncError::invalid_type(&path, "a JSON object")),
+                    .ok_or_else(|| SyncError::invalid_type(path, "a JSON object"))?,
+                Some(_) => return Err(SyncError::invalid_type(path, "a JSON object")),
             },
         })
     }
@@ -420,4 +423,11 @@ impl Prop {
             _ => v.clone(),
         }
     }
+}
+
+/// Runs `read` with an empty path and, only if it fails, again with the value's JSON Pointer:
+/// reading is pure, so the second run fails the same way, and the pointer of every property of
+/// every record is no longer built for the rare error that needs it.
+fn at_path<T>(root: &str, dotted: &str, mut read: impl FnMut(&str) -> Result<T>) -> Result<T> {
+    read("").or_else(|_| read(&pointer_for_dotted(root, dotted)))
 }
