@@ -12,8 +12,11 @@
 //! Chargebee's value differs from Customerp's (an absent row is Customerp's value). Versions 1
 //! and 2 list every row on both sides, so reading them by the same rules gives what they wrote.
 
-use crate::engine::Flow;
+use crate::engine::keys::{hash_sorted_json, HashWriter};
+use crate::engine::table::Prop;
+use crate::engine::{Flow, FlowId};
 use crate::error::{ErrorCode, Result, SyncError};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Map, Value};
 
 pub const BASE_VERSION: u64 = 3;
@@ -95,26 +98,98 @@ impl Base {
     }
 
     pub fn to_value(&self, flow: &dyn Flow) -> Value {
-        // Keyed by the Chargebee attribute: unique in a flow, where a Customerp field may feed two.
-        let mut customerp = Map::new();
-        let mut chargebee = Map::new();
-        for ((p, cp), cb) in flow.props().iter().zip(&self.customerp).zip(&self.chargebee) {
-            if !cp.is_null() {
-                customerp.insert(p.cb.to_string(), cp.clone());
+        serde_json::to_value(BaseOut::new(flow, self.clone())).unwrap_or(Value::Null)
+    }
+}
+
+/// A base as a plan returns it, written straight to JSON by `Serialize` (no map is built):
+/// `customerp` lists Customerp's non-null values, `chargebee` the rows where Chargebee differs,
+/// keyed by the Chargebee attribute (unique in a flow, where a Customerp field may feed two).
+#[derive(Clone)]
+pub struct BaseOut {
+    flow: FlowId,
+    props: &'static [Prop],
+    base: Base,
+}
+
+impl BaseOut {
+    pub fn new(flow: &dyn Flow, base: Base) -> Self {
+        BaseOut { flow: flow.id(), props: flow.props(), base }
+    }
+
+    fn customerp(&self) -> impl Iterator<Item = (&'static str, &Value)> + '_ {
+        self.props.iter().zip(&self.base.customerp).filter(|(_, v)| !v.is_null()).map(|(p, v)| (p.cb, v))
+    }
+
+    fn chargebee(&self) -> impl Iterator<Item = (&'static str, &Value)> + '_ {
+        self.props
+            .iter()
+            .zip(self.base.customerp.iter().zip(&self.base.chargebee))
+            .filter(|(_, (cp, cb))| cp != cb)
+            .map(|(p, (_, cb))| (p.cb, cb))
+    }
+
+    /// Feeds the hasher the same text as `hash_sorted_json` of this base's JSON, without building it:
+    /// keys sorted at every level.
+    pub(crate) fn hash_sorted(&self, h: &mut HashWriter) {
+        fn side<'a>(h: &mut HashWriter, entries: impl Iterator<Item = (&'static str, &'a Value)>) {
+            let mut entries: Vec<_> = entries.collect();
+            entries.sort_unstable_by_key(|(k, _)| *k);
+            h.raw(b"{");
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    h.raw(b",");
+                }
+                h.json(k);
+                h.raw(b":");
+                hash_sorted_json(v, h);
             }
-            if cb != cp {
-                chargebee.insert(p.cb.to_string(), cb.clone());
-            }
+            h.raw(b"}");
         }
-        let mut out = json!({
-            "version": BASE_VERSION,
-            "flow": flow.id().as_str(),
-            "customerp": customerp,
-            "chargebee": chargebee,
-        });
-        if let Some(lines) = &self.lines {
-            out["lines"] = Value::Array(lines.clone());
+        h.raw(b"{\"chargebee\":");
+        side(h, self.chargebee());
+        h.raw(b",\"customerp\":");
+        side(h, self.customerp());
+        h.raw(b",\"flow\":");
+        h.json(self.flow.as_str());
+        if let Some(lines) = &self.base.lines {
+            h.raw(b",\"lines\":");
+            hash_sorted_json(&Value::Array(lines.clone()), h);
         }
-        out
+        h.raw(b",\"version\":");
+        h.json(&BASE_VERSION);
+        h.raw(b"}");
+    }
+}
+
+struct Entries<I>(std::cell::RefCell<Option<I>>);
+
+impl<'a, I: Iterator<Item = (&'static str, &'a Value)>> Serialize for Entries<I> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in self.0.borrow_mut().take().into_iter().flatten() {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for BaseOut {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("version", &BASE_VERSION)?;
+        m.serialize_entry("flow", self.flow.as_str())?;
+        m.serialize_entry("customerp", &Entries(Some(self.customerp()).into()))?;
+        m.serialize_entry("chargebee", &Entries(Some(self.chargebee()).into()))?;
+        if let Some(lines) = &self.base.lines {
+            m.serialize_entry("lines", lines)?;
+        }
+        m.end()
+    }
+}
+
+impl std::fmt::Debug for BaseOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", serde_json::to_string(self).unwrap_or_default())
     }
 }

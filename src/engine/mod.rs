@@ -2,6 +2,7 @@
 //! and the versioned base. Flows (in `crate::flows`) contribute their table and special rules.
 
 pub mod base;
+pub mod keys;
 pub mod matching;
 pub mod path;
 pub mod plan;

@@ -5,7 +5,8 @@
 //! changed to the same canonical value → nothing; both changed differently → a conflict, settled
 //! by the policy and reported with both values and the base.
 
-use crate::engine::base::{is_pending, pending, Base};
+use crate::engine::base::{is_pending, pending, Base, BaseOut};
+use crate::engine::keys::keyed_requests;
 use crate::engine::path::{get_path, head, set_path};
 use crate::engine::record::{read_chargebee, read_customerp, Record};
 use crate::engine::table::{CpSource, Dir, Kind, Prop};
@@ -14,7 +15,6 @@ use crate::error::{pointer, Result, SyncError};
 use crate::options::{ConflictPolicy, DeletePolicy, Options, Side};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -22,7 +22,7 @@ pub struct Plan {
     pub link: Link,
     pub customerp: CustomerpAction,
     pub chargebee: ChargebeeAction,
-    pub base: Option<Value>,
+    pub base: Option<BaseOut>,
     pub conflicts: Vec<Conflict>,
     pub warnings: Vec<Warning>,
     #[serde(rename = "waitingFor")]
@@ -135,11 +135,11 @@ fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan>
     };
     let base = Base::parse(flow, obj.get("base"), "/base")
         .map_err(|e| e.for_record(cp_id.as_deref().or(cb.as_ref().map(|r| r.id.as_str()))))?;
-    // The state a plan is based on, in the plugin's own key order: a host that stores the base in a
-    // store that reorders keys still gets the same idempotency keys.
-    let base_json = base.as_ref().map(|b| b.to_value(flow)).unwrap_or(Value::Null);
+    // The state a plan is based on, as the current version writes it: returned as it is when nothing
+    // changes, and hashed into the idempotency keys.
+    let input_base = base.as_ref().map(|b| BaseOut::new(flow, b.clone()));
     let base = base.map(|b| align_base(flow, b, &ctx));
-    let mut p = Planner { flow, ctx, base_json, plan: empty_plan(flow, cp.as_ref(), cb.as_ref()) };
+    let mut p = Planner { flow, ctx, input_base, plan: empty_plan(flow, cp.as_ref(), cb.as_ref()) };
     p.run(cp.as_ref(), cb.as_ref(), base.as_ref())?;
     let Planner { ctx, mut plan, .. } = p;
     plan.warnings = ctx.warnings;
@@ -162,7 +162,7 @@ fn empty_plan(flow: &dyn Flow, cp: Option<&Record>, cb: Option<&Record>) -> Plan
 struct Planner<'f, 'c> {
     flow: &'f dyn Flow,
     ctx: Ctx<'c>,
-    base_json: Value,
+    input_base: Option<BaseOut>,
     plan: Plan,
 }
 
@@ -253,7 +253,7 @@ impl<'f, 'c> Planner<'f, 'c> {
     }
 
     /// The base a plan returns: both sides' values and, for a flow with lines, the line pairs.
-    fn new_base(&self, customerp: Vec<Value>, chargebee: Vec<Value>) -> Value {
+    fn new_base(&self, customerp: Vec<Value>, chargebee: Vec<Value>) -> BaseOut {
         let lines = has_lines(self.flow).then(|| match self.ctx.scratch.get(crate::engine::LINE_PAIRS) {
             Some(Value::Array(pairs)) => pairs.clone(),
             _ => match self.ctx.scratch.get(crate::engine::CUSTOMERP_LINE_IDS) {
@@ -261,7 +261,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                 _ => Vec::new(),
             },
         });
-        Base { customerp, chargebee, lines }.to_value(self.flow)
+        BaseOut::new(self.flow, Base { customerp, chargebee, lines })
     }
 
     fn opts(&self) -> &Options {
@@ -716,7 +716,7 @@ impl<'f, 'c> Planner<'f, 'c> {
     fn merge(&mut self, cp: &Record, cb: &Record, base: Option<&Base>) -> Result<()> {
         if let Some(why) = self.flow.released(cp, cb) {
             self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(cb.id.clone()) };
-            self.plan.base = base.map(|_| self.base_json.clone());
+            self.plan.base = base.and(self.input_base.clone());
             self.hold_both(why);
             return Ok(());
         }
@@ -989,7 +989,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         if specs.is_empty() {
             return ChargebeeAction { id: Some(id.to_string()), ..ChargebeeAction::none() };
         }
-        let requests = keyed_requests(self.flow.id(), specs, &expect, &self.base_json);
+        let requests = keyed_requests(self.flow.id(), specs, &expect, self.input_base.as_ref());
         ChargebeeAction { action, id: Some(id.to_string()), requests, expect: Some(expect), reason: None }
     }
 
@@ -1010,7 +1010,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         let cp_id = cp.map(|r| r.id.clone());
         self.plan.link = Link { customerp: cp_id.clone(), chargebee: Some(cb.id.clone()) };
         if self.opts().deletes == DeletePolicy::Ignore {
-            self.plan.base = Some(self.base_json.clone());
+            self.plan.base = self.input_base.clone();
             self.hold_both("deleted in Customerp; deletes: \"ignore\" leaves Chargebee as it is".into());
             return Ok(());
         }
@@ -1085,7 +1085,7 @@ impl<'f, 'c> Planner<'f, 'c> {
     fn chargebee_deleted(&mut self, cp: &Record, cb: Option<&Record>, base: &Base) -> Result<()> {
         self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: cb.map(|r| r.id.clone()) };
         if self.opts().deletes == DeletePolicy::Ignore {
-            self.plan.base = Some(self.base_json.clone());
+            self.plan.base = self.input_base.clone();
             self.hold_both("deleted in Chargebee; deletes: \"ignore\" leaves Customerp as it is".into());
             return Ok(());
         }
@@ -1151,86 +1151,3 @@ pub fn set_each(target: &mut Map<String, Value>, dotted: &str, values: &Value) {
     }
 }
 
-/// Feeds the hasher JSON text with object keys sorted at every level: the same state always hashes
-/// the same, whatever key order a store gave it back in. Written straight into the hasher, never
-/// built as a string.
-fn hash_sorted_json(v: &Value, h: &mut HashWriter) {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            h.0.update(b"{");
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    h.0.update(b",");
-                }
-                h.json(k);
-                h.0.update(b":");
-                hash_sorted_json(&m[k.as_str()], h);
-            }
-            h.0.update(b"}");
-        }
-        Value::Array(a) => {
-            h.0.update(b"[");
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    h.0.update(b",");
-                }
-                hash_sorted_json(x, h);
-            }
-            h.0.update(b"]");
-        }
-        other => h.json(other),
-    }
-}
-
-/// A SHA-256 that JSON is written into as text.
-struct HashWriter(Sha256);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl HashWriter {
-    fn json<T: serde::Serialize + ?Sized>(&mut self, v: &T) {
-        // Writing into a hasher cannot fail, and serialising a JSON value never does.
-        let _ = serde_json::to_writer(&mut *self, v);
-    }
-}
-
-/// Gives each request an idempotency key derived from the flow, its position, the request itself
-/// and the state it was planned from, so equal inputs give equal keys and an A→B→A edit never
-/// replays a stale response.
-pub fn keyed_requests(flow: FlowId, specs: Vec<RequestSpec>, expect: &Value, base: &Value) -> Vec<Request> {
-    specs
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let mut h = HashWriter(Sha256::new());
-            for part in [flow.as_str(), &i.to_string(), s.method, &s.path] {
-                h.0.update(part.as_bytes());
-                h.0.update([0]);
-            }
-            h.json(&s.params);
-            h.0.update([0]);
-            hash_sorted_json(expect, &mut h);
-            h.0.update([0]);
-            hash_sorted_json(base, &mut h);
-            let digest = h.0.finalize();
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            let mut key = String::with_capacity(5 + 32);
-            key.push_str("cpcb-");
-            for b in digest.iter().take(16) {
-                key.push(HEX[(b >> 4) as usize] as char);
-                key.push(HEX[(b & 15) as usize] as char);
-            }
-            Request { method: s.method, path: s.path, params: s.params, idempotency_key: key }
-        })
-        .collect()
-}
