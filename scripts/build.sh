@@ -11,7 +11,9 @@
 #        customerp_chargebee.js, customerp_chargebee_bg.js, customerp_chargebee.d.ts
 #                                      --target bundler  ES module importing the .wasm (bundlers: "browser"/"default")
 #      Each glue finds the module by its own name next to itself (`${__dirname}/…`, `new URL(…, import.meta.url)`,
-#      `import … from "./…"`), so renaming the glue files keeps them working.
+#      `import … from "./…"`), so renaming the glue files keeps them working. Each glue also gets the SyncError
+#      class of js/sync-error.js (the .wasm constructs it) in place of its import, and exports it; each .d.ts
+#      gets the generic declarations of ts/functions.d.ts in place of wasm-bindgen's.
 #   4. keeps the unoptimised module (same glue) in target/wasm-unoptimised/, for the test that checks the
 #      optimised one gives byte-identical results (tests/js/optimised.test.mjs)
 #   5. keeps pkg/package.json's version equal to Cargo.toml's.
