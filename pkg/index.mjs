@@ -15,4 +15,5 @@ export const {
   planBatch,
   encodeForm,
   dataflowDocument,
+  SyncError,
 } = wasm;

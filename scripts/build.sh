@@ -11,7 +11,9 @@
 #        customerp_chargebee.js, customerp_chargebee_bg.js, customerp_chargebee.d.ts
 #                                      --target bundler  ES module importing the .wasm (bundlers: "browser"/"default")
 #      Each glue finds the module by its own name next to itself (`${__dirname}/…`, `new URL(…, import.meta.url)`,
-#      `import … from "./…"`), so renaming the glue files keeps them working.
+#      `import … from "./…"`), so renaming the glue files keeps them working. Each glue also gets the SyncError
+#      class of js/sync-error.js (the .wasm constructs it) in place of its import, and exports it; each .d.ts
+#      gets the generic declarations of ts/functions.d.ts in place of wasm-bindgen's.
 #   4. keeps the unoptimised module (same glue) in target/wasm-unoptimised/, for the test that checks the
 #      optimised one gives byte-identical results (tests/js/optimised.test.mjs)
 #   5. keeps pkg/package.json's version equal to Cargo.toml's.
@@ -46,6 +48,7 @@ opt_version="$("$wasm_opt" --version)"
 # Skip the rest when pkg/dist was generated from this very .wasm, by this script and these tool versions.
 stamp_text="wasm-bindgen $bindgen_version; $opt_version ${wasm_opt_flags[*]}"
 if [[ ${FORCE:-0} != 1 && -f $stamp && $stamp -nt $wasm && $stamp -nt "$ROOT/scripts/build.sh" \
+      && $stamp -nt "$ROOT/js/sync-error.js" && $stamp -nt "$ROOT/ts/functions.d.ts" \
       && -f $unoptimised/${crate}_bg.wasm && -f $dist/${crate}_bg.wasm && "$(cat "$stamp")" == "$stamp_text" ]]; then
   echo "pkg/dist is up to date (FORCE=1 to regenerate)"
 else
@@ -81,6 +84,45 @@ else
   for f in "$crate.js" "${crate}_bg.js" "$crate.d.ts" "${crate}_bg.wasm.d.ts"; do
     place "$gen/bundler/$f" "$dist/$f"
   done
+  # The SyncError class (js/sync-error.js, which the .wasm constructs) goes into each glue file in place
+  # of the import of wasm-bindgen's copy under snippets/, and each entry exports it: every glue stays
+  # one file beside the .wasm, and `instanceof SyncError` holds with the class a user imports from it.
+  node - "$dist" <<'JS'
+const fs = require("node:fs");
+const dist = process.argv[2];
+const source = fs.readFileSync("js/sync-error.js", "utf8");
+const declaration = "export class SyncError ";
+if (!source.includes(declaration)) throw new Error("js/sync-error.js: no `export class SyncError`");
+// Replaces the one line of `file` that starts with `start` and ends with `end` by `text`, appends `tail`.
+function inline(file, start, end, text, tail = "") {
+  const lines = fs.readFileSync(`${dist}/${file}`, "utf8").split("\n");
+  const at = lines.flatMap((l, i) => (l.startsWith(start) && l.endsWith(end) ? [i] : []));
+  if (at.length !== 1) throw new Error(`${dist}/${file}: ${at.length} lines import the SyncError snippet, not 1`);
+  lines.splice(at[0], 1, text);
+  fs.writeFileSync(`${dist}/${file}`, lines.join("\n") + tail);
+}
+const commonjs = source.replace(declaration, "class SyncError ");
+inline("node.cjs", "const { SyncError } = require(String.raw`./snippets/", "/js/sync-error.js`);", commonjs, "exports.SyncError = SyncError;\n");
+for (const file of ["web.js", "customerp_chargebee_bg.js"]) {
+  inline(file, "import { SyncError } from './snippets/", "/js/sync-error.js';", source);
+}
+// The functions that take a flow get the generic declarations of ts/functions.d.ts.
+const generic = fs.readFileSync("ts/functions.d.ts", "utf8").split("\n").filter((l) => l.startsWith("export function "));
+for (const file of ["node.d.cts", "web.d.ts", "customerp_chargebee.d.ts"]) {
+  const lines = fs.readFileSync(`${dist}/${file}`, "utf8").split("\n");
+  for (const decl of generic) {
+    const name = decl.match(/^export function (\w+)</)?.[1];
+    const at = lines.flatMap((l, i) => (l.startsWith(`export function ${name}(`) ? [i] : []));
+    if (!name || at.length !== 1) throw new Error(`${dist}/${file}: ${at.length} declarations of ${name}, not 1`);
+    lines[at[0]] = decl;
+  }
+  fs.writeFileSync(`${dist}/${file}`, lines.join("\n"));
+}
+// The bundler entry re-exports the functions of customerp_chargebee_bg.js by name; the class too.
+const entry = `${dist}/customerp_chargebee.js`;
+if (!fs.readFileSync(entry, "utf8").includes('} from "./customerp_chargebee_bg.js";')) throw new Error(`${entry}: no re-export`);
+fs.appendFileSync(entry, 'export { SyncError } from "./customerp_chargebee_bg.js";\n');
+JS
   # The .js files here are ES modules (pkg/package.json has no "type"); node.cjs says CommonJS by its name.
   echo '{ "type": "module" }' >"$dist/package.json"
   rm -rf "$gen"

@@ -25,25 +25,19 @@ extern "C" {
     pub type JsOptions;
 }
 
-/// A JS `Error` named `SyncError` whose fields are all own enumerable properties, so it both
-/// passes `instanceof Error` and survives `JSON.stringify`.
+#[wasm_bindgen(module = "/js/sync-error.js")]
+extern "C" {
+    /// js/sync-error.js: the `SyncError` class each entry of the package exports.
+    #[wasm_bindgen(js_name = SyncError)]
+    type JsSyncError;
+    #[wasm_bindgen(constructor, js_class = SyncError)]
+    fn new(code: &str, message: &str, path: &str, flow: Option<&str>, record_id: Option<&str>) -> JsSyncError;
+}
+
+/// A `SyncError` (a JS `Error` subclass) whose fields are all own enumerable properties, so it
+/// passes `instanceof SyncError` and `instanceof Error` and survives `JSON.stringify`.
 fn to_js_error(e: &SyncError) -> JsValue {
-    let err = js_sys::Error::new(&e.message);
-    let define = |key: &str, value: JsValue| {
-        let desc = Object::new();
-        let _ = Reflect::set(&desc, &"value".into(), &value);
-        let _ = Reflect::set(&desc, &"enumerable".into(), &JsValue::TRUE);
-        let _ = Reflect::set(&desc, &"writable".into(), &JsValue::TRUE);
-        let _ = Reflect::set(&desc, &"configurable".into(), &JsValue::TRUE);
-        Object::define_property(&err, &key.into(), &desc);
-    };
-    define("name", "SyncError".into());
-    define("code", e.code.as_str().into());
-    define("message", e.message.as_str().into());
-    define("flow", e.flow.as_deref().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
-    define("recordId", e.record_id.as_deref().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
-    define("path", e.path.as_str().into());
-    err.into()
+    JsSyncError::new(e.code.as_str(), &e.message, &e.path, e.flow.as_deref(), e.record_id.as_deref()).into()
 }
 
 fn js_message(e: &JsValue) -> String {

@@ -8,6 +8,7 @@ import {
   match,
   plan,
   planBatch,
+  SyncError,
   toChargebee,
   toCustomerp,
 } from "customerp-chargebee";
@@ -24,8 +25,14 @@ import type {
   Plan,
   PlanInput,
   Side,
-  SyncError,
   SyncErrorCode,
+  ChargebeeCustomer,
+  ChargebeeOrder,
+  ChargebeeItemWithPrices,
+  CustomerpContact,
+  CustomerpFields,
+  CustomerpOrder,
+  CustomerpProduct,
 } from "customerp-chargebee";
 
 // --- no `any` anywhere in the API's signatures --------------------------------------------------
@@ -68,6 +75,7 @@ const options: Options = {
 const contact: CustomerpRecord = { id: "17", first_name: "Ada", email: "ada@example.com", address: { city: "London" } };
 const customer: ChargebeeResource = toChargebee("contact-customer", contact, options);
 const roundTrip: CustomerpRecord = toCustomerp("contact-customer", customer);
+const fields: CustomerpFields<"contact-customer"> = toCustomerp("contact-customer", { id: "cp-contact-17", email: "ada@example.com" });
 
 // --- matching ------------------------------------------------------------------------------------
 const matched: MatchResult = match("contact-customer", [contact], [customer], { idPrefix: "cp" });
@@ -121,14 +129,55 @@ const isMapped: (true | undefined)[] = mappedFlows.flatMap((f) => f.properties.m
 try {
   toChargebee("product-item", { id: "3" });
 } catch (e) {
-  if (e instanceof Error && e.name === "SyncError") {
-    const err = e as SyncError;
+  if (e instanceof SyncError) {
     const known: "unknown_flow" | "invalid_options" | "invalid_type" | "missing_field" | "invalid_value"
-      | "too_long" | "unsupported" | "invalid_base" = err.code;
-    const isError: Error = err;
-    void known, isError, err.flow, err.recordId;
+      | "too_long" | "unsupported" | "invalid_base" = e.code;
+    const isError: Error = e;
+    const name: "SyncError" = e.name;
+    const where: string = e.path;
+    const flow: string | undefined = e.flow;
+    void known, isError, name, where, flow, e.recordId;
   }
 }
+const made: SyncError = new SyncError("invalid_value", "/customerp/email: not an e-mail address", "/customerp/email");
+void made;
+
+// --- each flow's record types ------------------------------------------------------------------------
+const order: CustomerpOrder = {
+  id: 107, number: "SO-2026-0107", customer_id: "5", contact_id: 17, status: "shipped", currency: "EUR",
+  order_date: "2026-03-01", shipped_at: "2026-03-02T10:15:00+01:00", carrier: "DHL",
+  lines: [{ id: 1, product_id: "3", sku: "ÆØÅ-1", quantity: "2", unit_price: "1499.50", status: "shipped" }],
+  delivery_address: { street_1: "Karl Johans gate 1", city: "Oslo", country: "NO" },
+  total: 2999, deleted: false,
+};
+const cbOrder: ChargebeeOrder = toChargebee("order-order", order);
+const orderPlan: Plan<"order-order"> = plan("order-order", { customerp: order, chargebee: cbOrder, base: null });
+const changedLines: CustomerpOrder["lines"] | undefined = orderPlan.customerp.changes?.lines;
+const product: CustomerpProduct = { id: "3", sku: "W-1", name: "Widget", kind: "subscription", price: 12.5, currency: "EUR",
+  billing_period_unit: "month", billing_period: 1, vat_rate: "25", is_active: true };
+const item: ChargebeeItemWithPrices = toChargebee("product-item", product, { itemFamilyId: "hardware" });
+const itemPrices: number[] = (item.item_prices ?? []).flatMap((p) => ("item_price" in p ? [] : [p.price ?? 0]));
+const linkedItem: ChargebeeItemWithPrices = { id: "W-1", name: "Widget", type: "plan", status: "active", updated_at: 1767225600,
+  cf_colour: "blå", item_prices: [{ item_price: { id: "W-1-EUR", item_id: "W-1", price: 1250, currency_code: "EUR" } }] };
+const ada: CustomerpContact = { id: "17", first_name: "Ada", email: "ada@example.com", customer_id: 5, is_active: true };
+const adaCustomer: ChargebeeCustomer = { id: "cp-contact-17", email: "ada@example.com", cf_segment: "smb",
+  billing_address: { line1: "12 St James's Square", country: "GB" }, meta_data: { customerp: { type: "contact", id: "17" } } };
+const matchedContacts: MatchResult = match("contact-customer", [ada], [adaCustomer]);
+plan("customer-business_entity", { customerp: { id: 5, name: "Acme AS", payment_terms_days: 30, is_active: true },
+  chargebee: { id: "acme", name: "Acme AS", status: "active" }, base: null });
+plan("employee-customer", { customerp: { id: "E7", employee_number: "7", department: "Sales", is_active: false }, chargebee: null, base: null });
+plan("quote-order", { customerp: { id: "42", number: "Q-2026-0042", status: "accepted", quote_date: "2026-03-01",
+  lines: [{ sku: "W-1", quantity: 1, unit_price: "12.50" }] }, chargebee: null, base: null });
+planBatch("product-item", [{ customerp: product, chargebee: linkedItem, base: null }]);
+// Fields a mapping adds (Options.mappings), by the second type parameter.
+type MappedContact = CustomerpRecord<"contact-customer", { vat_id?: string; crm?: { account?: string } }>;
+const mapped: MappedContact = { id: "18", email: "grace@example.com", vat_id: "NO123456789MVA", crm: { account: "A-1" } };
+toChargebee("contact-customer", mapped, { mappings: { "contact-customer": [
+  { customerp: "vat_id", chargebee: "vat_number", type: "string" },
+  { customerp: "crm.account", chargebee: "meta_data.crm_account", type: "string" },
+] } });
+const mappedCustomer: ChargebeeResource<"contact-customer", { net_term_days?: number }> = { id: "c1", net_term_days: 30 };
+void changedLines, itemPrices, matchedContacts, mappedCustomer;
 
 // --- what must not type-check ------------------------------------------------------------------------
 // @ts-expect-error an unknown flow id
@@ -150,5 +199,51 @@ plan("contact-customer", input, { mappings: { contact: [] } });
 // @ts-expect-error match takes arrays
 match("contact-customer", contact, customer);
 
-export const used = [ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
+// A misspelt field or a wrong value type, per flow (a record literal is checked against its flow's type).
+// @ts-expect-error contact: "emial"
+toChargebee("contact-customer", { id: "17", emial: "ada@example.com" });
+// @ts-expect-error contact: an e-mail is a string
+plan("contact-customer", { customerp: { id: "17", email: 42 }, chargebee: null, base: null });
+// @ts-expect-error contact: a product's field is not a contact's
+toChargebee("contact-customer", { id: "17", sku: "W-1" });
+// @ts-expect-error customer: "payment_term_days"
+toChargebee("customer-business_entity", { id: 5, payment_term_days: 30 });
+// @ts-expect-error customer: payment_terms_days is an integer, not text
+plan("customer-business_entity", { customerp: { id: 5, payment_terms_days: "thirty" }, chargebee: null, base: null });
+// @ts-expect-error business entity: a status Chargebee does not have
+toCustomerp("customer-business_entity", { id: "acme", status: "archived" });
+// @ts-expect-error employee: "employe_number"
+toChargebee("employee-customer", { id: "E7", employe_number: "7" });
+// @ts-expect-error employee: is_active is a boolean
+plan("employee-customer", { customerp: { id: "E7", is_active: "no" }, chargebee: null, base: null });
+// @ts-expect-error quote: a status quotes do not have
+toChargebee("quote-order", { id: "42", status: "shipped" });
+// @ts-expect-error quote: "quantiy" on a line
+toChargebee("quote-order", { id: "42", lines: [{ sku: "W-1", quantiy: 1 }] });
+// @ts-expect-error order: "tracking_numbr"
+planBatch("order-order", [{ customerp: { id: 107, tracking_numbr: "1Z" }, chargebee: null, base: null }]);
+// @ts-expect-error order: a line status Chargebee does not have
+toChargebee("order-order", { id: 107, lines: [{ sku: "W-1", status: "lost" }] });
+// @ts-expect-error order: delivery_address is an address, not text
+toChargebee("order-order", { id: 107, delivery_address: "Karl Johans gate 1" });
+// @ts-expect-error product: a kind that does not exist
+toChargebee("product-item", { id: "3", kind: "hardware" });
+// @ts-expect-error product: "prise"
+plan("product-item", { customerp: { id: "3", prise: "12.50" }, chargebee: null, base: null });
+// @ts-expect-error Chargebee customer: "emial"
+toCustomerp("contact-customer", { id: "cp-contact-17", emial: "ada@example.com" });
+// @ts-expect-error Chargebee order: order_date is Unix seconds, not a date string
+toCustomerp("order-order", { id: "o1", order_date: "2026-03-01" });
+// @ts-expect-error Chargebee item price: price in minor units is a number
+toCustomerp("product-item", { id: "W-1", item_prices: [{ id: "W-1-EUR", price: "12.50" }] });
+// @ts-expect-error match: a Chargebee customer's field in a contact
+match("contact-customer", [{ id: "17", locale: "nb-NO" }], []);
+// @ts-expect-error a mapped record type still refuses a misspelt model field
+const mappedTypo: MappedContact = { id: "18", vat_id: "NO1", frist_name: "Grace" };
+// @ts-expect-error a plan's flow is its own
+const wrongFlow: Plan<"order-order"> = plan("quote-order", { customerp: null, chargebee: null, base: null });
+// @ts-expect-error a thrown value is not a SyncError until checked
+const unchecked: SyncError = (() => { try { return null; } catch (e) { return e; } })();
+
+export const used = [mappedTypo, wrongFlow, unchecked, fields, ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
   winners, warnings, waiting, rst, markdown, defaultDoc, mappedDoc, isMapped];

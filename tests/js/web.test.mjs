@@ -1,5 +1,6 @@
 // Smoke test of the "./web" build in a real browser: headless Chromium loads a page that imports the
-// package through an import map (as a site without a bundler would), awaits init() and calls the API.
+// package through an import map (as a site without a bundler would), awaits init() and calls the API,
+// and runs the SyncError cases of sync-error-cases.mjs (served as /cases.mjs) against it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -8,7 +9,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { checkSyncErrorRows } from "./sync-error-cases.mjs";
 
 const require = createRequire(import.meta.url);
 const pkgDir = path.dirname(require.resolve("customerp-chargebee/package.json"));
@@ -20,19 +23,22 @@ const page = `<!doctype html>
 <script type="module">
   const out = document.getElementById("result");
   try {
-    const { default: init, flows, dataflowDocument } = await import("customerp-chargebee/web");
+    const web = await import("customerp-chargebee/web");
+    const { default: init, flows, dataflowDocument } = web;
     await init();
+    const { syncErrorRows } = await import("/cases.mjs");
     out.textContent = JSON.stringify({ ok: true, flows: flows().map((f) => f.id),
-      doc: dataflowDocument("markdown").length, ua: navigator.userAgent });
+      doc: dataflowDocument("markdown").length, syncErrors: syncErrorRows(web), ua: navigator.userAgent });
   } catch (e) {
     out.textContent = JSON.stringify({ ok: false, error: String(e && e.stack || e) });
   }
 </script></head>
 <body><pre id="result">pending</pre></body></html>`;
 
-const types = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+const cases = fileURLToPath(new URL("sync-error-cases.mjs", import.meta.url));
+const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 
-test("./web runs in headless Chromium after await init()", { skip: process.env.SKIP_BROWSER_TESTS === "1" }, async (t) => {
+test("./web runs in headless Chromium after await init(), and what it throws is instanceof its SyncError", { skip: process.env.SKIP_BROWSER_TESTS === "1" }, async (t) => {
   assert.ok(existsSync(chromium), `${chromium} not found (scripts/setup.sh installs it; SKIP_BROWSER_TESTS=1 skips)`);
   // Serves the page at / and the installed package under /pkg/.
   const server = createServer((req, res) => {
@@ -40,6 +46,10 @@ test("./web runs in headless Chromium after await init()", { skip: process.env.S
     let body = null;
     let type = "text/html";
     if (url.pathname === "/") body = page;
+    else if (url.pathname === "/cases.mjs") {
+      body = readFileSync(cases);
+      type = types[".mjs"];
+    }
     else if (url.pathname.startsWith("/pkg/")) {
       const file = path.join(pkgDir, path.normalize(url.pathname.slice("/pkg/".length)));
       if (file.startsWith(pkgDir) && existsSync(file)) {
@@ -68,6 +78,7 @@ test("./web runs in headless Chromium after await init()", { skip: process.env.S
     assert.match(result.ua, /Chrome\//);
     assert.equal(result.flows.length, 6);
     assert.ok(result.doc > 0);
+    checkSyncErrorRows(assert, result.syncErrors, "./web in Chromium");
   } finally {
     server.close();
     rmSync(profile, { recursive: true, force: true });
