@@ -199,3 +199,22 @@ test("mapped rows cost in proportion to the rows: a plan with four mapped rows o
   t.diagnostic(`with mappings ${mapped}, without ${plain} operations, ${(mapped / plain).toFixed(3)}×`);
   assert.ok(mapped <= 1.5 * plain, `a mapped call (${mapped}) costs more than 1.5× one without mappings (${plain})`);
 });
+
+// ---- plan size: the base carries a value once where both sides agree --------------------------------
+
+test("a contact create's plan JSON is ≤ 3× its input's, and a settled pair's base lists no Chargebee value twice", () => {
+  const { api } = loadPackage();
+  const { options } = FLOWS["contact-customer"];
+  for (let i = 0; i < 50; i++) {
+    const input = planInput("contact-customer", contact(i));
+    const p = api.plan("contact-customer", input, options);
+    const [inBytes, outBytes] = [JSON.stringify(input).length, JSON.stringify(p).length];
+    assert.ok(outBytes <= 3 * inBytes, `contact ${i}: plan ${outBytes} bytes for an input of ${inBytes}`);
+    // Applied and planned again: both sides agree, so the base holds each value once.
+    const cb = applyChargebee(null, p, 1_780_000_000);
+    const p2 = api.plan("contact-customer", { ...input, chargebee: cb, base: p.base }, options);
+    assert.equal(p2.base.version, 3);
+    assert.deepEqual(p2.base.chargebee, {}, JSON.stringify(p2.base));
+    assert.ok(!Object.values(p2.base.customerp).includes(null), JSON.stringify(p2.base));
+  }
+});
