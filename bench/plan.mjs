@@ -24,6 +24,7 @@ const PAGE = Number(args.page ?? 1000);
 const RUNS = Number(args.runs ?? 5);
 const GOAL_PLAN = 2.5;
 const GOAL_MAP = 4;
+const GOAL_SIZE = 3;
 const flows = (args.flows ?? Object.keys(FLOWS).join(",")).split(",");
 
 const { api } = loadPackage();
@@ -95,6 +96,11 @@ for (const flow of flows) {
   vsFloor("planPairs", "floorPairs", GOAL_PLAN, "planBatch, linked pairs with one edit", io(pairInputs.slice(0, 1000), out.pairs.slice(0, 1000)));
   vsFloor("toChargebee", "floorToChargebee", GOAL_MAP, "toChargebee, one call per record", io(records.slice(0, 1000), out.toChargebee.slice(0, 1000)));
   vsFloor("toCustomerp", "floorToCustomerp", GOAL_MAP, "toCustomerp, one call per resource", io(resources.slice(0, 1000), out.toCustomerp.slice(0, 1000)));
+  // Plan size: a create's plan JSON against its input's (goal ≤ 3×), and the base's share of it.
+  const [inB, outB] = [bytesPer(creates.slice(0, 1000)), bytesPer(out.creates.slice(0, 1000))];
+  const baseB = bytesPer(out.creates.slice(0, 1000).map((r) => r.plan.base));
+  rows.push({ area, what: "planBatch, a create's plan JSON, bytes per record", value: `${Math.round(outB)} B`, spread: `input ${Math.round(inB)} B; base ${Math.round(baseB)} B of it`,
+    ratio: `${fmt(outB / inB)}× its input`, goal: `≤ ${GOAL_SIZE}× input`, met: outB / inB <= GOAL_SIZE });
   const plain = summary(perRecord.toChargebee.map((x, i) => x / perRecord.plainJs[i]));
   rows.push({ area, what: "plain-JS mapping of the same table, µs/record", ...us("plainJs"),
     ratio: `toChargebee is ${fmt(plain.median)}× it`, goal: "", met: null });
