@@ -40,11 +40,11 @@ pub fn read_customerp<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
     if !v.is_object() {
         return Err(SyncError::invalid_type(root, "a Customerp record (object) or null"));
     }
-    let id = values::read_id(v.get("id").unwrap_or(&Value::Null), &pointer(root, "id"))?;
+    let id = at(root, "id", |path| values::read_id(v.get("id").unwrap_or(&Value::Null), path))?;
     let wrap = |e: SyncError| e.for_record(Some(&id));
-    let clock = values::read_instant(v.get("updated"), &pointer(root, "updated")).map_err(wrap)?;
-    let created = values::read_instant(v.get("created"), &pointer(root, "created")).map_err(wrap)?;
-    let deleted = values::read_bool(v.get("deleted"), &pointer(root, "deleted")).map_err(wrap)?.unwrap_or(false);
+    let clock = at(root, "updated", |path| values::read_instant(v.get("updated"), path)).map_err(wrap)?;
+    let created = at(root, "created", |path| values::read_instant(v.get("created"), path)).map_err(wrap)?;
+    let deleted = at(root, "deleted", |path| values::read_bool(v.get("deleted"), path)).map_err(wrap)?.unwrap_or(false);
     flow.check_customerp(v, root, ctx).map_err(wrap)?;
     warn_unknown_fields(flow, v, ctx);
     let values = flow
@@ -58,23 +58,22 @@ pub fn read_customerp<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
 
 pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut Ctx) -> Result<Record<'a>> {
     let (v, inner) = unwrap_resource(flow, v);
-    let root = &format!("{root}{inner}");
+    let root: &str = &if inner.is_empty() { Cow::Borrowed(root) } else { Cow::Owned(format!("{root}{inner}")) };
     if !v.is_object() {
         return Err(SyncError::invalid_type(root, "a Chargebee resource (object) or null"));
     }
-    let id_path = pointer(root, "id");
     let id = match v.get("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => {
-            values::check_chargebee_id(s, &id_path, 100, flow.resource_key())?;
+            at(root, "id", |path| values::check_chargebee_id(s, path, 100, flow.resource_key()))?;
             s.clone()
         }
-        None | Some(Value::Null) => return Err(SyncError::missing(&id_path)),
-        Some(_) => return Err(SyncError::invalid_type(&id_path, "a Chargebee id string")),
+        None | Some(Value::Null) => return Err(SyncError::missing(&pointer(root, "id"))),
+        Some(_) => return Err(SyncError::invalid_type(&pointer(root, "id"), "a Chargebee id string")),
     };
     let wrap = |e: SyncError| e.for_record(Some(&id));
-    let clock = values::read_timestamp(v.get("updated_at"), &pointer(root, "updated_at")).map_err(wrap)?;
-    let created = values::read_timestamp(v.get("created_at"), &pointer(root, "created_at")).map_err(wrap)?;
-    let deleted = values::read_bool(v.get("deleted"), &pointer(root, "deleted")).map_err(wrap)?.unwrap_or(false);
+    let clock = at(root, "updated_at", |path| values::read_timestamp(v.get("updated_at"), path)).map_err(wrap)?;
+    let created = at(root, "created_at", |path| values::read_timestamp(v.get("created_at"), path)).map_err(wrap)?;
+    let deleted = at(root, "deleted", |path| values::read_bool(v.get("deleted"), path)).map_err(wrap)?.unwrap_or(false);
     let view = flow.chargebee_view(v, root, ctx).map_err(wrap)?;
     let deleted = deleted || flow.chargebee_deleted(&view);
     let clock = flow.chargebee_clock(&view).or(clock);
@@ -94,6 +93,12 @@ pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
         vals
     };
     Ok(Record { raw: view, id, clock, created, deleted, values })
+}
+
+/// Runs `read` with an empty path and, only if it fails, again with the field's JSON Pointer
+/// (reading is pure): the pointer is built for the error that needs it, not for every record.
+fn at<T>(root: &str, key: &str, read: impl Fn(&str) -> Result<T>) -> Result<T> {
+    read("").or_else(|_| read(&pointer(root, key)))
 }
 
 /// An `unknown_field` warning for each field the record model does not have (the record is still
