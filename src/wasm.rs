@@ -51,8 +51,132 @@ fn js_message(e: &JsValue) -> String {
 fn from_js(v: &JsValue, path: &str) -> Result<Value, SyncError> {
     match json_text(v, path)? {
         None => Ok(Value::Null),
-        Some(text) => crate::json::parse(&text, path),
+        Some(text) => {
+            let value = crate::json::parse(&text, path)?;
+            match may_hide_non_finite(&text).then(|| first_non_finite(&|| v.clone(), &value)).flatten() {
+                Some((at, n)) => Err(crate::json::not_finite(&format!("{path}{at}"), &js_number_name(n))),
+                None => Ok(value),
+            }
+        }
     }
+}
+
+/// Whether JSON text may stand for a non-finite number: `JSON.stringify` writes NaN and ±Infinity as
+/// `null`, so text without a `null` holds none. A scan of the bytes, so the exact check below runs
+/// only for text that has a `null` somewhere.
+fn may_hide_non_finite(text: &str) -> bool {
+    text.contains("null")
+}
+
+/// One step from a JSON container to a child.
+#[derive(Clone, Copy, PartialEq)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(u32),
+}
+
+impl Step<'_> {
+    fn pointer(self) -> String {
+        match self {
+            Step::Key(k) => crate::error::pointer("", k),
+            Step::Index(i) => format!("/{i}"),
+        }
+    }
+
+    fn get(self, parent: &JsValue) -> JsValue {
+        let child = match self {
+            Step::Key(k) => Reflect::get(parent, &JsValue::from_str(k)),
+            Step::Index(i) => Reflect::get_u32(parent, i),
+        };
+        child.unwrap_or(JsValue::UNDEFINED)
+    }
+}
+
+/// The containers of `v` that hold a `null` directly, each with the steps to it, in document order.
+fn holders_of_null<'a>(v: &'a Value, steps: &mut Vec<Step<'a>>, out: &mut Vec<(Vec<Step<'a>>, &'a Value)>) {
+    match v {
+        Value::Array(items) => holders_among(items.iter().enumerate().map(|(i, x)| (Step::Index(i as u32), x)), v, steps, out),
+        Value::Object(fields) => holders_among(fields.iter().map(|(k, x)| (Step::Key(k.as_str()), x)), v, steps, out),
+        _ => {}
+    }
+}
+
+fn holders_among<'a>(
+    children: impl Iterator<Item = (Step<'a>, &'a Value)> + Clone,
+    v: &'a Value,
+    steps: &mut Vec<Step<'a>>,
+    out: &mut Vec<(Vec<Step<'a>>, &'a Value)>,
+) {
+    if children.clone().any(|(_, x)| x.is_null()) {
+        out.push((steps.clone(), v));
+    }
+    for (step, child) in children.filter(|(_, x)| x.is_array() || x.is_object()) {
+        steps.push(step);
+        holders_of_null(child, steps, out);
+        steps.pop();
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.values`, which runs getters: whatever they throw comes back as an `Err`.
+    #[wasm_bindgen(js_namespace = Object, js_name = values, catch)]
+    fn object_values(v: &JsValue) -> Result<Array, JsValue>;
+}
+
+/// Where under `v` (a JSON Pointer relative to it) a `null` stands for a JS number that is not finite,
+/// and that number. `js()` gives the JS value `v` was serialised from. Only the objects holding a
+/// `null` are looked at, each with one `Object.values` and three native searches (NaN and ±Infinity
+/// can only be where the JSON has `null`); only when one is found are its `null`s looked up one by one.
+fn first_non_finite(js: &dyn Fn() -> JsValue, v: &Value) -> Option<(String, f64)> {
+    if v.is_null() {
+        return non_finite_number(&js()).map(|n| (String::new(), n));
+    }
+    let mut holders = Vec::new();
+    holders_of_null(v, &mut Vec::new(), &mut holders);
+    if holders.is_empty() {
+        return None;
+    }
+    thread_local!(static NON_FINITE: [JsValue; 3] =
+        [JsValue::from_f64(f64::NAN), JsValue::from_f64(f64::INFINITY), JsValue::from_f64(f64::NEG_INFINITY)]);
+    let root = js();
+    // The JS values along the last path looked up: holders under one object share its lookups.
+    let mut path: Vec<(Step, JsValue)> = Vec::new();
+    for (steps, holder) in &holders {
+        let common = path.iter().zip(steps).take_while(|((a, _), b)| a == *b).count();
+        path.truncate(common);
+        for &step in &steps[common..] {
+            let child = step.get(path.last().map_or(&root, |(_, js)| js));
+            path.push((step, child));
+        }
+        let at = path.last().map_or(&root, |(_, js)| js);
+        let Ok(values) = object_values(at) else { continue };
+        if !NON_FINITE.with(|xs| xs.iter().any(|x| values.includes(x, 0))) {
+            continue;
+        }
+        let nulls: Box<dyn Iterator<Item = Step>> = match holder {
+            Value::Array(items) => Box::new(items.iter().enumerate().filter(|(_, x)| x.is_null()).map(|(i, _)| Step::Index(i as u32))),
+            Value::Object(fields) => Box::new(fields.iter().filter(|(_, x)| x.is_null()).map(|(k, _)| Step::Key(k.as_str()))),
+            _ => continue,
+        };
+        for step in nulls {
+            if let Some(n) = non_finite_number(&step.get(at)) {
+                let pointer: String = steps.iter().chain([&step]).map(|s| s.pointer()).collect();
+                return Some((pointer, n));
+            }
+        }
+    }
+    None
+}
+
+/// The JS number a `null` was written for, if it is one that is not finite.
+fn non_finite_number(js: &JsValue) -> Option<f64> {
+    js.as_f64().filter(|n| !n.is_finite())
+}
+
+/// NaN, Infinity or -Infinity, as JS writes them.
+fn js_number_name(n: f64) -> String {
+    if n.is_nan() { "NaN".into() } else if n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
 }
 
 /// A JS value as JSON text; `None` for `undefined`/`null`.
@@ -276,22 +400,25 @@ pub fn plan_batch(
 /// Records `start..end` of a JS list, read as one JSON text: one `JSON.stringify` and one copy
 /// into the module instead of one per record. Whatever that cannot read exactly as the
 /// record-by-record path `one` would (the slice does not serialise, or does not parse, or a record
-/// serialised as `null` that is not null: a function, a symbol, a `toJSON` giving `undefined`) is
-/// read by `one`, so every record gets the same value or error either way.
+/// serialised as `null` that is not null: a function, a symbol, a `toJSON` giving `undefined`, or a
+/// record with a `null` that was NaN or ±Infinity) is read by `one`, so every record gets the same
+/// value or error either way.
 fn read_slice(list: &Array, start: u32, end: u32, one: impl Fn(u32) -> Result<Value, SyncError>) -> Vec<Result<Value, SyncError>> {
     let slice = if start == 0 && end == list.length() { list.clone() } else { list.slice(start, end) };
     let parsed = match JSON::stringify(&slice) {
-        Ok(s) => s.as_string().and_then(|t| serde_json::from_str::<Vec<Value>>(&t).ok()),
+        Ok(s) => s.as_string().and_then(|t| Some((serde_json::from_str::<Vec<Value>>(&t).ok()?, may_hide_non_finite(&t)))),
         Err(_) => None,
     };
     match parsed {
-        Some(values) if values.len() == (end - start) as usize => (start..end)
+        Some((values, check)) if values.len() == (end - start) as usize => (start..end)
             .zip(values)
             .map(|(i, v)| match v {
                 Value::Null => {
                     let js = list.get(i);
                     if js.is_null() || js.is_undefined() { Ok(Value::Null) } else { one(i) }
                 }
+                // A `null` that was NaN or ±Infinity: `one` names it.
+                v if check && first_non_finite(&|| list.get(i), &v).is_some() => one(i),
                 v => Ok(v),
             })
             .collect(),

@@ -31,6 +31,48 @@ impl common::Driver for Native {
         };
         r.map_err(to_json)
     }
+
+    fn call_text(&self, func: &str, args: Vec<String>) -> Result<Value, Value> {
+        Native::call_text(self, func, args)
+    }
+}
+
+/// Where a function's argument `i` sits in error paths, and the code its parse errors get.
+fn root(func: &str, i: usize) -> (&'static str, Option<customerp_chargebee::ErrorCode>) {
+    match (func, i) {
+        ("toChargebee" | "match", 1) => ("/customerp", None),
+        ("toCustomerp", 1) | ("match", 2) => ("/chargebee", None),
+        ("flows" | "dataflowDocument", _) | ("toChargebee" | "toCustomerp" | "plan" | "planBatch", 2) | ("match", 3) => {
+            ("/options", Some(customerp_chargebee::ErrorCode::InvalidOptions))
+        }
+        _ => ("", None),
+    }
+}
+
+impl Native {
+    fn call_text(&self, func: &str, args: Vec<String>) -> Result<Value, Value> {
+        use customerp_chargebee::json;
+        let to_json = |e: customerp_chargebee::SyncError| serde_json::to_value(e).unwrap();
+        let parse = |i: usize, text: &str| {
+            let (at, code) = root(func, i);
+            json::parse(text, at).map_err(|mut e| {
+                e.code = code.unwrap_or(e.code);
+                e
+            })
+        };
+        if func == "planBatch" {
+            // Each slot read on its own, as the binding reads a slot JS cannot give as one text.
+            let slots: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(&args[1]).map_err(|e| Value::String(e.to_string()))?;
+            let inputs = slots.iter().map(|s| json::parse(s.get(), "")).collect();
+            let options = args.get(2).map(|t| parse(2, t)).transpose().map_err(to_json)?.filter(|o| !o.is_null());
+            let flow: Value = serde_json::from_str(&args[0]).unwrap();
+            return api::plan_batch(flow.as_str().unwrap_or_default(), inputs, options.as_ref())
+                .map(|b| serde_json::to_value(b).unwrap())
+                .map_err(to_json);
+        }
+        let values = args.iter().enumerate().map(|(i, t)| parse(i, t)).collect::<Result<Vec<_>, _>>().map_err(to_json)?;
+        common::Driver::call(self, func, values)
+    }
 }
 
 scenario_suite!(#[test] Native);

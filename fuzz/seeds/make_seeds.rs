@@ -92,6 +92,12 @@ fn main() {
         let preset = *preset;
         let cbs: Vec<Value> = cbs.iter().cloned().chain(extra_cb.iter().filter(|(f, _)| *f == fi).map(|(_, v)| v.clone())).collect();
         s.add("match", fi, preset, &json!([cps, cbs]));
+        // Each list with its first record twice (a duplicate id), and once more deleted (allowed).
+        if let (Some(cp), Some(cb)) = (cps.first(), cbs.first()) {
+            s.add("match", fi, preset, &json!([[cp, cp], cbs]));
+            s.add("match", fi, preset, &json!([cps, [cb, cb]]));
+            s.add("match", fi, preset, &json!([cps, [with(cb.clone(), json!({"deleted": true})), cb]]));
+        }
         for cp in cps {
             s.add("to_chargebee", fi, preset, cp);
             if let Ok(cb) = api::to_chargebee(flow, cp, Some(&json!({"itemFamilyId": "hardware"}))) {

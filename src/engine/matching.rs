@@ -9,6 +9,7 @@ use crate::values;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MatchLink {
@@ -84,10 +85,26 @@ struct Side {
     ids: Vec<Span>,
     /// Per record, then per criterion: its key, if it has one.
     keys: Vec<Span>,
+    /// The records by id, to refuse a second record with an id already given.
+    by_id: hashbrown::HashTable<u32>,
+    hasher: std::collections::hash_map::RandomState,
+    /// List indices of the records left out (deleted, another flow's), ascending: only for messages.
+    skipped: Vec<usize>,
 }
 
 impl Side {
+    /// The record already pushed with this id, as its index in the caller's list.
+    fn find(&self, id: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(id);
+        let at = *self.by_id.find(hash, |&r| self.id(r as usize) == id)? as usize;
+        // A pushed record's list index is its own plus the left-out ones before it.
+        Some(self.skipped.iter().fold(at, |i, &k| if k <= i { i + 1 } else { i }))
+    }
+
     fn push(&mut self, id: &str, keys: impl Iterator<Item = Option<String>>) {
+        let hash = self.hasher.hash_one(id);
+        let (ids, text, hasher) = (&self.ids, &self.text, &self.hasher);
+        self.by_id.insert_unique(hash, ids.len() as u32, |&r| hasher.hash_one(text.get(ids[r as usize])));
         let id = self.text.push(id);
         self.ids.push(id);
         for key in keys {
@@ -102,6 +119,8 @@ impl Side {
     fn reserve(&mut self, records: usize, criteria: usize) {
         self.ids.reserve_exact(records);
         self.keys.reserve_exact(records * criteria);
+        let (ids, text, hasher) = (&self.ids, &self.text, &self.hasher);
+        self.by_id.reserve(records, |&r| hasher.hash_one(text.get(ids[r as usize])));
     }
 
     fn len(&self) -> usize {
@@ -149,7 +168,10 @@ impl<'f> Matcher<'f> {
         self.cbs.reserve(chargebee, k);
     }
 
-    pub fn finish(self) -> MatchResult {
+    pub fn finish(mut self) -> MatchResult {
+        // The id indices are done with: their memory goes to the matching.
+        self.cps.by_id = Default::default();
+        self.cbs.by_id = Default::default();
         match_sides(self.flow, &self.cps, &self.cbs)
     }
 }
@@ -177,11 +199,16 @@ fn add(flow: &dyn Flow, side: &mut Side, rec: &Value, root: &str, i: usize, cust
             Some(_) => return Err(fail(SyncError::invalid_type(&id_path(), "a Chargebee id string"))),
         }
     };
-    if rec.get("deleted").and_then(Value::as_bool) == Some(true) {
-        return Ok(());
+    // A deleted record takes no part, and its id may come again: Chargebee frees the id of a deleted
+    // item or item price for a new one.
+    if rec.get("deleted").and_then(Value::as_bool) == Some(true) || (!customerp && flow.foreign_chargebee(rec)) {
+        side.skipped.push(i);
+        return Ok(()); // deleted, or belongs to another flow or was let go by a safe delete
     }
-    if !customerp && flow.foreign_chargebee(rec) {
-        return Ok(()); // belongs to another flow or was let go by a safe delete
+    // Two live records with one id would each get a partner: one record linked twice.
+    if let Some(first) = side.find(&id) {
+        let why = format!("duplicate id {id:?}: record {first} of the list has it too; each record may be given once");
+        return Err(fail(SyncError::invalid_value(&id_path(), why).for_record(Some(&id))));
     }
     let key = |c: &Criterion| if customerp { (c.customerp)(rec) } else { (c.chargebee)(rec) };
     side.push(&id, flow.criteria().iter().map(key));
@@ -309,5 +336,47 @@ fn match_by(
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::api;
+    use serde_json::json;
+
+    fn matched(cps: serde_json::Value, cbs: serde_json::Value) -> crate::error::Result<super::MatchResult> {
+        api::match_records("contact-customer", &cps, &cbs, None)
+    }
+
+    #[test]
+    fn a_second_live_record_with_an_id_is_refused_on_either_side() {
+        // Without the check, contact 17 linked to both customers.
+        let e = matched(
+            json!([{"id": "17", "email": "a@example.com"}, {"id": "5", "email": "x@example.com"}, {"id": 17, "email": "b@example.com"}]),
+            json!([{"id": "cb1", "email": "a@example.com"}, {"id": "cb2", "email": "b@example.com"}]),
+        )
+        .unwrap_err();
+        assert_eq!((e.code.as_str(), e.path.as_str(), e.record_id.as_deref()), ("invalid_value", "/customerp/2/id", Some("17")));
+        assert!(e.message.contains(r#"duplicate id "17""#) && e.message.contains("record 0"), "{}", e.message);
+        // The first occurrence's index counts the records left out before it.
+        let e = matched(
+            json!([{"id": "1", "email": "a@example.com"}, {"id": "2", "email": "b@example.com"}]),
+            json!([{"id": "gone", "deleted": true}, {"id": "cb1", "email": "a@example.com"}, {"id": "cb1", "email": "b@example.com"}]),
+        )
+        .unwrap_err();
+        assert_eq!(e.path, "/chargebee/2/id");
+        assert!(e.message.contains("record 1 of the list"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_deleted_record_may_share_its_id_with_a_live_one() {
+        // Chargebee frees a deleted item's id; a list may hold the deleted one and its successor.
+        let m = matched(
+            json!([{"id": "1", "email": "a@example.com"}]),
+            json!([{"id": "cb1", "email": "a@example.com", "deleted": true}, {"id": "cb1", "email": "a@example.com"}]),
+        )
+        .unwrap();
+        assert_eq!(m.links.len(), 1);
+        assert_eq!(m.links[0].chargebee, "cb1");
     }
 }

@@ -175,21 +175,52 @@ const CASES: &[(&str, &str)] = &[
     ("164-a-negative-chargebee-updated-at.json", include_str!("../corpus/164-a-negative-chargebee-updated-at.json")),
     ("165-the-last-second-of-year-9999.json", include_str!("../corpus/165-the-last-second-of-year-9999.json")),
     ("166-a-date-time-cut-inside-a-non-ascii-letter.json", include_str!("../corpus/166-a-date-time-cut-inside-a-non-ascii-letter.json")),
+    ("167-customerp-updated-of-1e309-in-json-text.json", include_str!("../corpus/167-customerp-updated-of-1e309-in-json-text.json")),
+    ("168-chargebee-updated-at-of-1e309-in-json-text.json", include_str!("../corpus/168-chargebee-updated-at-of-1e309-in-json-text.json")),
+    ("169-chargebee-billing-city-of-1e309-in-json-text.json", include_str!("../corpus/169-chargebee-billing-city-of-1e309-in-json-text.json")),
+    ("170-tochargebee-with-an-address-city-of-1e400-in-json-text.json", include_str!("../corpus/170-tochargebee-with-an-address-city-of-1e400-in-json-text.json")),
+    ("171-tocustomerp-with-an-updated-at-of-1e309-in-json-text.json", include_str!("../corpus/171-tocustomerp-with-an-updated-at-of-1e309-in-json-text.json")),
+    ("172-planbatch-slot-with-an-updated-of-1e309-in-json-text.json", include_str!("../corpus/172-planbatch-slot-with-an-updated-of-1e309-in-json-text.json")),
+    ("173-match-customerp-record-with-an-updated-of-1e309-in-json-text.json", include_str!("../corpus/173-match-customerp-record-with-an-updated-of-1e309-in-json-text.json")),
+    ("174-match-chargebee-record-with-a-billing-city-of-1e309-in-json.json", include_str!("../corpus/174-match-chargebee-record-with-a-billing-city-of-1e309-in-json.json")),
+    ("175-a-lone-surrogate-escape-in-a-customerp-first-name.json", include_str!("../corpus/175-a-lone-surrogate-escape-in-a-customerp-first-name.json")),
+    ("176-a-lone-surrogate-escape-in-a-chargebee-billing-city.json", include_str!("../corpus/176-a-lone-surrogate-escape-in-a-chargebee-billing-city.json")),
+    ("177-planbatch-slot-with-a-lone-surrogate-escape.json", include_str!("../corpus/177-planbatch-slot-with-a-lone-surrogate-escape.json")),
+    ("178-match-with-two-customerp-records-of-one-id.json", include_str!("../corpus/178-match-with-two-customerp-records-of-one-id.json")),
+    ("179-match-with-two-chargebee-customers-of-one-id.json", include_str!("../corpus/179-match-with-two-chargebee-customers-of-one-id.json")),
+    ("180-match-with-a-deleted-chargebee-item-and-a-new-one-of-its-id.json", include_str!("../corpus/180-match-with-a-deleted-chargebee-item-and-a-new-one-of-its-id.json")),
 ];
 
 fn driver_kind() -> &'static str {
     if cfg!(target_arch = "wasm32") { "wasm" } else { "native" }
 }
 
+/// What `{"$json": text}` expands to: a marker that [`as_text`] replaces by `text`.
+const RAW: &str = "\u{1}$json:";
+
+/// An expanded argument as JSON text, each `$json` marker replaced by its text.
+fn as_text(v: &Value, raws: &[String]) -> String {
+    let mut text = v.to_string();
+    for (i, raw) in raws.iter().enumerate() {
+        text = text.replace(&Value::String(format!("{RAW}{i}")).to_string(), raw);
+    }
+    text
+}
+
 /// Expands the notation of the case files: `{"$t": name, "set": patch, "unset": [dotted]}`,
-/// `{"$repeat": s, "times": n}`, `{"$nest": n, "key": k | null, "leaf": v}`.
-fn expand(v: &Value, templates: &Map<String, Value>) -> Value {
+/// `{"$repeat": s, "times": n}`, `{"$nest": n, "key": k | null, "leaf": v}`, and `{"$json": text}`
+/// (JSON text a `Value` cannot hold, kept in `raws`: the case is then called with JSON text).
+fn expand(v: &Value, templates: &Map<String, Value>, raws: &mut Vec<String>) -> Value {
     match v {
+        Value::Object(m) if m.contains_key("$json") => {
+            raws.push(m["$json"].as_str().expect("$json takes JSON text").to_string());
+            Value::String(format!("{RAW}{}", raws.len() - 1))
+        }
         Value::Object(m) if m.contains_key("$t") => {
             let name = m["$t"].as_str().expect("$t names a template");
-            let mut out = expand(templates.get(name).unwrap_or_else(|| panic!("no template {name}")), templates);
+            let mut out = expand(templates.get(name).unwrap_or_else(|| panic!("no template {name}")), templates, raws);
             if let Some(patch) = m.get("set") {
-                merge(&mut out, &expand(patch, templates));
+                merge(&mut out, &expand(patch, templates, raws));
             }
             for dotted in m.get("unset").and_then(Value::as_array).into_iter().flatten() {
                 unset(&mut out, dotted.as_str().expect("unset takes dotted paths"));
@@ -211,8 +242,8 @@ fn expand(v: &Value, templates: &Map<String, Value>) -> Value {
             }
             out
         }
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), expand(v, templates))).collect()),
-        Value::Array(a) => Value::Array(a.iter().map(|v| expand(v, templates)).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), expand(v, templates, raws))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(|v| expand(v, templates, raws)).collect()),
         other => other.clone(),
     }
 }
@@ -352,9 +383,10 @@ pub fn bad_input_corpus(d: &dyn Driver) {
             }
         }
         let func = case["fn"].as_str().expect("fn");
-        let args: Vec<Value> = case["args"].as_array().expect("args").iter().map(|a| expand(a, &templates)).collect();
+        let mut raws = Vec::new();
+        let args: Vec<Value> = case["args"].as_array().expect("args").iter().map(|a| expand(a, &templates, &mut raws)).collect();
         let expect = case.get(format!("expect_{kind}")).unwrap_or(&case["expect"]);
-        let got = d.call(func, args);
+        let got = if raws.is_empty() { d.call(func, args) } else { d.call_text(func, args.iter().map(|a| as_text(a, &raws)).collect()) };
         match (check(expect, &got), case.get("known_bug").and_then(Value::as_str)) {
             (Ok(()), None) => passed += 1,
             (Ok(()), Some(_)) => fixed.push(label.clone()),

@@ -18,6 +18,10 @@ use serde_json::{json, Value};
 pub trait Driver {
     /// Calls `func` (the JS name) with `args`; `Err` holds the thrown SyncError as JSON.
     fn call(&self, func: &str, args: Vec<Value>) -> Result<Value, Value>;
+    /// The same, with each argument given as JSON text, read as a host reading JSON would: `JSON.parse`
+    /// in JS (so `1e309` is Infinity), `customerp_chargebee::json::parse` natively. For text a
+    /// `serde_json::Value` cannot hold: numbers out of range, lone surrogate escapes.
+    fn call_text(&self, func: &str, args: Vec<String>) -> Result<Value, Value>;
 }
 
 /// Expands to one test function per scenario, with the given test attribute and driver.

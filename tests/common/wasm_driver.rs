@@ -26,27 +26,40 @@ fn json(v: JsValue) -> Value {
     serde_wasm_bindgen::from_value(v).unwrap()
 }
 
-fn opts(args: &[Value], i: usize) -> Option<wasm::JsOptions> {
-    args.get(i).filter(|v| !v.is_null()).map(|v| js(v).unchecked_into())
+fn opts(args: &[JsValue], i: usize) -> Option<wasm::JsOptions> {
+    args.get(i).filter(|v| !v.is_null() && !v.is_undefined()).map(|v| v.clone().unchecked_into())
 }
 
 impl super::Driver for Wasm {
     fn call(&self, func: &str, args: Vec<Value>) -> Result<Value, Value> {
-        let a = |i: usize| args.get(i).map(js).unwrap_or(JsValue::UNDEFINED);
-        let r = match func {
-            "flows" => wasm::flows(opts(&args, 0)),
-            "toChargebee" => wasm::to_chargebee(a(0), a(1), opts(&args, 2)),
-            "toCustomerp" => wasm::to_customerp(a(0), a(1), opts(&args, 2)),
-            "match" => wasm::match_records(a(0), a(1), a(2), opts(&args, 3)),
-            "plan" => wasm::plan(a(0), a(1), opts(&args, 2)),
-            "planBatch" => wasm::plan_batch(a(0), a(1), opts(&args, 2)),
-            "encodeForm" => wasm::encode_form(a(0)).map(JsValue::from),
-            "dataflowDocument" => wasm::dataflow_document(args.first().and_then(Value::as_str).map(str::to_string), opts(&args, 1)).map(JsValue::from),
-            other => panic!("no function {other}"),
-        };
-        r.map(json).map_err(|e| {
-            assert!(e.is_instance_of::<js_sys::Error>(), "errors are JS Error objects");
-            json(e)
-        })
+        let js_args: Vec<JsValue> = args.iter().map(js).collect();
+        // dataflowDocument takes its format as a Rust string.
+        let format = args.first().and_then(Value::as_str).map(str::to_string);
+        call_js(func, js_args, format)
     }
+
+    fn call_text(&self, func: &str, args: Vec<String>) -> Result<Value, Value> {
+        let js_args: Vec<JsValue> = args.iter().map(|t| js_sys::JSON::parse(t).expect("JSON text")).collect();
+        let format = js_args.first().and_then(JsValue::as_string);
+        call_js(func, js_args, format)
+    }
+}
+
+fn call_js(func: &str, args: Vec<JsValue>, format: Option<String>) -> Result<Value, Value> {
+    let a = |i: usize| args.get(i).cloned().unwrap_or(JsValue::UNDEFINED);
+    let r = match func {
+        "flows" => wasm::flows(opts(&args, 0)),
+        "toChargebee" => wasm::to_chargebee(a(0), a(1), opts(&args, 2)),
+        "toCustomerp" => wasm::to_customerp(a(0), a(1), opts(&args, 2)),
+        "match" => wasm::match_records(a(0), a(1), a(2), opts(&args, 3)),
+        "plan" => wasm::plan(a(0), a(1), opts(&args, 2)),
+        "planBatch" => wasm::plan_batch(a(0), a(1), opts(&args, 2)),
+        "encodeForm" => wasm::encode_form(a(0)).map(JsValue::from),
+        "dataflowDocument" => wasm::dataflow_document(format, opts(&args, 1)).map(JsValue::from),
+        other => panic!("no function {other}"),
+    };
+    r.map(json).map_err(|e| {
+        assert!(e.is_instance_of::<js_sys::Error>(), "errors are JS Error objects");
+        json(e)
+    })
 }

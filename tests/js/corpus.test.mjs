@@ -85,12 +85,66 @@ test("planBatch: a slot JS cannot serialise fails alone", () => {
   nextCallWorks("planBatch");
 });
 
-test("NaN and Infinity become null in JSON: an absent value, reported where it is required", () => {
-  throwsSync("id NaN", () => plan("contact-customer", { customerp: { ...contact(), id: NaN } }), "missing_field", "/customerp/id");
-  throwsSync("price Infinity", () => plan("product-item", { customerp: { ...product(), price: Infinity } }, { itemFamilyId: "hw" }),
-    "missing_field", "/customerp/price");
+test("NaN and ±Infinity are typed errors at the field, never read as absent, in every function and on both sides", () => {
+  const cb = () => ({ id: "cb_1", first_name: "Alex", email: "alex@example.com", updated_at: 1741179520,
+    billing_address: { city: "Oslo", country: "NO" } });
+  const finite = /^\/.+: (NaN|-?Infinity) is not a finite number/;
+  for (const [name, n] of [["NaN", NaN], ["Infinity", Infinity], ["-Infinity", -Infinity]]) {
+    const bad = (where, fn, code, path) => {
+      throwsSync(`${where} ${name}`, fn, code, path);
+      try { fn(); } catch (e) { assert.match(e.message, finite, `${where} ${name}: ${e.message}`); assert.ok(e.message.includes(name)); }
+    };
+    bad("plan customerp.updated", () => plan("contact-customer", { customerp: { ...contact(), updated: n } }), "invalid_value", "/customerp/updated");
+    bad("plan customerp.address.city", () => plan("contact-customer", { customerp: { ...contact(), address: { ...contact().address, city: n } } }),
+      "invalid_value", "/customerp/address/city");
+    bad("plan chargebee.updated_at", () => plan("contact-customer", { customerp: null, chargebee: { ...cb(), updated_at: n } }), "invalid_value", "/chargebee/updated_at");
+    bad("plan chargebee.billing_address.city", () => plan("contact-customer", { customerp: null, chargebee: { ...cb(), billing_address: { city: n } } }),
+      "invalid_value", "/chargebee/billing_address/city");
+    bad("plan id", () => plan("contact-customer", { customerp: { ...contact(), id: n } }), "invalid_value", "/customerp/id");
+    bad("plan price", () => plan("product-item", { customerp: { ...product(), price: n } }, { itemFamilyId: "hw" }), "invalid_value", "/customerp/price");
+    bad("plan in a list", () => plan("contact-customer", { customerp: { ...contact(), x: [null, 1, n] } }), "invalid_value", "/customerp/x/2");
+    bad("plan base", () => plan("contact-customer", { customerp: contact(), base: { version: 1, customerp: { email: n } } }), "invalid_value", "/base/customerp/email");
+    bad("plan option", () => plan("contact-customer", { customerp: contact() }, { idPrefix: n }), "invalid_options", "/options/idPrefix");
+    bad("toChargebee updated", () => toChargebee("contact-customer", { ...contact(), updated: n }), "invalid_value", "/customerp/updated");
+    bad("toCustomerp billing_address.city", () => toCustomerp("contact-customer", { ...cb(), billing_address: { city: n } }),
+      "invalid_value", "/chargebee/billing_address/city");
+    bad("match customerp", () => match("contact-customer", [contact(), { ...contact(), id: "18", updated: n }], [cb()]), "invalid_value", "/customerp/1/updated");
+    bad("match chargebee", () => match("contact-customer", [contact()], [cb(), { ...cb(), id: "cb_2", billing_address: { city: n } }]),
+      "invalid_value", "/chargebee/1/billing_address/city");
+    bad("encodeForm", () => encodeForm({ billing_address: { city: n } }), "invalid_value", "/billing_address/city");
+    // planBatch: the slot fails, with its own path, and the others are planned.
+    const out = planBatch("contact-customer", [{ customerp: contact() }, { customerp: { ...contact(), id: "18", updated: n } },
+      { customerp: null, chargebee: { ...cb(), billing_address: { city: n } } }, { customerp: { ...contact(), id: "19", phone: null } }]);
+    assert.deepEqual(out.map((r) => r.ok), [true, false, false, true], name);
+    for (const [i, path] of [[1, "/customerp/updated"], [2, "/chargebee/billing_address/city"]]) {
+      assert.equal(out[i].error.name, "SyncError");
+      assert.equal(out[i].error.code, "invalid_value", `slot ${i} ${name}`);
+      assert.equal(out[i].error.path, path, `slot ${i} ${name}`);
+      assert.match(out[i].error.message, finite);
+    }
+    const whole = planBatch("contact-customer", [n, { customerp: contact() }]);
+    assert.equal(whole[0].error.code, "invalid_value");
+    assert.equal(whole[0].error.path, "");
+    assert.equal(whole[1].ok, true);
+    nextCallWorks(`planBatch ${name}`);
+  }
+  // null stays null: an absent value, as before.
+  const p = plan("contact-customer", { customerp: { ...contact(), phone: null, x: [null, undefined] }, chargebee: null, base: null });
+  assert.equal(p.chargebee.action, "create");
+  // A string "NaN" is text, refused where a number is wanted.
   throwsSync("price string 'NaN'", () => plan("product-item", { customerp: { ...product(), price: "NaN" } }, { itemFamilyId: "hw" }),
     "invalid_value", "/customerp/price");
+});
+
+test("lone surrogates are typed errors at the field in planBatch slots and match lists too", () => {
+  const out = planBatch("contact-customer", [{ customerp: contact() }, { customerp: { ...contact(), id: "18", address: { city: "\uD800" } } }]);
+  assert.equal(out[0].ok, true);
+  assert.equal(out[1].error.code, "invalid_value");
+  assert.equal(out[1].error.path, "/customerp/address/city");
+  throwsSync("match customerp", () => match("contact-customer", [contact(), { ...contact(), id: "18", last_name: "\uDC00" }], []),
+    "invalid_value", "/customerp/1/last_name");
+  throwsSync("match chargebee", () => match("contact-customer", [contact()], [{ id: "cb_1", billing_address: { city: "a\uD83D" } }]),
+    "invalid_value", "/chargebee/0/billing_address/city");
 });
 
 test("__proto__ and constructor keys: own keys in, own keys out, no prototype touched", () => {
