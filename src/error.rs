@@ -112,6 +112,13 @@ pub fn pointer(base: &str, segment: &str) -> String {
     out
 }
 
+/// Runs `read` with an empty path and, only if it fails, again with the path `at` builds: reading is
+/// pure, so the second run fails the same way, and the JSON Pointer of every value of every record
+/// is built only for the error that needs it.
+pub fn read_at<T>(at: impl FnOnce() -> String, mut read: impl FnMut(&str) -> Result<T>) -> Result<T> {
+    read("").or_else(|_| read(&at()))
+}
+
 /// `address.city` under `/customerp` → `/customerp/address/city`.
 pub fn pointer_for_dotted(base: &str, dotted: &str) -> String {
     // One allocation: paths are built for every property read, not only for errors.

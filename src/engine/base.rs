@@ -12,7 +12,7 @@
 //! Chargebee's value differs from Customerp's (an absent row is Customerp's value). Versions 1
 //! and 2 list every row on both sides, so reading them by the same rules gives what they wrote.
 
-use crate::engine::keys::{hash_sorted_json, HashWriter};
+use crate::engine::keys::{hash_sorted_array, hash_sorted_object, HashWriter};
 use crate::engine::table::Prop;
 use crate::engine::{Flow, FlowId};
 use crate::error::{ErrorCode, Result, SyncError};
@@ -96,10 +96,6 @@ impl Base {
     pub fn raw_line_pairs(v: Option<&Value>) -> Option<&Vec<Value>> {
         v?.get("lines")?.as_array()
     }
-
-    pub fn to_value(&self, flow: &dyn Flow) -> Value {
-        serde_json::to_value(BaseOut::new(flow, self.clone())).unwrap_or(Value::Null)
-    }
 }
 
 /// A base as a plan returns it, written straight to JSON by `Serialize` (no map is built):
@@ -132,29 +128,15 @@ impl BaseOut {
     /// Feeds the hasher the same text as `hash_sorted_json` of this base's JSON, without building it:
     /// keys sorted at every level.
     pub(crate) fn hash_sorted(&self, h: &mut HashWriter) {
-        fn side<'a>(h: &mut HashWriter, entries: impl Iterator<Item = (&'static str, &'a Value)>) {
-            let mut entries: Vec<_> = entries.collect();
-            entries.sort_unstable_by_key(|(k, _)| *k);
-            h.raw(b"{");
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    h.raw(b",");
-                }
-                h.json(k);
-                h.raw(b":");
-                hash_sorted_json(v, h);
-            }
-            h.raw(b"}");
-        }
         h.raw(b"{\"chargebee\":");
-        side(h, self.chargebee());
+        hash_sorted_object(self.chargebee(), h);
         h.raw(b",\"customerp\":");
-        side(h, self.customerp());
+        hash_sorted_object(self.customerp(), h);
         h.raw(b",\"flow\":");
         h.json(self.flow.as_str());
         if let Some(lines) = &self.base.lines {
             h.raw(b",\"lines\":");
-            hash_sorted_json(&Value::Array(lines.clone()), h);
+            hash_sorted_array(lines, h);
         }
         h.raw(b",\"version\":");
         h.json(&BASE_VERSION);
@@ -162,15 +144,16 @@ impl BaseOut {
     }
 }
 
-struct Entries<I>(std::cell::RefCell<Option<I>>);
+/// A side's rows as a JSON object, from the iterator `F` makes.
+struct Entries<F>(F);
 
-impl<'a, I: Iterator<Item = (&'static str, &'a Value)>> Serialize for Entries<I> {
+impl<'a, F, I> Serialize for Entries<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (&'static str, &'a Value)>,
+{
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        for (k, v) in self.0.borrow_mut().take().into_iter().flatten() {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
+        s.collect_map((self.0)())
     }
 }
 
@@ -179,8 +162,8 @@ impl Serialize for BaseOut {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("version", &BASE_VERSION)?;
         m.serialize_entry("flow", self.flow.as_str())?;
-        m.serialize_entry("customerp", &Entries(Some(self.customerp()).into()))?;
-        m.serialize_entry("chargebee", &Entries(Some(self.chargebee()).into()))?;
+        m.serialize_entry("customerp", &Entries(|| self.customerp()))?;
+        m.serialize_entry("chargebee", &Entries(|| self.chargebee()))?;
         if let Some(lines) = &self.base.lines {
             m.serialize_entry("lines", lines)?;
         }

@@ -13,32 +13,37 @@ use sha2::{Digest, Sha256};
 /// built as a string.
 pub(crate) fn hash_sorted_json(v: &Value, h: &mut HashWriter) {
     match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            h.raw(b"{");
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    h.raw(b",");
-                }
-                h.json(k);
-                h.raw(b":");
-                hash_sorted_json(&m[k.as_str()], h);
-            }
-            h.raw(b"}");
-        }
-        Value::Array(a) => {
-            h.raw(b"[");
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    h.raw(b",");
-                }
-                hash_sorted_json(x, h);
-            }
-            h.raw(b"]");
-        }
+        Value::Object(m) => hash_sorted_object(m.iter().map(|(k, v)| (k.as_str(), v)), h),
+        Value::Array(a) => hash_sorted_array(a, h),
         other => h.json(other),
     }
+}
+
+/// An object's entries (its keys unique), sorted by key.
+pub(crate) fn hash_sorted_object<'k, 'v>(entries: impl Iterator<Item = (&'k str, &'v Value)>, h: &mut HashWriter) {
+    let mut entries: Vec<_> = entries.collect();
+    entries.sort_unstable_by_key(|(k, _)| *k);
+    h.raw(b"{");
+    for (i, (k, v)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            h.raw(b",");
+        }
+        h.json(k);
+        h.raw(b":");
+        hash_sorted_json(v, h);
+    }
+    h.raw(b"}");
+}
+
+pub(crate) fn hash_sorted_array(a: &[Value], h: &mut HashWriter) {
+    h.raw(b"[");
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 {
+            h.raw(b",");
+        }
+        hash_sorted_json(x, h);
+    }
+    h.raw(b"]");
 }
 
 /// A SHA-256 that JSON is written into as text.

@@ -1,7 +1,7 @@
 //! A record of either side, validated and read into canonical values, one per table row.
 
 use crate::engine::{Ctx, Flow};
-use crate::error::{pointer, Result, SyncError};
+use crate::error::{pointer, read_at, Result, SyncError};
 use crate::values;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -40,11 +40,11 @@ pub fn read_customerp<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
     if !v.is_object() {
         return Err(SyncError::invalid_type(root, "a Customerp record (object) or null"));
     }
-    let id = at(root, "id", |path| values::read_id(v.get("id").unwrap_or(&Value::Null), path))?;
+    let id = read_at(|| pointer(root, "id"), |path| values::read_id(v.get("id").unwrap_or(&Value::Null), path))?;
     let wrap = |e: SyncError| e.for_record(Some(&id));
-    let clock = at(root, "updated", |path| values::read_instant(v.get("updated"), path)).map_err(wrap)?;
-    let created = at(root, "created", |path| values::read_instant(v.get("created"), path)).map_err(wrap)?;
-    let deleted = at(root, "deleted", |path| values::read_bool(v.get("deleted"), path)).map_err(wrap)?.unwrap_or(false);
+    let clock = read_at(|| pointer(root, "updated"), |path| values::read_instant(v.get("updated"), path)).map_err(wrap)?;
+    let created = read_at(|| pointer(root, "created"), |path| values::read_instant(v.get("created"), path)).map_err(wrap)?;
+    let deleted = read_at(|| pointer(root, "deleted"), |path| values::read_bool(v.get("deleted"), path)).map_err(wrap)?.unwrap_or(false);
     flow.check_customerp(v, root, ctx).map_err(wrap)?;
     warn_unknown_fields(flow, v, ctx);
     let values = flow
@@ -64,16 +64,16 @@ pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
     }
     let id = match v.get("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => {
-            at(root, "id", |path| values::check_chargebee_id(s, path, 100, flow.resource_key()))?;
+            read_at(|| pointer(root, "id"), |path| values::check_chargebee_id(s, path, 100, flow.resource_key()))?;
             s.clone()
         }
         None | Some(Value::Null) => return Err(SyncError::missing(&pointer(root, "id"))),
         Some(_) => return Err(SyncError::invalid_type(&pointer(root, "id"), "a Chargebee id string")),
     };
     let wrap = |e: SyncError| e.for_record(Some(&id));
-    let clock = at(root, "updated_at", |path| values::read_timestamp(v.get("updated_at"), path)).map_err(wrap)?;
-    let created = at(root, "created_at", |path| values::read_timestamp(v.get("created_at"), path)).map_err(wrap)?;
-    let deleted = at(root, "deleted", |path| values::read_bool(v.get("deleted"), path)).map_err(wrap)?.unwrap_or(false);
+    let clock = read_at(|| pointer(root, "updated_at"), |path| values::read_timestamp(v.get("updated_at"), path)).map_err(wrap)?;
+    let created = read_at(|| pointer(root, "created_at"), |path| values::read_timestamp(v.get("created_at"), path)).map_err(wrap)?;
+    let deleted = read_at(|| pointer(root, "deleted"), |path| values::read_bool(v.get("deleted"), path)).map_err(wrap)?.unwrap_or(false);
     let view = flow.chargebee_view(v, root, ctx).map_err(wrap)?;
     let deleted = deleted || flow.chargebee_deleted(&view);
     let clock = flow.chargebee_clock(&view).or(clock);
@@ -93,12 +93,6 @@ pub fn read_chargebee<'a>(flow: &dyn Flow, v: &'a Value, root: &str, ctx: &mut C
         vals
     };
     Ok(Record { raw: view, id, clock, created, deleted, values })
-}
-
-/// Runs `read` with an empty path and, only if it fails, again with the field's JSON Pointer
-/// (reading is pure): the pointer is built for the error that needs it, not for every record.
-fn at<T>(root: &str, key: &str, read: impl Fn(&str) -> Result<T>) -> Result<T> {
-    read("").or_else(|_| read(&pointer(root, key)))
 }
 
 /// An `unknown_field` warning for each field the record model does not have (the record is still

@@ -4,7 +4,7 @@
 
 use crate::engine::path::get_path;
 use crate::engine::Ctx;
-use crate::error::{pointer_for_dotted, Result, SyncError};
+use crate::error::{pointer_for_dotted, read_at, Result, SyncError};
 use crate::values;
 use serde_json::{json, Value};
 
@@ -170,24 +170,24 @@ impl Prop {
                 Kind::Each(inner) => self.read_each(rec, self.cp, root, |v, at, ctx| self.read_cp_value(*inner, v, at, ctx), ctx),
                 kind => {
                     let v = get_path(rec, self.cp, root)?;
-                    at_path(root, self.cp, |path| self.read_cp_value(kind, v, path, ctx))
+                    read_at(|| pointer_for_dotted(root, self.cp), |path| self.read_cp_value(kind, v, path, ctx))
                 }
             },
             CpSource::FieldElse(other) => {
                 let v = get_path(rec, self.cp, root)?;
-                let first = at_path(root, self.cp, |path| self.read_cp_value(self.kind, v, path, ctx))?;
+                let first = read_at(|| pointer_for_dotted(root, self.cp), |path| self.read_cp_value(self.kind, v, path, ctx))?;
                 if !first.is_null() {
                     return Ok(first);
                 }
                 let v = get_path(rec, other, root)?;
-                at_path(root, other, |path| self.read_cp_value(self.kind, v, path, ctx))
+                read_at(|| pointer_for_dotted(root, other), |path| self.read_cp_value(self.kind, v, path, ctx))
             }
             CpSource::Computed(f) => f(rec, root, ctx),
             CpSource::LinkedParent(flow) => {
                 let parent = match get_path(rec, self.cp, root)? {
                     None => return Ok(Value::Null),
                     Some(Value::String(s)) if s.trim().is_empty() => return Ok(Value::Null),
-                    Some(v) => at_path(root, self.cp, |path| values::read_id(v, path))?,
+                    Some(v) => read_at(|| pointer_for_dotted(root, self.cp), |path| values::read_id(v, path))?,
                 };
                 Ok(ctx.linked(flow, &parent).map(Value::from).unwrap_or(Value::Null))
             }
@@ -198,7 +198,7 @@ impl Prop {
                 tag.insert("id".into(), json!(id));
                 for field in extra {
                     let v = get_path(rec, field, root)?;
-                    if let Some(v) = at_path(root, field, |path| values::read_text(v, path, Some(50)))? {
+                    if let Some(v) = read_at(|| pointer_for_dotted(root, field), |path| values::read_text(v, path, Some(50)))? {
                         tag.insert((*field).into(), json!(v));
                     }
                 }
@@ -227,7 +227,7 @@ impl Prop {
                         return Err(SyncError::invalid_type(&item_at(), "a line object"));
                     }
                     let v = item.get(field);
-                    let value = read(v, "", ctx).or_else(|_| read(v, &format!("{}/{field}", item_at()), ctx))?;
+                    let value = read_at(|| format!("{}/{field}", item_at()), |path| read(v, path, ctx))?;
                     out.push(value);
                 }
                 Ok(if out.is_empty() { Value::Null } else { Value::Array(out) })
@@ -301,7 +301,7 @@ impl Prop {
             return self.read_each(rec, self.cb, root, |v, at, ctx| self.read_cb_value(*inner, v, at, ctx), ctx);
         }
         let v = get_path(rec, self.cb, root)?;
-        at_path(root, self.cb, |path| self.read_cb_value(self.kind, v, path, ctx))
+        read_at(|| pointer_for_dotted(root, self.cb), |path| self.read_cb_value(self.kind, v, path, ctx))
     }
 
     fn read_cb_value(&self, kind: Kind, v: Option<&Value>, path: &str, ctx: &mut Ctx) -> Result<Value> {
@@ -423,11 +423,4 @@ impl Prop {
             _ => v.clone(),
         }
     }
-}
-
-/// Runs `read` with an empty path and, only if it fails, again with the value's JSON Pointer:
-/// reading is pure, so the second run fails the same way, and the pointer of every property of
-/// every record is no longer built for the rare error that needs it.
-fn at_path<T>(root: &str, dotted: &str, mut read: impl FnMut(&str) -> Result<T>) -> Result<T> {
-    read("").or_else(|_| read(&pointer_for_dotted(root, dotted)))
 }
