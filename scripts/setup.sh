@@ -3,6 +3,7 @@
 # nothing and prints one line per tool. A fresh machine (CI) has only cargo/rustup, Node and npm.
 #   - rustup target wasm32-unknown-unknown
 #   - wasm-bindgen-cli (wasm-bindgen + wasm-bindgen-test-runner) at exactly the crate's wasm-bindgen version
+#   - Debian's postgresql (the host's second store back end; scripts/postgres.sh starts a server for the tests)
 #   - Debian's chromium + chromium-driver, for the wasm-bindgen-test browser suite, the ./web smoke test and the
 #     host's console tests (host-example/test/console.test.mjs, through playwright-core)
 #   - the npm dependencies of tests/js (from its committed package-lock.json)
@@ -46,6 +47,16 @@ else
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
   as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# --- PostgreSQL (Debian's), for the host's suites on its second store back end ----------------------
+if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "ok: postgresql ($(ls -d /usr/lib/postgresql/*/ | xargs -n1 basename | sort -V | tail -n 1))"
+else
+  echo "installing postgresql (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq postgresql >/dev/null
 fi
 
 # --- Node dependencies of the JS tests ----------------------------------------------------------

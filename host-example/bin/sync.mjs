@@ -53,7 +53,7 @@ const COMMANDS = {
     options: { json: { type: "boolean" }, all: { type: "boolean" }, kind: { type: "string" }, flow: { type: "string" }, state: { type: "string" } },
     positionals: 0, systems: false,
     async main(app, v) {
-      const items = listInbox(app, { all: v.all, kind: v.kind, flow: v.flow, state: v.state });
+      const items = await listInbox(app, { all: v.all, kind: v.kind, flow: v.flow, state: v.state });
       if (v.json) console.log(JSON.stringify(items, null, 2));
       else printInbox(items, console.log);
       return EXIT.ok;
@@ -86,7 +86,7 @@ const COMMANDS = {
     about: "Answers an inbox item: --keep overrides a conflict (the next run writes the kept value to the other side), --done closes a manual step, --dismiss closes anything without acting.",
     options: { keep: { type: "string" }, done: { type: "boolean" }, dismiss: { type: "boolean" } }, positionals: 1, systems: false,
     async main(app, v, [id]) {
-      printItem(resolveItem(app, { id, keep: v.keep, done: v.done, dismiss: v.dismiss }), console.log);
+      printItem(await resolveItem(app, { id, keep: v.keep, done: v.done, dismiss: v.dismiss }), console.log);
       return EXIT.ok;
     },
   },
@@ -141,7 +141,7 @@ const COMMANDS = {
     about: "Lets the next run of a flow the guard stopped go through, once.",
     options: {}, positionals: 1, systems: false,
     async main(app, _v, [id]) {
-      printItem(confirmItem(app, { id }), console.log);
+      printItem(await confirmItem(app, { id }), console.log);
       console.log("  the next run of this flow goes through the guard once");
       return EXIT.ok;
     },
@@ -254,8 +254,8 @@ async function runLoop(app, v) {
         printPlanned(summary.planned, console.log);
       }
       if (v.json) writeFileSync(v.json, JSON.stringify(dryRun ? summary.planned : { ...summary, planned: undefined }, null, 2) + "\n");
-      const open = app.store.db.prepare("SELECT count(*) AS n FROM inbox WHERE state = 'open'").get();
-      if (!dryRun && /** @type {any} */ (open).n > 0) console.log(`  inbox: ${/** @type {any} */ (open).n} open items (node bin/sync.mjs inbox)`);
+      const open = (await listInbox(app, { state: "open" })).length;
+      if (!dryRun && open > 0) console.log(`  inbox: ${open} open items (node bin/sync.mjs inbox)`);
       code = Math.max(code, exitCode);
       if (every !== null && i + 1 < runs) for (let t = 0; t < every * 10 && !stop; t++) await sleep(100);
     }
@@ -312,11 +312,11 @@ async function main(args) {
     return EXIT.ok;
   }
   if (positionals.length !== cmd.positionals) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
-  const app = openApp({ systems: cmd.systems, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
+  const app = await openApp({ systems: cmd.systems, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
   try {
     return await cmd.main(app, values, positionals);
   } finally {
-    app.close();
+    await app.close();
   }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # host-example's tests: installs its npm dependencies from package-lock.json when node_modules does not
 # match it (idempotent: a second run skips the install), checks the JSDoc types with tsc, then runs
-# node --test on test/.
+# node --test on test/ twice: every store on SQLite, then every store on PostgreSQL.
 # Needs the package built in ../pkg (the repository's scripts/build.sh; run here when it is missing).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,4 +34,10 @@ fi
 
 echo "host-example: tsc (JSDoc types)"
 npx --no-install tsc -p jsconfig.json
+echo "host-example: the suites on SQLite"
 node --test --test-concurrency=1 test/
+# The same suites with every store on PostgreSQL (Debian's postgresql, started by ../scripts/postgres.sh on
+# loopback; each test's store is a schema of its own).
+echo "host-example: the suites on PostgreSQL"
+pg_url="$(bash "$root/scripts/postgres.sh" start | tail -n 1)"
+SYNC_TEST_PG="$pg_url" node --test --test-concurrency=1 test/

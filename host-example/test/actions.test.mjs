@@ -5,29 +5,29 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { live, setup, stats, total, writes } from "./helpers.mjs";
+import { live, setup, stats, total, writes, testDb, rows } from "./helpers.mjs";
 import { runOnce } from "../src/app/actions/run.mjs";
 import { listInbox } from "../src/app/actions/inbox.mjs";
 import { linkPair, unlinkPair } from "../src/app/actions/link.mjs";
 import { resolveItem } from "../src/app/actions/resolve.mjs";
 import { retryRecord } from "../src/app/actions/retry.mjs";
 import { explainPair } from "../src/app/actions/explain.mjs";
-import { Store } from "../src/app/store.mjs";
+import { Store } from "../src/app/store/store.mjs";
 import { Sync } from "../src/app/loop.mjs";
 import { DEMO_OPTIONS } from "../src/local/servers.mjs";
 
 const SHARED = "AzZj6kUbTE5g9hN7"; // the Chargebee customer with post@nordlys.example, as contacts 8 and 9
 /** @param {import("../src/local/chargebee-emulator/site.mjs").Site} site @param {string} email */
 const customersWith = (site, email) => live(site, "customer").filter((c) => String(c.email ?? "").toLowerCase() === email);
-/** @param {ReturnType<typeof import("../src/local/servers.mjs").localSync>} app @param {object} f */
-const items = (app, f) => listInbox(app, { all: true, ...f });
+/** @param {Awaited<Awaited<ReturnType<typeof import("../src/local/servers.mjs").localSync>>>} app @param {object} f */
+const items = async (app, f) => listInbox(app, { all: true, ...f });
 
 test("the inbox: one item per cause across runs; manual steps stay open until done, and close when the entity appears", async () => {
   const t = await setup();
   try {
     const app = t.host;
     await runOnce(app);
-    const first = items(app, {});
+    const first = await items(app, {});
     const manual = first.filter((i) => i.kind === "manual");
     assert.equal(manual.length, 4);
     assert.deepEqual(first.filter((i) => i.kind === "ambiguous").map((i) => [i.customerpId, i.chargebeeId, i.state]), [["8,9", SHARED, "open"]]);
@@ -35,7 +35,7 @@ test("the inbox: one item per cause across runs; manual steps stay open until do
     assert.deepEqual(first.filter((i) => i.kind === "waiting").map((i) => i.customerpId), ["4"]);
     const second = await runOnce(app);
     assert.equal(writes(second.summary), 0);
-    const after = items(app, {});
+    const after = await items(app, {});
     assert.equal(after.length, first.length, "the same causes are the same items");
     assert.equal(after.filter((i) => i.kind === "manual" && i.state === "open").length, 4, "still undone: still open");
     const amb = after.find((i) => i.kind === "ambiguous");
@@ -43,15 +43,15 @@ test("the inbox: one item per cause across runs; manual steps stay open until do
     // a person makes the entity in Chargebee's settings: the next run links it and the step closes itself
     t.servers.chargebee.site.adminSaveBusinessEntity({ name: "Brontë Books Ltd" });
     await runOnce(app);
-    const bronte = items(app, { kind: "manual" }).find((i) => i.customerpId === "4");
+    const bronte = (await items(app, { kind: "manual" })).find((i) => i.customerpId === "4");
     assert.equal(bronte?.state, "resolved");
     assert.match(String(bronte?.resolution), /the cause is gone/);
-    assert.equal(items(app, { kind: "manual", state: "open" }).length, 3);
+    assert.equal((await items(app, { kind: "manual", state: "open" })).length, 3);
     // --done closes a step a person did
-    const kobe = items(app, { kind: "manual", state: "open" })[0];
-    assert.equal(resolveItem(app, { id: kobe.id, done: true }).state, "resolved");
-    assert.throws(() => resolveItem(app, { id: kobe.id, keep: "customerp" }), /not a conflict/);
-    assert.throws(() => resolveItem(app, { id: 99999, dismiss: true }), /no inbox item "99999"/);
+    const kobe = (await items(app, { kind: "manual", state: "open" }))[0];
+    assert.equal((await resolveItem(app, { id: kobe.id, done: true })).state, "resolved");
+    await assert.rejects(() => resolveItem(app, { id: kobe.id, keep: "customerp" }), /not a conflict/);
+    await assert.rejects(() => resolveItem(app, { id: 99999, dismiss: true }), /no inbox item "99999"/);
   } finally {
     await t.close();
   }
@@ -59,18 +59,18 @@ test("the inbox: one item per cause across runs; manual steps stay open until do
 
 test("two runs at once on one store (no lock taken) make no duplicate items", async () => {
   const dir = mkdtempSync(join(tmpdir(), "host-example-inbox-"));
-  const db = join(dir, "sync.sqlite");
+  const db = (await testDb(dir));
   const t = await setup({ db });
-  const other = new Store(db);
+  const other = await Store.open(db);
   try {
     const twin = new Sync({ customerp: t.host.customerp, chargebee: t.host.chargebee, store: other, options: DEMO_OPTIONS });
     await Promise.all([t.host.sync.run(), twin.run()]);
     await Promise.all([t.host.sync.run(), twin.run()]);
-    const causes = /** @type {{ cause: string, n: number }[]} */ (t.host.store.db.prepare("SELECT cause, count(*) AS n FROM inbox GROUP BY cause HAVING n > 1").all());
+    const causes = await rows(t.host.store, "SELECT cause, count(*) AS n FROM inbox GROUP BY cause HAVING count(*) > 1");
     assert.deepEqual(causes, []);
-    assert.equal(items(t.host, { kind: "ambiguous" }).length, 1);
+    assert.equal((await items(t.host, { kind: "ambiguous" })).length, 1);
   } finally {
-    other.close();
+    await other.close();
     await t.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -82,27 +82,27 @@ test("an ambiguous match resolved with link: the pair merges without a twin, the
     const app = t.host;
     const site = t.servers.chargebee.site;
     await runOnce(app);
-    const amb = items(app, { kind: "ambiguous" })[0];
+    const amb = (await items(app, { kind: "ambiguous" }))[0];
     await assert.rejects(linkPair(app, { flow: "contact-customer", customerpId: "8", chargebeeId: "nope" }), /Chargebee has no customer nope/);
     await assert.rejects(linkPair(app, { flow: "contact-customer", customerpId: "1", chargebeeId: SHARED }), /Customerp 1 is already linked in contact-customer, to Chargebee \S+ \(unlink it first/);
     const r = await linkPair(app, { flow: "contact-customer", customerpId: "8", chargebeeId: SHARED });
     assert.deepEqual(r.resolved, [amb.id]);
     assert.deepEqual(r.held.map((h) => [h.side, h.id]), [["customerp", "9"]]);
-    assert.equal(items(app, { kind: "ambiguous" }).find((i) => i.id === amb.id)?.state, "resolved");
+    assert.equal((await items(app, { kind: "ambiguous" })).find((i) => i.id === amb.id)?.state, "resolved");
     const s = await runOnce(app);
     assert.equal(total(s.summary, "errors"), 0);
-    assert.equal(app.store.linkByCustomerp("contact-customer", "8")?.chargebee_id, SHARED);
-    assert.ok(app.store.linkByCustomerp("contact-customer", "8")?.base, "merged and stored with a base");
+    assert.equal((await app.store.linkByCustomerp("contact-customer", "8"))?.chargebee_id, SHARED);
+    assert.ok((await app.store.linkByCustomerp("contact-customer", "8"))?.base, "merged and stored with a base");
     assert.equal(customersWith(site, "post@nordlys.example").length, 1, "no twin customer for the shared e-mail");
     assert.equal(stats(s.summary)["quote-order"].created.chargebee, 1, "the quote waiting for contact 8 goes across");
-    assert.equal(items(app, { kind: "waiting" })[0].state, "resolved");
-    assert.equal(app.store.linkByCustomerp("contact-customer", "9"), undefined, "contact 9 is held");
+    assert.equal((await items(app, { kind: "waiting" }))[0].state, "resolved");
+    assert.equal(await app.store.linkByCustomerp("contact-customer", "9"), undefined, "contact 9 is held");
     assert.equal(writes((await runOnce(app)).summary), 0);
-    const left = items(app, { kind: "ambiguous", state: "open" });
+    const left = await items(app, { kind: "ambiguous", state: "open" });
     assert.deepEqual(left.map((i) => i.customerpId), ["9"]);
-    resolveItem(app, { id: left[0].id, dismiss: true });
+    await resolveItem(app, { id: left[0].id, dismiss: true });
     await runOnce(app);
-    assert.ok(app.store.linkByCustomerp("contact-customer", "9"), "dismissed: contact 9 syncs on its own");
+    assert.ok(await app.store.linkByCustomerp("contact-customer", "9"), "dismissed: contact 9 syncs on its own");
     assert.equal(writes((await runOnce(app)).summary), 0);
   } finally {
     await t.close();
@@ -114,13 +114,13 @@ test("an ambiguous match dismissed: each record syncs on its own, and the item s
   try {
     const app = t.host;
     await runOnce(app);
-    const amb = items(app, { kind: "ambiguous" })[0];
-    assert.equal(resolveItem(app, { id: amb.id, dismiss: true }).state, "dismissed");
+    const amb = (await items(app, { kind: "ambiguous" }))[0];
+    assert.equal((await resolveItem(app, { id: amb.id, dismiss: true })).state, "dismissed");
     const s = await runOnce(app);
     assert.equal(total(s.summary, "errors"), 0);
-    for (const id of ["8", "9"]) assert.ok(app.store.linkByCustomerp("contact-customer", id), `contact ${id} is linked`);
-    assert.ok(app.store.linkByChargebee("contact-customer", SHARED), "the Chargebee customer is linked");
-    assert.equal(items(app, { kind: "ambiguous" })[0].state, "dismissed");
+    for (const id of ["8", "9"]) assert.ok(await app.store.linkByCustomerp("contact-customer", id), `contact ${id} is linked`);
+    assert.ok(await app.store.linkByChargebee("contact-customer", SHARED), "the Chargebee customer is linked");
+    assert.equal((await items(app, { kind: "ambiguous" }))[0].state, "dismissed");
     assert.equal(writes((await runOnce(app)).summary), 0);
   } finally {
     await t.close();
@@ -133,7 +133,7 @@ test("unlink keeps the pair apart: not matched again (even with --full), neither
     const app = t.host;
     const site = t.servers.chargebee.site;
     await runOnce(app);
-    const cb = /** @type {string} */ (app.store.linkByCustomerp("contact-customer", "2")?.chargebee_id); // Jürgen, matched by e-mail
+    const cb = /** @type {string} */ ((await app.store.linkByCustomerp("contact-customer", "2"))?.chargebee_id); // Jürgen, matched by e-mail
     const before = live(site, "customer").length;
     const contacts = t.servers.customerp.db.tables.get("contacts")?.size;
     const u = await unlinkPair(app, { flow: "contact-customer", customerpId: "2" });
@@ -142,7 +142,7 @@ test("unlink keeps the pair apart: not matched again (even with --full), neither
     await t.host.customerp.update("contacts", "2", { phone: "+49 221 000 000" }); // a change: the record is read
     const s = await runOnce(app, { full: true });
     assert.equal(total(s.summary, "errors"), 0);
-    assert.equal(app.store.linkByCustomerp("contact-customer", "2"), undefined, "not matched again");
+    assert.equal(await app.store.linkByCustomerp("contact-customer", "2"), undefined, "not matched again");
     assert.equal(live(site, "customer").length, before, "no twin in Chargebee");
     assert.equal(t.servers.customerp.db.tables.get("contacts")?.size, contacts, "no twin in Customerp");
     const ex = await explainPair(app, { flow: "contact-customer", record: "customerp:2" });
@@ -169,11 +169,11 @@ test("a conflict overridden with resolve --keep: the next run writes the kept va
   try {
     const app = t.host;
     await runOnce(app);
-    const c = items(app, { kind: "conflict" }).find((i) => i.flow === "contact-customer" && i.customerpId === "2");
+    const c = (await items(app, { kind: "conflict" })).find((i) => i.flow === "contact-customer" && i.customerpId === "2");
     assert.ok(c);
     assert.deepEqual([c.detail.property, c.detail.customerp, c.detail.chargebee, c.detail.winner], ["language", "de-DE", "de", "customerp"]);
     assert.equal((await app.customerp.get("contacts", "2"))?.record.language, "de-DE");
-    const r = resolveItem(app, { id: c.id, keep: "chargebee" });
+    const r = await resolveItem(app, { id: c.id, keep: "chargebee" });
     assert.equal(r.state, "decided");
     assert.match(String(r.resolution), /the next run writes it/);
     const ex = await explainPair(app, { flow: "contact-customer", record: "customerp:2" });
@@ -182,10 +182,10 @@ test("a conflict overridden with resolve --keep: the next run writes the kept va
     assert.equal(total(s.summary, "errors"), 0);
     assert.equal((await app.customerp.get("contacts", "2"))?.record.language, "de");
     assert.equal(t.servers.chargebee.site.tables.customer.get(/** @type {string} */ (c.chargebeeId))?.data.locale, "de");
-    const done = items(app, { kind: "conflict" }).find((i) => i.id === c.id);
+    const done = (await items(app, { kind: "conflict" })).find((i) => i.id === c.id);
     assert.equal(done?.state, "resolved");
     assert.match(String(done?.resolution), /overridden: chargebee's value kept, written in run/);
-    assert.match(app.store.logEntries({ run: s.summary.run, kind: "override" })[0]?.message, /language: a person kept chargebee's value/);
+    assert.match((await app.store.logEntries({ run: s.summary.run, kind: "override" }))[0]?.message, /language: a person kept chargebee's value/);
     assert.equal(writes((await runOnce(app)).summary), 0);
   } finally {
     await t.close();
@@ -205,7 +205,7 @@ test("retry: a waiting record goes across once its parent is linked; a failed on
     assert.equal(r.exitCode, 0);
     assert.ok(r.link?.chargebee, "the quote is linked to its new order");
     assert.equal(stats(r.summary)["quote-order"].created.chargebee, 1);
-    assert.equal(items(app, { kind: "waiting" })[0].state, "resolved");
+    assert.equal((await items(app, { kind: "waiting" }))[0].state, "resolved");
 
     const bad = t.servers.customerp.db.create("contacts", { first_name: "Ugo", last_name: "Bad", email: "not-an-email", is_active: true });
     const failed = await retryRecord(app, { flow: "contact-customer", record: `customerp:${bad.record.id}` });
@@ -254,17 +254,17 @@ test("drift after a one-way period: reported once while read-only, found by --fu
   try {
     const app = t.host;
     await runOnce(app);
-    const cb = /** @type {string} */ (app.store.linkByCustomerp("contact-customer", "1")?.chargebee_id);
+    const cb = /** @type {string} */ ((await app.store.linkByCustomerp("contact-customer", "1"))?.chargebee_id);
     // one way: Customerp is read-only for contacts; Chargebee's new phone is not copied
     app.config.flowOptions = { "contact-customer": { readOnly: ["customerp"] } };
     await app.chargebee.send("POST", `/customers/${cb}`, { phone: "+47 915 55 555" });
     await runOnce(app);
-    const dropped = items(app, { kind: "drift" });
+    const dropped = await items(app, { kind: "drift" });
     assert.equal(dropped.length, 1, JSON.stringify(dropped));
     assert.match(dropped[0].message, /phone changed in Chargebee, but Customerp is read-only for this flow: not copied/);
     await runOnce(app, { full: true });
-    assert.equal(items(app, { kind: "drift" }).length, 1, "the same difference, the same item");
-    assert.equal(app.store.logEntries({ kind: "warning" }).filter((e) => /read_only/.test(e.message)).length, 1, "reported once");
+    assert.equal((await items(app, { kind: "drift" })).length, 1, "the same difference, the same item");
+    assert.equal((await app.store.logEntries({ kind: "warning" })).filter((e) => /read_only/.test(e.message)).length, 1, "reported once");
     // two-way again: an incremental run cannot see it; --full finds it; --repair brings it together
     app.config.flowOptions = {};
     const quiet = await runOnce(app);
@@ -272,16 +272,16 @@ test("drift after a one-way period: reported once while read-only, found by --fu
     const full = await runOnce(app, { full: true });
     assert.equal(writes(full.summary), 0, "--full reports, it does not write");
     assert.equal(stats(full.summary)["contact-customer"].drift, 1);
-    const drift = items(app, { kind: "drift", state: "open" }).find((i) => i.property === "phone");
-    assert.ok(drift, JSON.stringify(items(app, { kind: "drift" })));
+    const drift = (await items(app, { kind: "drift", state: "open" })).find((i) => i.property === "phone");
+    assert.ok(drift, JSON.stringify(await items(app, { kind: "drift" })));
     assert.match(drift.message, /phone differs: Customerp "\+47 912 34 567", Chargebee "\+47 915 55 555", and neither changed since the last sync/);
     const repaired = await runOnce(app, { full: true, repair: true });
     assert.equal(total(repaired.summary, "errors"), 0);
     assert.equal((await app.customerp.get("contacts", "1"))?.record.phone, "+47 915 55 555", "newest: Chargebee's edit was later");
-    const conflict = app.store.logEntries({ run: repaired.summary.run, kind: "conflict" }).find((c) => c.property === "phone");
+    const conflict = (await app.store.logEntries({ run: repaired.summary.run, kind: "conflict" })).find((c) => c.property === "phone");
     assert.match(JSON.parse(conflict?.detail).rule, /^repair: newest/);
     await runOnce(app, { full: true });
-    assert.equal(items(app, { kind: "drift", state: "open" }).length, 0, "the drift items closed themselves");
+    assert.equal((await items(app, { kind: "drift", state: "open" })).length, 0, "the drift items closed themselves");
   } finally {
     await t.close();
   }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/servers.mjs";
 import { listen, close, sleep } from "../src/lib/http.mjs";
+import { testDb } from "./helpers.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
 
@@ -37,7 +38,7 @@ test("bin/sync.mjs --watch --webhooks: edits reach the other side through webhoo
   const child = spawn(process.execPath, [SYNC, "--watch", "3600", "--webhooks", String(port)], {
     env: {
       PATH: process.env.PATH ?? "", CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CUSTOMERP_URL: servers.customerp.url,
-      CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: join(dir, "sync.sqlite"), SYNC_TIME_ZONE: "Europe/Oslo", SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS",
+      CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: (await testDb(dir)), SYNC_TIME_ZONE: "Europe/Oslo", SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS",
       SYNC_ITEM_FAMILY_ID: "customerp-products", CUSTOMERP_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/customerp`, ...secrets,
     },
   });

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/servers.mjs";
 import { demo } from "../src/local/demo.mjs";
 import { writesOf } from "../src/app/report.mjs";
+import { testDb } from "./helpers.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
 
@@ -26,7 +27,7 @@ test("bin/sync.mjs syncs once against the endpoints in the environment and print
   try {
     const env = {
       CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CUSTOMERP_URL: servers.customerp.url,
-      CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: join(dir, "sync.sqlite"), SYNC_TIME_ZONE: "Europe/Oslo",
+      CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: (await testDb(dir)), SYNC_TIME_ZONE: "Europe/Oslo",
       SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS", SYNC_ITEM_FAMILY_ID: "customerp-products",
     };
     const first = await runSync(env);
@@ -39,7 +40,7 @@ test("bin/sync.mjs syncs once against the endpoints in the environment and print
       assert.ok(!out.includes(LOCAL_API_KEY) && !out.includes(LOCAL_TOKEN), "no secret in the output");
     }
 
-    const bad = await runSync({ ...env, CHARGEBEE_API_KEY: "test_bad_key_0000", SYNC_DB: join(dir, "other.sqlite") });
+    const bad = await runSync({ ...env, CHARGEBEE_API_KEY: "test_bad_key_0000", SYNC_DB: (await testDb(dir, "other.sqlite")) });
     assert.equal(bad.code, 5, "refused credentials: exit 5");
     assert.match(bad.stderr, /sync failed: Chargebee refused the credentials at http:\/\/127\.0\.0\.1:\d+\/api\/v2\/\S+: Chargebee GET \/\S+ failed: 401 api_authentication_failed: Sorry, authentication failed/);
     assert.ok(!`${bad.stdout}${bad.stderr}`.includes("test_bad_key_0000"));

@@ -10,10 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/servers.mjs";
-import { Store } from "../src/app/store.mjs";
+import { Store } from "../src/app/store/store.mjs";
 import { acquireLock } from "../src/app/lock.mjs";
 import { runOnce } from "../src/app/actions/run.mjs";
-import { live, setup, total } from "./helpers.mjs";
+import { live, setup, total, testDb, rows, dumpStore } from "./helpers.mjs";
+import { FLOWS } from "../src/app/flows.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
 
@@ -32,7 +33,7 @@ export async function cliSetup() {
   const dir = mkdtempSync(join(tmpdir(), "host-example-commands-"));
   const env = {
     CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CUSTOMERP_URL: servers.customerp.url,
-    CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: join(dir, "sync.sqlite"), SYNC_TIME_ZONE: "Europe/Oslo",
+    CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: (await testDb(dir)), SYNC_TIME_ZONE: "Europe/Oslo",
     SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS", SYNC_ITEM_FAMILY_ID: "customerp-products",
   };
   return {
@@ -137,7 +138,7 @@ test("exit 5: a refused connection fails at once and names the system and the UR
 test("exit 4: the run lock names its holder; --wait waits for it; a crashed holder does not block", async () => {
   const t = await cliSetup();
   try {
-    const store = new Store(t.env.SYNC_DB);
+    const store = await Store.open(t.env.SYNC_DB);
     const release = await acquireLock(store);
     const r = await cli(["run"], t.env);
     assert.equal(r.code, 4);
@@ -147,21 +148,24 @@ test("exit 4: the run lock names its holder; --wait waits for it; a crashed hold
     assert.ok(waited.ms >= 1000, "it waited a second first");
     const pending = cli(["run", "--wait", "20"], t.env);
     await new Promise((res) => setTimeout(res, 700));
-    release();
+    await release();
     const after = await pending;
     assert.equal(after.code, 0, after.stderr);
     assert.match(after.stdout, /contact-customer +read 9\/9/);
     // a holder that died: its pid is gone
-    store.db.prepare("INSERT OR REPLACE INTO run_lock (id, pid, host, started, heartbeat) VALUES (1, ?, ?, ?, ?)")
-      .run(2 ** 22 + 12345, `${(await import("node:os")).hostname()} x`, new Date().toISOString(), Date.now());
+    const hold = async (/** @type {Record<string, unknown>} */ who) => {
+      for (const f of FLOWS) {
+        await store.k.updateTable("leases").set({ holder: "x", token: 99, ...who }).where("tenant", "=", "").where("name", "=", f.id).execute();
+      }
+    };
+    await hold({ pid: 2 ** 22 + 12345, host: (await import("node:os")).hostname(), started: new Date().toISOString(), heartbeat: Date.now() });
     const taken = await cli(["run"], t.env);
     assert.equal(taken.code, 0, taken.stderr);
     // a holder elsewhere whose heartbeat stopped a while ago
-    store.db.prepare("INSERT OR REPLACE INTO run_lock (id, pid, host, started, heartbeat) VALUES (1, 1, 'other-host x', ?, ?)")
-      .run(new Date(Date.now() - 3_600_000).toISOString(), Date.now() - 3_600_000);
+    await hold({ pid: 1, host: "other-host", started: new Date(Date.now() - 3_600_000).toISOString(), heartbeat: Date.now() - 3_600_000 });
     assert.equal((await cli(["run"], t.env)).code, 0);
-    assert.equal(/** @type {any} */ (store.db.prepare("SELECT count(*) AS n FROM run_lock").get()).n, 0, "released after the run");
-    store.close();
+    assert.deepEqual(await rows(store, "SELECT name FROM leases WHERE holder IS NOT NULL"), [], "released after the run");
+    await store.close();
   } finally {
     await t.close();
   }
@@ -189,7 +193,7 @@ test("exit 1 when a record failed: it is an error item, and the item closes itse
   }
 });
 
-/** Records every write the clients send, with the round of the pair's plan that sent it. @param {ReturnType<typeof import("../src/local/servers.mjs").localSync>} host */
+/** Records every write the clients send, with the round of the pair's plan that sent it. @param {Awaited<ReturnType<typeof import("../src/local/servers.mjs").localSync>>} host */
 function recordWrites(host) {
   /** @type {{ side: string, method: string, path: string, body: unknown, round: number }[]} */
   const sent = [];
@@ -226,12 +230,12 @@ test("a dry run sends no write and changes nothing in the store; a real run from
   const t = await setup();
   try {
     for (const step of ["first sync", "after edits"]) {
-      const before = t.host.store.db.serialize();
+      const before = await dumpStore(t.host.store);
       const counts = { cb: t.host.chargebee.counters.writes, cp: t.host.customerp.counters.writes };
       const dry = await runOnce(t.host, { dryRun: true });
       assert.equal(t.host.chargebee.counters.writes, counts.cb, `${step}: no Chargebee write`);
       assert.equal(t.host.customerp.counters.writes, counts.cp, `${step}: no Customerp write`);
-      assert.ok(Buffer.compare(before, t.host.store.db.serialize()) === 0, `${step}: the store file is unchanged`);
+      assert.deepEqual(await dumpStore(t.host.store), before, `${step}: the store is unchanged`);
       assert.equal(dry.summary.dryRun, true);
       const listed = dry.summary.planned.filter((p) => p.method && !p.followUp);
       assert.ok(listed.length > 0, step);
@@ -257,7 +261,7 @@ test("a dry run sends no write and changes nothing in the store; a real run from
       if (step === "first sync") {
         await t.host.customerp.update("contacts", "1", { phone: "+47 913 00 000" });
         await t.host.customerp.update("products", "1", { price: "1350.00" });
-        const cbId = t.host.store.linkByCustomerp("contact-customer", "2")?.chargebee_id;
+        const cbId = (await t.host.store.linkByCustomerp("contact-customer", "2"))?.chargebee_id;
         await t.host.chargebee.send("POST", `/customers/${cbId}`, { last_name: "Mueller" });
       }
     }

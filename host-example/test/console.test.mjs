@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { LOCAL_API_KEY, LOCAL_TOKEN, localSync, startLocalServers } from "../src/local/servers.mjs";
 import { runOnce } from "../src/app/actions/run.mjs";
-import { live } from "./helpers.mjs";
+import { live, testDb } from "./helpers.mjs";
 import { Inbox } from "../src/app/inbox.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
@@ -26,16 +26,16 @@ const CHROMIUM = "/usr/bin/chromium";
 async function demoStore() {
   const servers = await startLocalServers({ rateLimit: { limit: 100_000, windowMs: 60_000 } });
   const dir = mkdtempSync(join(tmpdir(), "host-example-console-"));
-  const db = join(dir, "sync.sqlite");
+  const db = (await testDb(dir));
   const env = {
     PATH: process.env.PATH ?? "", CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CUSTOMERP_URL: servers.customerp.url,
     CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: db, SYNC_TIME_ZONE: "Europe/Oslo", SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS", SYNC_ITEM_FAMILY_ID: "customerp-products",
   };
-  const app = localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, db });
+  const app = await localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, db });
   return {
     servers, dir, env, app,
     async close() {
-      app.store.close();
+      await app.store.close();
       await servers.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -234,10 +234,10 @@ test("the operator console in headless Chromium: login, refusals, Link, Keep Cha
       assert.match(await page.locator("#item-1").innerText(), /state: resolved/, "the state is the store's, not the page's");
 
       const { summary } = await runOnce(d.app);
-      assert.equal(d.app.store.linkByCustomerp("contact-customer", "8")?.chargebee_id, SHARED);
+      assert.equal((await d.app.store.linkByCustomerp("contact-customer", "8"))?.chargebee_id, SHARED);
       const withEmail = live(d.servers.chargebee.site, "customer").filter((c) => String(c.email ?? "").toLowerCase() === "post@nordlys.example");
       assert.equal(withEmail.length, 1, "no twin customer for contact 9");
-      assert.equal(d.app.store.linkByCustomerp("contact-customer", "9"), undefined, "contact 9 stays held");
+      assert.equal(await d.app.store.linkByCustomerp("contact-customer", "9"), undefined, "contact 9 stays held");
       assert.ok(/** @type {any} */ (summary.flows["contact-customer"]).updated.chargebee >= 1, "the pair was merged");
     });
 
@@ -253,7 +253,7 @@ test("the operator console in headless Chromium: login, refusals, Link, Keep Cha
       assert.equal((await d.app.customerp.get("contacts", "2"))?.record.language, "de-DE");
       const { summary } = await runOnce(d.app);
       assert.equal((await d.app.customerp.get("contacts", "2"))?.record.language, "de", "the next sync wrote the kept value");
-      assert.equal(d.app.store.logEntries({ run: summary.run, kind: "override" }).length, 1, "the override's write is in the run log");
+      assert.equal((await d.app.store.logEntries({ run: summary.run, kind: "override" })).length, 1, "the override's write is in the run log");
     });
 
     await t.test("Mark done and Dismiss by keyboard alone", async () => {
@@ -285,7 +285,7 @@ test("the operator console in headless Chromium: login, refusals, Link, Keep Cha
       times["Keep Customerp"] = Date.now() - t0;
       assert.match(await page.locator(`#${id}`).innerText(), /kept customerp: that was the decision already; nothing to write/);
       // a guard item as a run that stopped a flow leaves it (test/commands.test.mjs makes one from a mass delete)
-      const guard = new Inbox(d.app.store).see({ run: null, kind: "guard", flow: "contact-customer", message: "the guard stopped contact-customer: it planned 12 deletes" });
+      const guard = await new Inbox(d.app.store).see({ run: null, kind: "guard", flow: "contact-customer", message: "the guard stopped contact-customer: it planned 12 deletes" });
       await page.goto(`${base}/inbox?kind=guard`);
       t0 = Date.now();
       await page.locator(`#item-${guard.id}`).getByRole("button", { name: "Confirm", exact: true }).click();

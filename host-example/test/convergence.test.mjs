@@ -62,13 +62,13 @@ test("random edits on both sides over HTTP converge, with every lost edit report
       const deletedNumbers = new Set();
       for (let round = 0; round < ROUNDS; round++) {
         const ctx = `seed ${seed} round ${round}`;
-        const pairs = (/** @type {string} */ flow) => Object.entries(store.linksOf(flow)).map(([a, b]) => ({ cp: String(a), cb: String(b) }));
+        const pairs = async (/** @type {string} */ flow) => Object.entries(await store.linksOf(flow)).map(([a, b]) => ({ cp: String(a), cb: String(b) }));
         // One pair of each kind per round, so that both sides often edit the same record (and property).
         const focus = (/** @type {{ cp: string, cb: string }[]} */ xs) => (xs.length ? [r.pick(xs)] : []);
-        const contacts = focus(pairs("contact-customer"));
-        const allOrders = pairs("order-order").filter((p) => cbOrder(p.cb));
+        const contacts = focus(await pairs("contact-customer"));
+        const allOrders = (await pairs("order-order")).filter((p) => cbOrder(p.cb));
         const orders = focus(allOrders);
-        const products = focus(pairs("product-item"));
+        const products = focus(await pairs("product-item"));
         /** @type {Edit[]} */
         const made = [];
         /** @type {Set<string>} pairs a delete or cancel touched this round: their other edits may lose to it */
@@ -156,23 +156,23 @@ test("random edits on both sides over HTTP converge, with every lost edit report
         edits += last.length;
         const first = await t.host.sync.run();
         const second = await t.host.sync.run();
-        const errors = store.logEntries({ kind: "error" }).filter((e) => e.run >= first.run);
+        const errors = (await store.logEntries({ kind: "error" })).filter((e) => e.run >= first.run);
         assert.deepEqual(errors, [], `${ctx}: errors`);
         assert.equal(writes(second), 0, `${ctx}: syncing again writes: ${JSON.stringify(second.requests)}`);
         assert.equal(total(second, "conflicts"), 0, ctx);
-        const logged = [...store.logEntries({ run: first.run, kind: "conflict" }), ...store.logEntries({ run: second.run, kind: "conflict" })];
+        const logged = [...await store.logEntries({ run: first.run, kind: "conflict" }), ...await store.logEntries({ run: second.run, kind: "conflict" })];
         conflicts += logged.length;
 
         // The two sides agree on every property this simulation edits.
-        for (const p of pairs("contact-customer")) {
+        for (const p of await pairs("contact-customer")) {
           const a = (await cp.get("contacts", p.cp))?.record, b = site.tables.customer.get(p.cb)?.data;
           if (a && b && !a.deleted) assert.equal(a.first_name, b.first_name, `${ctx}: contact ${p.cp} first_name`);
         }
-        for (const p of pairs("product-item")) {
+        for (const p of await pairs("product-item")) {
           const a = (await cp.get("products", p.cp))?.record, b = site.tables.item.get(p.cb)?.data;
           if (a && b && !a.deleted) assert.equal(a.description ?? undefined, b.description ?? undefined, `${ctx}: product ${p.cp} description`);
         }
-        for (const p of pairs("order-order")) {
+        for (const p of await pairs("order-order")) {
           const a = (await cp.get("orders", p.cp))?.record, b = cbOrder(p.cb);
           if (!a || !b || a.deleted) continue;
           const mapped = toCustomerp("order-order", b, DEMO_OPTIONS);
@@ -186,7 +186,7 @@ test("random edits on both sides over HTTP converge, with every lost edit report
         assert.equal(new Set(numbers).size, numbers.length, `${ctx}: twin orders ${numbers}`);
         for (const number of deletedNumbers) {
           const back = cpOrders.find((/** @type {any} */ o) => o.number === number);
-          if (back) assert.ok(store.logEntries({ kind: "conflict" }).some((c) => c.property === "deleted" && c.customerp_id === String(back.id)), `${ctx}: deleted ${number} came back`);
+          if (back) assert.ok((await store.logEntries({ kind: "conflict" })).some((c) => c.property === "deleted" && c.customerp_id === String(back.id)), `${ctx}: deleted ${number} came back`);
         }
         const tags = live(site, "customer").map((c) => c.meta_data?.customerp).filter(Boolean).map((g) => `${g.type}:${g.id}`);
         assert.equal(new Set(tags).size, tags.length, `${ctx}: twin customers`);

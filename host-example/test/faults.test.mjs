@@ -13,9 +13,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { close, listen } from "../src/lib/http.mjs";
-import { crashOnce, live, setup, total, writes } from "./helpers.mjs";
+import { crashOnce, live, setup, total, writes, testDb } from "./helpers.mjs";
 
-/** @typedef {ReturnType<Awaited<ReturnType<typeof setup>>["connect"]>} Host */
+/** @typedef {Awaited<ReturnType<Awaited<ReturnType<typeof setup>>["connect"]>>} Host */
 /** @typedef {Awaited<ReturnType<typeof setup>>} Env */
 
 const TIMEOUT_MS = 250; // the client's per-attempt timeout in this test
@@ -177,21 +177,21 @@ function crashAt(host, n, crashes) {
   const store = host.store;
   const commitPair = store.commitPair.bind(store);
   const finishFlow = store.finishFlow.bind(store);
-  store.commitPair = (flow, previous, link, base) => {
+  store.commitPair = async (flow, previous, link, base, versions) => {
     point("before store commit");
-    commitPair(flow, previous, link, base);
+    await commitPair(flow, previous, link, base, versions);
     point("after store commit");
   };
-  store.finishFlow = (flow, cursors, retry) => {
+  store.finishFlow = async (flow, cursors, retry) => {
     point("before store commit");
-    finishFlow(flow, cursors, retry);
+    await finishFlow(flow, cursors, retry);
     point("after store commit");
   };
   return () => i;
 }
 
 /** The end state of both servers and of the host's store. @param {Env} t @param {Host} host */
-function endState(t, host) {
+async function endState(t, host) {
   const site = t.servers.chargebee.site;
   const ids = (/** @type {string} */ table) => live(site, table).map((r) => String(r.id)).sort();
   const flows = ["customer-business_entity", "product-item", "contact-customer", "employee-customer", "quote-order", "order-order"];
@@ -204,15 +204,15 @@ function endState(t, host) {
       invoices: site.tables.invoice.size,
     },
     customerp: Object.fromEntries([...t.servers.customerp.db.tables].map(([k, v]) => [k, v.size])),
-    links: Object.fromEntries(flows.map((f) => [f, host.store.linkCount(f)])),
+    links: Object.fromEntries(await Promise.all(flows.map(async (f) => [f, await host.store.linkCount(f)]))),
   };
 }
 
 /** Conflicts logged, as "flow customerp chargebee property" with how often each was logged. @param {Host} host */
-function conflicts(host) {
+async function conflicts(host) {
   /** @type {Record<string, number>} */
   const seen = {};
-  for (const c of host.store.logEntries({ kind: "conflict" })) {
+  for (const c of await host.store.logEntries({ kind: "conflict" })) {
     const k = `${c.flow} ${c.customerp_id} ${c.chargebee_id} ${c.property}`;
     seen[k] = (seen[k] ?? 0) + 1;
   }
@@ -236,7 +236,7 @@ async function reference() {
   try {
     const runs = await settleRuns(t.host, 4);
     assert.equal(writes(runs[runs.length - 1]), 0, "the fault-free sync settles");
-    return { state: endState(t, t.host), conflicts: conflicts(t.host) };
+    return { state: await endState(t, t.host), conflicts: await conflicts(t.host) };
   } finally {
     await t.close();
   }
@@ -250,7 +250,7 @@ for (const seed of [20260107, 7, 424242]) {
 
     const rnd = prng(seed);
     const dir = mkdtempSync(join(tmpdir(), "host-example-faults-"));
-    const db = join(dir, "sync.sqlite");
+    const db = (await testDb(dir));
     const t = await setup({ db, retry: RETRY });
     const cbProxy = await faultProxy(t.servers.chargebee.url, rnd, { rate: 0.12, budget: 60 });
     const cpProxy = await faultProxy(t.servers.customerp.url, rnd, { rate: 0.08, budget: 30 });
@@ -258,20 +258,20 @@ for (const seed of [20260107, 7, 424242]) {
     const crashes = {};
     /** @type {Host | undefined} */
     let host;
-    const restart = () => {
-      host?.store.close();
+    const restart = async () => {
+      await host?.store.close();
       // setup's connect() spreads its argument over localSync's options: the URLs go to the proxies
-      host = t.connect(/** @type {Parameters<typeof t.connect>[0]} */ ({ db, chargebeeUrl: cbProxy.url, customerpUrl: cpProxy.url, hooks: {} }));
+      host = await t.connect(/** @type {Parameters<typeof t.connect>[0]} */ ({ db, chargebeeUrl: cbProxy.url, customerpUrl: cpProxy.url, hooks: {} }));
       return host;
     };
     let runErrors = 0;
     try {
-      t.host.store.close(); // setup's host is not used: every host below goes through the proxies
+      await t.host.store.close(); // setup's host is not used: every host below goes through the proxies
       // Rounds: a new host on the same file, killed at a random point among its first 40 (a full
       // first sync passes about 2 × (31 + 10 + 37 + 6) of them; each round gets a little further).
       const ROUNDS = 10;
       for (let round = 0; round < ROUNDS; round++) {
-        const h = restart();
+        const h = await restart();
         const n = 1 + Math.floor(rnd() * 40);
         crashAt(h, n, crashes);
         const outcome = await h.sync.run().then((s) => s, (e) => e);
@@ -282,24 +282,24 @@ for (const seed of [20260107, 7, 424242]) {
         }
       }
       // Network faults, no kills: a few runs of a new host.
-      const h = restart();
+      const h = await restart();
       for (let i = 0; i < 3; i++) runErrors += total(await h.sync.run(), "errors");
       // The final clean runs: no faults, a new host on the same file.
       cbProxy.state.on = false;
       cpProxy.state.on = false;
-      const last = restart();
+      const last = await restart();
       const runs = await settleRuns(last, 4);
       const final = runs[runs.length - 1];
-      assert.equal(total(final, "errors"), 0, JSON.stringify(last.store.logEntries({ run: final.run, kind: "error" })));
+      assert.equal(total(final, "errors"), 0, JSON.stringify(await last.store.logEntries({ run: final.run, kind: "error" })));
       assert.equal(writes(final), 0, "the final clean run finds everything settled");
 
-      assert.deepEqual(endState(t, last), ref.state, "same records on both sides and same links as a fault-free run");
+      assert.deepEqual(await endState(t, last), ref.state, "same records on both sides and same links as a fault-free run");
       // no twins: one Chargebee customer per Customerp record it was made for
       const tags = live(t.servers.chargebee.site, "customer").map((c) => c.meta_data?.customerp).filter(Boolean).map((g) => `${g.type}:${g.id}`);
       assert.equal(new Set(tags).size, tags.length);
       // every conflict of the fault-free run is logged, once, and no other
-      assert.deepEqual(Object.keys(conflicts(last)).sort(), Object.keys(ref.conflicts).sort());
-      const twice = Object.entries(conflicts(last)).filter(([, n]) => n > 1);
+      assert.deepEqual(Object.keys(await conflicts(last)).sort(), Object.keys(ref.conflicts).sort());
+      const twice = Object.entries(await conflicts(last)).filter(([, n]) => n > 1);
       assert.deepEqual(twice, [], "every conflict logged once");
 
       const faults = { chargebee: { ...cbProxy.counts }, customerp: { ...cpProxy.counts } };
@@ -308,7 +308,7 @@ for (const seed of [20260107, 7, 424242]) {
       assert.ok(cbProxy.total() > 0 && cpProxy.total() > 0, "faults were injected");
       assert.ok(Object.values(crashes).reduce((a, b) => a + b, 0) > 0, "the host was killed");
     } finally {
-      host?.store.close();
+      await host?.store.close();
       await cbProxy.close();
       await cpProxy.close();
       await t.servers.close();
@@ -319,7 +319,7 @@ for (const seed of [20260107, 7, 424242]) {
 
 test("a kill after a conflict is logged and before its pair is stored: the rerun does not log it again", async () => {
   const dir = mkdtempSync(join(tmpdir(), "host-example-faults-"));
-  const db = join(dir, "sync.sqlite");
+  const db = (await testDb(dir));
   const t = await setup({
     db,
     hooks: {
@@ -330,13 +330,13 @@ test("a kill after a conflict is logged and before its pair is stored: the rerun
   let restarted;
   try {
     await assert.rejects(t.host.sync.run(), /simulated crash/);
-    t.host.store.close();
-    restarted = t.connect({ hooks: {} });
+    await t.host.store.close();
+    restarted = await t.connect({ hooks: {} });
     await settleRuns(restarted, 3);
     const ref = await reference();
-    assert.deepEqual(conflicts(restarted), ref.conflicts, "every conflict logged once");
+    assert.deepEqual(await conflicts(restarted), ref.conflicts, "every conflict logged once");
   } finally {
-    restarted?.store.close();
+    await restarted?.store.close();
     await t.servers.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -352,7 +352,7 @@ test("a kill between a new item and its item price: the rerun makes the price an
   try {
     await assert.rejects(t.host.sync.run(), /simulated crash/);
     const runs = await settleRuns(t.host, 3);
-    assert.equal(total(runs[runs.length - 1], "errors"), 0, JSON.stringify(t.host.store.logEntries({ kind: "error" }).map((e) => e.message)));
+    assert.equal(total(runs[runs.length - 1], "errors"), 0, JSON.stringify((await t.host.store.logEntries({ kind: "error" })).map((e) => e.message)));
     assert.equal(writes(runs[runs.length - 1]), 0);
   } finally {
     await t.close();

@@ -1,5 +1,50 @@
-// Shared set-up of the tests: both local servers with the demo data and a host with an in-memory store.
+// Shared set-up of the tests: both local servers with the demo data and a host with a store of its own.
+// The store's back end is SQLite, or PostgreSQL when SYNC_TEST_PG holds a server's URL
+// (scripts/test.sh runs every suite on both): then each store is a schema of its own.
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { sql } from "kysely";
 import { localSync, startLocalServers } from "../src/local/servers.mjs";
+import { TENANT_TABLES } from "../src/app/store/schema.mjs";
+
+export const PG = process.env.SYNC_TEST_PG || null;
+
+/**
+ * A new, empty store for a test: an SQLite file in `dir` (":memory:" without one), or with SYNC_TEST_PG
+ * a new schema on that server (the URL selects it through search_path).
+ * @param {string} [dir] @param {string} [name]
+ */
+export async function testDb(dir, name = "sync.sqlite") {
+  if (!PG) return dir ? join(dir, name) : ":memory:";
+  const schema = `t_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: PG });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await client.end();
+  }
+  const u = new URL(PG);
+  u.searchParams.set("options", `-c search_path=${schema}`);
+  return u.toString();
+}
+
+/** Every row of every table of a store, in a stable order (to compare a store before and after). @param {import("../src/app/store/store.mjs").Store} store */
+export async function dumpStore(store) {
+  /** @type {Record<string, unknown[]>} */
+  const out = {};
+  for (const t of TENANT_TABLES) {
+    const rows = /** @type {any[]} */ ((await sql.raw(`SELECT * FROM "${t}"`).execute(store.k)).rows);
+    out[t] = rows.map((r) => JSON.stringify(r)).sort();
+  }
+  return out;
+}
+
+/** Rows of a query in SQL both back ends read alike. @param {import("../src/app/store/store.mjs").Store} store @param {string} text */
+export async function rows(store, text) {
+  return /** @type {any[]} */ ((await sql.raw(text).execute(store.k)).rows);
+}
 
 /**
  * @param {{ rateLimit?: { limit: number, windowMs: number }, retry?: import("../src/app/clients/retry.mjs").RetryOptions,
@@ -10,15 +55,15 @@ import { localSync, startLocalServers } from "../src/local/servers.mjs";
  */
 export async function setup(o = {}) {
   const servers = await startLocalServers({ rateLimit: o.rateLimit, orders: o.orders, webhooks: o.webhooks });
-  const connect = (/** @type {typeof o} */ more = {}) =>
-    localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, retry: { baseDelayMs: 20, ...o.retry }, ...o, ...more });
-  const host = connect();
+  const connect = async (/** @type {typeof o} */ more = {}) =>
+    localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, retry: { baseDelayMs: 20, ...o.retry }, ...o, db: more.db ?? o.db ?? (await testDb()), ...more });
+  const host = await connect();
   return {
     servers,
     host,
     connect,
     async close() {
-      host.store.close();
+      await host.store.close();
       await servers.close();
     },
   };

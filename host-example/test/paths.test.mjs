@@ -36,7 +36,7 @@ test("a product whose sku is ..\\customers or .. fails on its own; nothing is se
     assert.ok(!sent.includes("/customers"), `no item update turned into a customer create: ${sent}`);
     assert.ok(!sent.includes("/items"), `no item update turned into an item create: ${sent}`);
     for (const id of ["p-dots", "p-back", "p-slash"]) {
-      const errors = t.host.store.logEntries({ kind: "error" }).filter((e) => e.customerp_id === id);
+      const errors = (await t.host.store.logEntries({ kind: "error" })).filter((e) => e.customerp_id === id);
       assert.ok(errors.length > 0, `the failure of ${id} is reported`);
     }
   } finally {

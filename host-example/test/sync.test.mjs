@@ -1,7 +1,7 @@
 // The host's loop against both local servers with the demo data.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { crashOnce, live, setup, stats, total, writes } from "./helpers.mjs";
+import { crashOnce, live, setup, stats, total, writes, testDb } from "./helpers.mjs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ test("a full sync of the demo data links, creates and copies what it should", as
     const s = await t.host.sync.run();
     const f = stats(s);
     assert.deepEqual(Object.keys(f), ["customer-business_entity", "product-item", "contact-customer", "employee-customer", "quote-order", "order-order"]);
-    assert.equal(total(s, "errors"), 0, JSON.stringify(t.host.store.logEntries({ kind: "error" })));
+    assert.equal(total(s, "errors"), 0, JSON.stringify(await t.host.store.logEntries({ kind: "error" })));
     const c = (/** @type {string} */ flow) => ({ matched: f[flow].matched, created: f[flow].created, ambiguous: f[flow].ambiguous });
     // 2 entities match by name (case, spaces, Unicode normalised); 1 made in Chargebee becomes a customer; 3 to make by hand
     assert.deepEqual(c("customer-business_entity"), { matched: 2, created: { customerp: 1, chargebee: 0 }, ambiguous: 0 });
@@ -41,9 +41,9 @@ test("a full sync of the demo data links, creates and copies what it should", as
     const sizes = Object.fromEntries([...db.tables].map(([k, v]) => [k, v.size]));
     assert.deepEqual(sizes, { customers: 6, contacts: 12, employees: 5, products: 8, quotes: 4, orders: 3 });
     const store = t.host.store;
-    const links = Object.fromEntries(Object.keys(f).map((flow) => [flow, store.linkCount(flow)]));
+    const links = Object.fromEntries(await Promise.all(Object.keys(f).map(async (flow) => [flow, await store.linkCount(flow)])));
     assert.deepEqual(links, { "customer-business_entity": 3, "product-item": 7, "contact-customer": 9, "employee-customer": 4, "quote-order": 1, "order-order": 3 });
-    assert.equal(store.logEntries({ kind: "ambiguous" }).length, 1);
+    assert.equal((await store.logEntries({ kind: "ambiguous" })).length, 1);
     // every Chargebee customer made for a Customerp record exists once
     const tags = live(site, "customer").map((c) => c.meta_data?.customerp).filter(Boolean).map((g) => `${g.type}:${g.id}`);
     assert.equal(new Set(tags).size, tags.length);
@@ -56,7 +56,7 @@ test("the demo's mappings: a contact's vat_number and segment reach Chargebee (b
   const t = await setup();
   try {
     const s = await t.host.sync.run();
-    assert.equal(total(s, "errors"), 0, JSON.stringify(t.host.store.logEntries({ kind: "error" })));
+    assert.equal(total(s, "errors"), 0, JSON.stringify(await t.host.store.logEntries({ kind: "error" })));
     const site = t.servers.chargebee.site;
     const byEmail = (/** @type {string} */ e) => live(site, "customer").find((c) => c.email?.toLowerCase() === e);
     assert.deepEqual([byEmail("ase.odegard@nordlys.example")?.vat_number, byEmail("ase.odegard@nordlys.example")?.cf_segment], ["NO923456789MVA", "enterprise"]);
@@ -93,7 +93,7 @@ test("a record waiting for its parent goes across in the run that links the pare
   const t = await setup();
   try {
     await t.host.sync.run();
-    const waiting = t.host.store.logEntries({ kind: "waiting" });
+    const waiting = await t.host.store.logEntries({ kind: "waiting" });
     assert.equal(waiting.length, 1);
     assert.match(waiting[0].message, /waiting for contact-customer 8/);
     assert.equal(writes(await t.host.sync.run()), 0, "still waiting: nothing is written");
@@ -103,7 +103,7 @@ test("a record waiting for its parent goes across in the run that links the pare
     assert.equal(stats(s)["contact-customer"].matched, 1);
     assert.equal(stats(s)["quote-order"].created.chargebee, 1);
     assert.equal(stats(s)["quote-order"].waiting, 0);
-    const order = t.host.store.linkByCustomerp("quote-order", "4")?.chargebee_id;
+    const order = (await t.host.store.linkByCustomerp("quote-order", "4"))?.chargebee_id;
     assert.equal(t.servers.chargebee.site.tables.order.get(/** @type {string} */ (order))?.data.customer_id, "AzZj6kUbTE5g9hN7");
   } finally {
     await t.close();
@@ -114,13 +114,13 @@ test("an edit on both sides is a conflict: settled by the newest edit, logged wi
   const t = await setup();
   try {
     await t.host.sync.run();
-    const cbId = /** @type {string} */ (t.host.store.linkByCustomerp("contact-customer", "2")?.chargebee_id);
+    const cbId = /** @type {string} */ ((await t.host.store.linkByCustomerp("contact-customer", "2"))?.chargebee_id);
     await t.host.customerp.update("contacts", "2", { last_name: "Müller-Lüdenscheidt", phone: "+49 221 111 222" });
     await sleep(1100); // Chargebee's updated_at counts seconds
     await t.host.chargebee.send("POST", `/customers/${cbId}`, { last_name: "Mueller" });
     const s = await t.host.sync.run();
     assert.equal(total(s, "conflicts"), 1);
-    const [c] = t.host.store.logEntries({ run: s.run, kind: "conflict" });
+    const [c] = await t.host.store.logEntries({ run: s.run, kind: "conflict" });
     assert.equal(c.property, "last_name");
     assert.equal(c.customerp_id, "2");
     assert.equal(c.chargebee_id, cbId);
@@ -140,31 +140,31 @@ test("an edit on both sides is a conflict: settled by the newest edit, logged wi
 test("a crash between the Chargebee write and the store commit: the rerun makes no twin", async () => {
   const dir = mkdtempSync(join(tmpdir(), "host-example-crash-"));
   const t = await setup({
-    db: join(dir, "sync.sqlite"),
+    db: (await testDb(dir)),
     hooks: {
       // after the contact's customer is created in Chargebee, before link and base are stored
       afterChargebeeWrite: crashOnce(({ flow, plan }) => flow === "contact-customer" && plan.chargebee.action === "create"),
     },
   });
-  /** @type {ReturnType<typeof t.connect> | undefined} */
+  /** @type {Awaited<ReturnType<typeof t.connect>> | undefined} */
   let restarted;
   try {
     await assert.rejects(t.host.sync.run(), /simulated crash/);
     const site = t.servers.chargebee.site;
     const made = [...site.tables.customer.keys()].filter((id) => id.startsWith("cp-contact-"));
     assert.equal(made.length, 1, "one customer was written before the crash");
-    assert.equal(t.host.store.linkByChargebee("contact-customer", made[0]), undefined, "its link was not stored");
+    assert.equal(await t.host.store.linkByChargebee("contact-customer", made[0]), undefined, "its link was not stored");
 
     // a new process on the same store file
-    t.host.store.close();
-    restarted = t.connect({ hooks: {} });
+    await t.host.store.close();
+    restarted = await t.connect({ hooks: {} });
     const s = await restarted.sync.run();
     assert.equal(total(s, "errors"), 0);
     assert.equal(live(site, "customer").length, 14, "no twin");
-    assert.ok(restarted.store.linkByChargebee("contact-customer", made[0]), "the rerun linked the customer written before the crash");
+    assert.ok(await restarted.store.linkByChargebee("contact-customer", made[0]), "the rerun linked the customer written before the crash");
     assert.equal(writes(await restarted.sync.run()), 0);
   } finally {
-    restarted?.store.close();
+    await restarted?.store.close();
     await t.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -195,8 +195,8 @@ test("a create retried after Chargebee forgot its key, of a customer no match fi
     const contact = made[0].meta_data.customerp.id;
     const tagged = live(site, "customer").filter((c) => c.meta_data?.customerp?.type === "contact" && c.meta_data.customerp.id === contact);
     assert.deepEqual(tagged.map((c) => c.id), [made[0].id], "no twin: one customer carries the contact's tag");
-    assert.equal(t.host.store.linkByCustomerp("contact-customer", contact)?.chargebee_id, made[0].id, "the customer made before the crash is linked");
-    const conflicts = t.host.store.logEntries({ kind: "conflict" }).filter((c) => c.chargebee_id === made[0].id);
+    assert.equal((await t.host.store.linkByCustomerp("contact-customer", contact))?.chargebee_id, made[0].id, "the customer made before the crash is linked");
+    const conflicts = (await t.host.store.logEntries({ kind: "conflict" })).filter((c) => c.chargebee_id === made[0].id);
     assert.deepEqual(conflicts.map((c) => [c.property, JSON.parse(c.detail).winner]), [["email", "customerp"]], "the edit is reported; the read-only side wins");
     assert.equal(live(site, "customer").find((c) => c.id === made[0].id)?.email, made[0].email);
     assert.equal(writes(await t.host.sync.run()), 0);
@@ -240,7 +240,7 @@ test("a crash between an order's create and the store commit: the rerun takes Cu
     assert.equal(made.length, 1, "one order was written before the crash");
     const s = await t.host.sync.run();
     assert.equal(total(s, "errors"), 0);
-    const orders = t.host.store.logEntries({ kind: "conflict" }).filter((c) => c.flow === "order-order");
+    const orders = (await t.host.store.logEntries({ kind: "conflict" })).filter((c) => c.flow === "order-order");
     assert.deepEqual(orders, [], "Chargebee's defaults on the order made before the crash are not edits");
     const order = live(site, "order").find((o) => o.id === made[0].id);
     assert.ok(order?.order_date, "the order date POST /orders cannot set followed");
@@ -269,9 +269,9 @@ test("a 429 storm and 503s are survived: the sync waits as Retry-After says and 
 test("an invalid API key fails the run clearly, with Chargebee's code and without the key", async () => {
   const t = await setup();
   try {
-    const bad = t.connect({ apiKey: "test_wrong_key_12345" });
+    const bad = await t.connect({ apiKey: "test_wrong_key_12345" });
     const err = await bad.sync.run().then(() => null, (e) => e);
-    bad.store.close();
+    await bad.store.close();
     assert.ok(err, "the run failed");
     assert.equal(err.name, "ChargebeeError");
     assert.equal(err.status, 401);
@@ -304,11 +304,11 @@ test("a contact deleted in Customerp ends its link; the Chargebee customer is ke
   const t = await setup();
   try {
     await t.host.sync.run();
-    const cbId = /** @type {string} */ (t.host.store.linkByCustomerp("contact-customer", "1")?.chargebee_id);
+    const cbId = /** @type {string} */ ((await t.host.store.linkByCustomerp("contact-customer", "1"))?.chargebee_id);
     await t.host.customerp.remove("contacts", "1");
     const s = await t.host.sync.run();
     assert.equal(total(s, "errors"), 0);
-    assert.equal(t.host.store.linkByCustomerp("contact-customer", "1"), undefined, "link and base are gone");
+    assert.equal(await t.host.store.linkByCustomerp("contact-customer", "1"), undefined, "link and base are gone");
     const customer = t.servers.chargebee.site.tables.customer.get(cbId)?.data;
     assert.equal(customer?.deleted, false, 'deletes: "safe" keeps the customer');
     assert.equal(customer?.meta_data?.customerp?.deleted, true);

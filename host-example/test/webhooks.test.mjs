@@ -16,7 +16,7 @@ const SECRET = "customerp-webhook-secret-0123456789";
 
 /** @type {import("../src/local/servers.mjs").LocalServers} */
 let servers;
-/** @type {ReturnType<typeof localSync>} */
+/** @type {Awaited<ReturnType<typeof localSync>>} */
 let host;
 /** @type {WebhookReceiver} */
 let receiver;
@@ -67,18 +67,18 @@ async function cpPatch(type, id, changes) {
 
 const cbCustomer = (/** @type {string} */ id) => servers.chargebee.site.tables.customer.get(id)?.data;
 const cpRecord = (/** @type {string} */ type, /** @type {string} */ id) => servers.customerp.db.tables.get(type)?.get(id)?.record;
-const linked = (/** @type {string} */ flow, /** @type {string} */ cpId) => /** @type {string} */ (host.store.linkByCustomerp(flow, cpId)?.chargebee_id);
+const linked = async (/** @type {string} */ flow, /** @type {string} */ cpId) => /** @type {string} */ ((await host.store.linkByCustomerp(flow, cpId))?.chargebee_id);
 const hostWrites = () => host.chargebee.counters.writes + host.customerp.counters.writes;
 
 before(async () => {
   servers = await startLocalServers({ webhooks: { retryDelaysMs: [100, 200, 400, 800], timeoutMs: 2000 } });
-  host = localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, retry: { baseDelayMs: 20 } });
+  host = await localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, retry: { baseDelayMs: 20 } });
   receiver = new WebhookReceiver({ sync: host.sync, chargebee: { username: HOOK_USER, password: HOOK_PASSWORD }, customerp: { secret: SECRET }, reconcileMs: 0 });
   await connect(receiver);
 });
 after(async () => {
   await receiver.close();
-  host.store.close();
+  await host.store.close();
   await servers.close();
 });
 
@@ -96,10 +96,10 @@ test("the first sync's own writes come back as events and plan nothing", async (
 
 test("an edit on each side reaches the other through webhooks alone, and its echo writes nothing", async () => {
   const before = hostWrites();
-  const cpSide = linked("contact-customer", "1");
+  const cpSide = await linked("contact-customer", "1");
   await cpPatch("contacts", "1", { phone: "+47 913 00 000" });
   await until(() => cbCustomer(cpSide)?.phone === "+47 913 00 000");
-  const cbSide = linked("contact-customer", "4");
+  const cbSide = await linked("contact-customer", "4");
   await cbSend("POST", `/customers/${cbSide}`, { last_name: "Brontë-Ødegård" });
   await until(() => cpRecord("contacts", "4")?.last_name === "Brontë-Ødegård");
   await quiet(receiver);
@@ -108,7 +108,7 @@ test("an edit on each side reaches the other through webhooks alone, and its ech
 });
 
 test("duplicates and out-of-order deliveries: nothing is written twice, the newest state wins", async () => {
-  const id = linked("contact-customer", "7");
+  const id = await linked("contact-customer", "7");
   servers.chargebee.webhooks.setDisorder({ duplicateEvery: 2, holdEvery: 3, holdMs: 400 });
   const dupes = receiver.stats.duplicates;
   const cpWrites = host.customerp.counters.writes;
@@ -130,7 +130,7 @@ test("duplicates and out-of-order deliveries: nothing is written twice, the newe
 });
 
 test("business entities come from their events: a rename in Chargebee's settings reaches the Customerp customer", async () => {
-  const links = host.store.linksOf("customer-business_entity");
+  const links = await host.store.linksOf("customer-business_entity");
   const [cpId, beId] = /** @type {[string, string]} */ (Object.entries(links)[0]);
   servers.chargebee.site.adminSaveBusinessEntity({ id: beId, name: "Nordlys Energi Nord AS" });
   await until(() => cpRecord("customers", cpId)?.name === "Nordlys Energi Nord AS");
@@ -176,7 +176,7 @@ test("the reconciling poll catches an edit whose event was never delivered", asy
   const polling = new WebhookReceiver({ sync: host.sync, chargebee: { username: HOOK_USER, password: HOOK_PASSWORD }, customerp: { secret: SECRET }, reconcileMs: 300 });
   receiver = polling;
   await connect(polling);
-  const id = linked("contact-customer", "2");
+  const id = await linked("contact-customer", "2");
   // the header keeps this event's webhooks from going out: only the poll can see the change
   await cbSend("POST", `/customers/${id}`, { phone: "+49 221 555 0199" }, { "chargebee-event-webhook": "all-disabled" });
   await sleep(100);

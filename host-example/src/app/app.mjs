@@ -3,7 +3,7 @@
 import { ChargebeeClient } from "./clients/chargebee.mjs";
 import { CustomerpClient } from "./clients/customerp.mjs";
 import { configFromEnv } from "./config.mjs";
-import { Store } from "./store.mjs";
+import { Store } from "./store/store.mjs";
 import { Sync } from "./loop.mjs";
 import { FLOWS } from "./flows.mjs";
 import { chargebeeResources } from "./clients/chargebee-resources.mjs";
@@ -21,9 +21,9 @@ import { UsageError } from "./errors.mjs";
  * Opens the app from the environment. `systems: false` for actions that only use the store (the
  * clients are then not made, and credentials need not be set).
  * @param {{ env?: NodeJS.ProcessEnv, systems?: boolean, onRetry?: import("./clients/retry.mjs").RetryOptions["onRetry"] }} [o]
- * @returns {App & { close(): void }}
+ * @returns {Promise<App & { close(): Promise<void> }>}
  */
-export function openApp(o = {}) {
+export async function openApp(o = {}) {
   const config = configFromEnv(o.env ?? process.env, { systems: o.systems });
   const systems = o.systems !== false;
   let chargebee;
@@ -33,7 +33,7 @@ export function openApp(o = {}) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   const customerp = systems ? new CustomerpClient({ url: config.customerpUrl, token: config.customerpToken, onRetry: o.onRetry }) : /** @type {any} */ (null);
-  const store = new Store(config.db);
+  const store = await Store.open(config.db);
   return { config, chargebee, customerp, store, close: () => store.close() };
 }
 

@@ -40,6 +40,8 @@ export const KINDS = /** @type {const} */ (["ambiguous", "manual", "conflict", "
 /** Kinds that close themselves when a run plans their records and does not see the cause again. */
 export const SELF_CLOSING = /** @type {const} */ (["manual", "error", "waiting", "drift"]);
 
+import { sql } from "kysely";
+
 const now = () => new Date().toISOString();
 
 /** @param {Sighting} s */
@@ -48,38 +50,46 @@ export const causeOf = (s) => [s.kind, s.flow, s.customerp ?? "", s.chargebee ??
 /** @param {Record<string, any>} r @returns {Item} */
 function toItem(r) {
   return {
-    id: r.id, kind: r.kind, flow: r.flow, customerpId: r.customerp_id, chargebeeId: r.chargebee_id, property: r.property,
+    id: Number(r.id), kind: r.kind, flow: r.flow, customerpId: r.customerp_id, chargebeeId: r.chargebee_id, property: r.property,
     message: r.message, detail: r.detail ? JSON.parse(r.detail) : null, state: r.state, resolution: r.resolution,
-    firstRun: r.first_run, lastRun: r.last_run, createdAt: r.created_at, updatedAt: r.updated_at,
+    firstRun: r.first_run == null ? null : Number(r.first_run), lastRun: r.last_run == null ? null : Number(r.last_run), createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 
 export class Inbox {
-  /** @param {import("./store.mjs").Store} store */
+  /** @param {import("./store/store.mjs").Store} store */
   constructor(store) {
-    this.db = store.db;
-    // A resolved item whose cause is back opens again; a dismissed one stays dismissed; a conflict stays decided.
-    this.upsert = this.db.prepare(`INSERT INTO inbox (cause, kind, flow, customerp_id, chargebee_id, property, message, detail, state,
-        first_run, last_run, created_at, updated_at)
-      VALUES (@cause, @kind, @flow, @customerp, @chargebee, @property, @message, @detail, @state, @run, @run, @at, @at)
-      ON CONFLICT (cause) DO UPDATE SET last_run = coalesce(excluded.last_run, inbox.last_run), message = excluded.message,
-        detail = excluded.detail, updated_at = excluded.updated_at,
-        state = CASE WHEN inbox.state = 'resolved' AND inbox.kind NOT IN ('conflict', 'guard') THEN 'open' ELSE inbox.state END,
-        resolution = CASE WHEN inbox.state = 'resolved' AND inbox.kind NOT IN ('conflict', 'guard') THEN NULL ELSE inbox.resolution END
-      RETURNING id, state, (first_run IS @run AND created_at = @at) AS fresh`);
+    this.store = store;
+  }
+
+  /** @param {import("kysely").Kysely<any>} [k] */
+  rows(k = this.store.k) {
+    return k.selectFrom("inbox").selectAll().where("tenant", "=", this.store.tenant);
   }
 
   /**
-   * Records a cause seen in a run. Returns the item's id and whether it is new.
-   * @param {Sighting} s @returns {{ id: number, state: State, fresh: boolean }}
+   * Records a cause seen in a run. Returns the item's id and whether it is new. A resolved item whose
+   * cause is back opens again; a dismissed one stays dismissed; a conflict stays decided.
+   * @param {Sighting} s @returns {Promise<{ id: number, state: State, fresh: boolean }>}
    */
-  see(s) {
-    const r = /** @type {any} */ (this.upsert.get({
-      cause: causeOf(s), kind: s.kind, flow: s.flow, customerp: s.customerp ?? null, chargebee: s.chargebee ?? null,
-      property: s.property ?? null, message: s.message, detail: s.detail === undefined ? null : JSON.stringify(s.detail),
-      state: s.kind === "conflict" ? "decided" : "open", run: s.run, at: now(),
-    }));
-    return { id: r.id, state: r.state, fresh: Boolean(r.fresh) };
+  async see(s) {
+    const at = now();
+    const cause = causeOf(s);
+    return this.store.tx(s.flow, async (k) => {
+      const detail = s.detail === undefined ? null : JSON.stringify(s.detail);
+      const inserted = await k.insertInto("inbox").values({
+        tenant: this.store.tenant, cause, kind: s.kind, flow: s.flow, customerp_id: s.customerp ?? null, chargebee_id: s.chargebee ?? null,
+        property: s.property ?? null, message: s.message, detail, state: s.kind === "conflict" ? "decided" : "open",
+        first_run: s.run, last_run: s.run, created_at: at, updated_at: at,
+      }).onConflict((oc) => oc.columns(["tenant", "cause"]).doNothing()).returning(["id", "state"]).executeTakeFirst();
+      if (inserted) return { id: Number(inserted.id), state: /** @type {State} */ (inserted.state), fresh: true };
+      const reopen = sql`CASE WHEN state = 'resolved' AND kind NOT IN ('conflict', 'guard') THEN 'open' ELSE state END`;
+      const resolution = sql`CASE WHEN state = 'resolved' AND kind NOT IN ('conflict', 'guard') THEN NULL ELSE resolution END`;
+      const r = await k.updateTable("inbox").set({
+        last_run: s.run === null ? sql`last_run` : s.run, message: s.message, detail, updated_at: at, state: reopen, resolution,
+      }).where("tenant", "=", this.store.tenant).where("cause", "=", cause).returning(["id", "state"]).executeTakeFirstOrThrow();
+      return { id: Number(r.id), state: /** @type {State} */ (r.state), fresh: false };
+    });
   }
 
   /**
@@ -88,62 +98,64 @@ export class Inbox {
    * @param {string} flow @param {number | null} run @param {{ customerp: Set<string>, chargebee: Set<string> }} planned
    * @param {Set<string>} seen causes seen in this run @param {readonly string[]} kinds
    */
-  closeGone(flow, run, planned, seen, kinds) {
-    const rows = /** @type {any[]} */ (this.db.prepare(
-      `SELECT * FROM inbox WHERE flow = ? AND state = 'open' AND kind IN (${kinds.map(() => "?").join(",")})`).all(flow, ...kinds));
+  async closeGone(flow, run, planned, seen, kinds) {
+    const rows = await this.rows().where("flow", "=", flow).where("state", "=", "open").where("kind", "in", [...kinds]).execute();
     // An item holding a record left over from an ambiguous match ("…|held") waits for a person.
     const gone = rows.filter((r) => !seen.has(r.cause) && !r.cause.endsWith("|held") && (
       r.kind === "ambiguous"
         ? [...idsIn(r.customerp_id)].every((id) => planned.customerp.has(id)) && [...idsIn(r.chargebee_id)].every((id) => planned.chargebee.has(id))
         : (r.customerp_id !== null && planned.customerp.has(r.customerp_id)) || (r.chargebee_id !== null && planned.chargebee.has(r.chargebee_id))));
-    const close = this.db.prepare("UPDATE inbox SET state = 'resolved', resolution = ?, updated_at = ? WHERE id = ?");
-    this.db.transaction(() => {
-      for (const r of gone) close.run(`the cause is gone (run ${run ?? "-"})`, now(), r.id);
-    })();
+    if (gone.length === 0) return 0;
+    await this.store.tx(flow, async (k) => {
+      for (const r of gone) {
+        await k.updateTable("inbox").set({ state: "resolved", resolution: `the cause is gone (run ${run ?? "-"})`, updated_at: now() }).where("id", "=", r.id).execute();
+      }
+    });
     return gone.length;
   }
 
-  /** @param {number} id @returns {Item | undefined} */
-  get(id) {
-    const r = this.db.prepare("SELECT * FROM inbox WHERE id = ?").get(id);
-    return r ? toItem(/** @type {any} */ (r)) : undefined;
+  /** @param {number} id @returns {Promise<Item | undefined>} */
+  async get(id) {
+    const r = await this.rows().where("id", "=", id).executeTakeFirst();
+    return r ? toItem(r) : undefined;
   }
 
-  /** @param {string} cause @returns {Item | undefined} */
-  byCause(cause) {
-    const r = this.db.prepare("SELECT * FROM inbox WHERE cause = ?").get(cause);
-    return r ? toItem(/** @type {any} */ (r)) : undefined;
+  /** @param {string} cause @returns {Promise<Item | undefined>} */
+  async byCause(cause) {
+    const r = await this.rows().where("cause", "=", cause).executeTakeFirst();
+    return r ? toItem(r) : undefined;
   }
 
   /**
    * Items, oldest first: the open and decided ones, or all with `all`.
-   * @param {{ all?: boolean, kind?: string, flow?: string, state?: string, customerp?: string, chargebee?: string }} [f]
-   * @returns {Item[]}
+   * @param {{ all?: boolean, kind?: string, flow?: string, state?: string, customerp?: string, chargebee?: string, limit?: number }} [f]
+   * @returns {Promise<Item[]>}
    */
-  list(f = {}) {
-    const where = [];
-    /** @type {unknown[]} */
-    const args = [];
-    if (f.state) (where.push("state = ?"), args.push(f.state));
-    else if (!f.all) where.push("state IN ('open', 'decided')");
-    if (f.kind) (where.push("kind = ?"), args.push(f.kind));
-    if (f.flow) (where.push("flow = ?"), args.push(f.flow));
-    if (f.customerp) (where.push("(',' || customerp_id || ',') LIKE ?"), args.push(`%,${f.customerp},%`));
-    if (f.chargebee) (where.push("(',' || chargebee_id || ',') LIKE ?"), args.push(`%,${f.chargebee},%`));
-    const sql = `SELECT * FROM inbox ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id`;
-    return /** @type {any[]} */ (this.db.prepare(sql).all(...args)).map(toItem);
+  async list(f = {}) {
+    let q = this.rows();
+    if (f.state) q = q.where("state", "=", f.state);
+    else if (!f.all) q = q.where("state", "in", ["open", "decided"]);
+    if (f.kind) q = q.where("kind", "=", f.kind);
+    if (f.flow) q = q.where("flow", "=", f.flow);
+    if (f.customerp) q = q.where(sql`(',' || customerp_id || ',')`, "like", `%,${f.customerp},%`);
+    if (f.chargebee) q = q.where(sql`(',' || chargebee_id || ',')`, "like", `%,${f.chargebee},%`);
+    if (f.limit) q = q.limit(f.limit);
+    return (await q.orderBy("id").execute()).map(toItem);
   }
 
-  /** Open (and decided) items by kind. @returns {Record<string, number>} */
-  counts() {
-    const rows = /** @type {{ kind: string, n: number }[]} */ (this.db.prepare("SELECT kind, count(*) AS n FROM inbox WHERE state IN ('open', 'decided') GROUP BY kind").all());
-    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
+  /** Open (and decided) items by kind. @returns {Promise<Record<string, number>>} */
+  async counts() {
+    const rows = await this.store.k.selectFrom("inbox").select(["kind", (e) => e.fn.countAll().as("n")])
+      .where("tenant", "=", this.store.tenant).where("state", "in", ["open", "decided"]).groupBy("kind").execute();
+    return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
   }
 
   /** @param {number} id @param {State} state @param {string} resolution @param {unknown} [detail] a new detail, when given */
-  settle(id, state, resolution, detail) {
-    if (detail === undefined) this.db.prepare("UPDATE inbox SET state = ?, resolution = ?, updated_at = ? WHERE id = ?").run(state, resolution, now(), id);
-    else this.db.prepare("UPDATE inbox SET state = ?, resolution = ?, detail = ?, updated_at = ? WHERE id = ?").run(state, resolution, JSON.stringify(detail), now(), id);
+  async settle(id, state, resolution, detail) {
+    /** @type {Record<string, unknown>} */
+    const set = { state, resolution, updated_at: now() };
+    if (detail !== undefined) set.detail = JSON.stringify(detail);
+    await this.store.k.updateTable("inbox").set(set).where("tenant", "=", this.store.tenant).where("id", "=", id).execute();
   }
 }
 

@@ -18,7 +18,7 @@ import { applyOverrides, droppedByReadOnly } from "./decisions.mjs";
 /** @typedef {import("customerp-chargebee").Plan} Plan */
 /** @typedef {import("customerp-chargebee").Options} Options */
 /** @typedef {import("./flows.mjs").FlowSpec} FlowSpec */
-/** @typedef {import("./store.mjs").Link} Link */
+/** @typedef {import("./store/store.mjs").Link} Link */
 /** @typedef {{ customerp: Json | null, chargebee: Json | null, base: Json | null, links: Json }} Input */
 /** @typedef {{ stored: Link, input: Input, options: Options, keep?: string, overrides: { item: number, property: string, side: string, value: unknown }[] }} Work */
 
@@ -62,7 +62,7 @@ export function newStats() {
  * @typedef {object} SyncOptions
  * @property {import("./clients/customerp.mjs").CustomerpClient} customerp
  * @property {import("./clients/chargebee.mjs").ChargebeeClient} chargebee
- * @property {import("./store.mjs").Store} store
+ * @property {import("./store/store.mjs").Store} store
  * @property {Options} [options] passed to match / plan / planBatch, for every flow
  * @property {Record<string, Options>} [flowOptions] per flow, over `options`
  * @property {(line: string) => void} [out] one line per flow as it ends
@@ -124,7 +124,7 @@ export class Sync {
 
   /** One full pass over every flow. Returns the run's summary. */
   async run() {
-    const ctx = new RunContext(this.store.beginRun());
+    const ctx = new RunContext(await this.store.beginRun({ dryRun: this.dryRun }));
     this.released.clear();
     this.invoiceOrders.clear();
     const before = this.requestCounts();
@@ -149,7 +149,7 @@ export class Sync {
       flows[f.id] = stats;
       this.out(progressLine(f.id, stats, Date.now() - started));
     }
-    return this.finish(ctx, flows, before);
+    return await this.finish(ctx, flows, before);
   }
 
   /**
@@ -162,21 +162,21 @@ export class Sync {
   async syncRecords(flowId, ids, o = {}) {
     const f = this.flows.find((x) => x.id === flowId);
     if (!f) throw new Error(`unknown flow ${flowId}`);
-    const ctx = new RunContext(this.store.beginRun());
+    const ctx = new RunContext(await this.store.beginRun({ dryRun: this.dryRun }));
     this.released.clear();
     this.invoiceOrders.clear();
     const before = this.requestCounts();
     if (o.create && !this.dryRun) {
       for (const side of /** @type {const} */ (["customerp", "chargebee"])) {
         for (const id of ids[side] ?? []) {
-          this.store.releaseHold(f.id, side, id);
-          this.store.bringTogether(f.id, side, id);
+          await this.store.releaseHold(f.id, side, id);
+          await this.store.bringTogether(f.id, side, id);
         }
       }
     }
     const batch = await this.collect(f, ctx, { given: ids, create: o.create });
     const stats = await this.syncFlow(f, batch, ctx, { saveCursors: false, given: ids });
-    return this.finish(ctx, { [f.id]: stats }, before);
+    return await this.finish(ctx, { [f.id]: stats }, before);
   }
 
   /**
@@ -185,7 +185,7 @@ export class Sync {
    * @param {Record<string, { customerp?: string[], chargebee?: string[] }>} touched flow → ids per side
    */
   async syncTouched(touched) {
-    const ctx = new RunContext(this.store.beginRun());
+    const ctx = new RunContext(await this.store.beginRun({ dryRun: this.dryRun }));
     this.released.clear();
     this.invoiceOrders.clear();
     const before = this.requestCounts();
@@ -197,11 +197,11 @@ export class Sync {
       const batch = await this.collect(f, ctx, { given: ids });
       flows[f.id] = await this.syncFlow(f, batch, ctx, { saveCursors: false, given: ids });
     }
-    return this.finish(ctx, flows, before);
+    return await this.finish(ctx, flows, before);
   }
 
   /** @param {RunContext} ctx @param {Record<string, FlowStats | { skipped: string }>} flows @param {ReturnType<Sync["requestCounts"]>} before */
-  finish(ctx, flows, before) {
+  async finish(ctx, flows, before) {
     const after = this.requestCounts();
     const summary = {
       run: ctx.run,
@@ -213,7 +213,7 @@ export class Sync {
       },
       planned: ctx.planned,
     };
-    this.store.finishRun(ctx.run, { ...summary, planned: undefined });
+    await this.store.finishRun(ctx.run, { ...summary, planned: undefined });
     return summary;
   }
 
@@ -254,9 +254,10 @@ export class Sync {
       for (const r of await reader.byIds(o.given.chargebee ?? [])) cbRecs.set(r.id, r);
     } else {
       const reads = /** @type {Map<string, Promise<any>>} */ (o.reads);
-      const cpCursor = this.full ? null : this.store.cursor(f.id, "customerp", f.customerp);
+      const cpCursor = this.full ? null : await this.store.cursor(f.id, "customerp", f.customerp);
       /** @type {Record<string, string | null>} */
-      const cbCursors = Object.fromEntries(reader.cursorTypes.map((t) => [t, this.full ? null : this.store.cursor(f.id, "chargebee", t)]));
+      const cbCursors = {};
+      for (const t of reader.cursorTypes) cbCursors[t] = this.full ? null : await this.store.cursor(f.id, "chargebee", t);
       const once = (/** @type {string} */ key, /** @type {() => Promise<any>} */ read) => {
         if (!reads.has(key)) reads.set(key, read());
         return /** @type {Promise<any>} */ (reads.get(key));
@@ -265,7 +266,7 @@ export class Sync {
       const cbRead = await once(`cb ${f.chargebee} ${JSON.stringify(cbCursors)}`, () => reader.changed(cbCursors));
       for (const r of cpRead.records) cpRecs.set(String(r.id), r);
       for (const r of cbRead.records) cbRecs.set(r.id, r);
-      pending = this.store.pending(f.id);
+      pending = await this.store.pending(f.id);
       const again = (/** @type {string} */ side, /** @type {Map<string, Json>} */ have) =>
         pending.filter((p) => p.side === side && !have.has(p.id)).map((p) => p.id);
       for (const r of await this.cp.getMany(f.customerp, again("customerp", cpRecs))) cpRecs.set(String(r.id), r);
@@ -280,9 +281,11 @@ export class Sync {
 
     /** @type {{ customerp: Map<string, string>, chargebee: Map<string, string> }} record → why it is held */
     const held = { customerp: new Map(), chargebee: new Map() };
-    const unlinkedCp = [...cpRecs.values()].filter((r) => !this.store.linkByCustomerp(f.id, String(r.id)));
-    const unlinkedCb = [...cbRecs.values()].filter((r) => !this.linkedInResource(f, r.id));
-    for (const h of this.store.holdsOf(f.id)) {
+    const cpLinks = await this.store.linksBy(f.id, "customerp", [...cpRecs.keys()]);
+    const unlinkedCp = [...cpRecs.values()].filter((r) => !cpLinks.has(String(r.id)));
+    const cbLinked = await this.linkedInResourceIds(f, [...cbRecs.keys()]);
+    const unlinkedCb = [...cbRecs.values()].filter((r) => !cbLinked.has(r.id));
+    for (const h of await this.store.holdsOf(f.id)) {
       const side = /** @type {"customerp" | "chargebee"} */ (h.side);
       if ((side === "customerp" ? unlinkedCp : unlinkedCb).some((r) => String(r.id) === h.id)) held[side].set(h.id, h.reason);
     }
@@ -290,18 +293,20 @@ export class Sync {
       try {
         const m = match(/** @type {any} */ (f.id), unlinkedCp, unlinkedCb, options);
         // A pair a person unlinked is never matched again.
-        const links = m.links.filter((l) => !this.store.keptApart(f.id, l.customerp, l.chargebee));
+        const apart = new Set();
+        for (const l of m.links) if (await this.store.keptApart(f.id, l.customerp, l.chargebee)) apart.add(l);
+        const links = m.links.filter((l) => !apart.has(l));
         for (const l of m.links.filter((x) => !links.includes(x))) {
           held.customerp.set(l.customerp, `kept apart from ${l.chargebee}`);
           held.chargebee.set(l.chargebee, `kept apart from Customerp ${l.customerp}`);
         }
-        this.store.saveMatches(f.id, links);
+        await this.store.saveMatches(f.id, links);
         stats.matched = links.length;
         for (const a of m.ambiguous) {
           stats.ambiguous++;
           const message = `ambiguous match by ${a.by}: Customerp ${a.customerp.join(", ")} and Chargebee ${a.chargebee.join(", ")}; not linked and not copied until a person links them (or dismisses this)`;
-          const item = this.see(ctx, { run, kind: "ambiguous", flow: f.id, customerp: a.customerp.join(","), chargebee: a.chargebee.join(","), message, detail: a });
-          this.store.logOnce({ run, flow: f.id, kind: "ambiguous", customerp: a.customerp.join(","), chargebee: a.chargebee.join(","), message, detail: a });
+          const item = await this.see(ctx, { run, kind: "ambiguous", flow: f.id, customerp: a.customerp.join(","), chargebee: a.chargebee.join(","), message, detail: a });
+          await this.store.logOnce({ run, flow: f.id, kind: "ambiguous", customerp: a.customerp.join(","), chargebee: a.chargebee.join(","), message, detail: a });
           if (item.state === "dismissed") continue; // a person said: not the same records; each is synced on its own
           a.customerp.forEach((id) => held.customerp.set(id, `ambiguous match (inbox item ${item.id})`));
           a.chargebee.forEach((id) => held.chargebee.set(id, `ambiguous match (inbox item ${item.id})`));
@@ -312,7 +317,7 @@ export class Sync {
         stats.errors++;
         unlinkedCp.forEach((r) => held.customerp.set(String(r.id), "match failed"));
         unlinkedCb.forEach((r) => held.chargebee.set(r.id, "match failed"));
-        this.logError(ctx, f.id, null, null, e, "match failed; unlinked records wait for the next run");
+        await this.logError(ctx, f.id, null, null, e, "match failed; unlinked records wait for the next run");
       }
     }
     /** @type {Map<string, string>} Customerp record → the invoice whose generated order it waits for */
@@ -331,21 +336,31 @@ export class Sync {
   async generatedTwin(f, order) {
     if (order.order_type !== "system_generated" || order.invoice_id == null) return undefined;
     const same = FLOWS.filter((g) => g.chargebee === f.chargebee).map((g) => g.id);
-    if (this.store.unresolvedOrderWaits().some((w) => same.includes(/** @type {any} */ (w.flow)))) {
+    if ((await this.store.unresolvedOrderWaits()).some((w) => same.includes(/** @type {any} */ (w.flow)))) {
       return "waiting: a create's invoice request has not answered yet, and this generated order may be its invoice's";
     }
     const invoice = String(order.invoice_id);
     if (!this.invoiceOrders.has(invoice)) this.invoiceOrders.set(invoice, /** @type {any} */ (this.readers[f.chargebee]).ofInvoice(invoice));
-    const linked = (await /** @type {Promise<Json[]>} */ (this.invoiceOrders.get(invoice))).find((/** @type {Json} */ o) => o.id !== order.id && this.linkedInResource(f, o.id));
+    const orders = await /** @type {Promise<Json[]>} */ (this.invoiceOrders.get(invoice));
+    const linkedIds = await this.linkedInResourceIds(f, orders.map((o) => o.id));
+    const linked = orders.find((/** @type {Json} */ o) => o.id !== order.id && linkedIds.has(o.id));
     if (!linked) return undefined;
-    const pair = this.store.flowsLinkingChargebee(linked.id).map((fl) => `${fl} ${this.store.linkByChargebee(fl, linked.id)?.customerp_id}`).join(", ");
+    const parts = [];
+    for (const fl of await this.store.flowsLinkingChargebee(linked.id)) parts.push(`${fl} ${(await this.store.linkByChargebee(fl, linked.id))?.customerp_id}`);
+    const pair = parts.join(", ");
     return `Chargebee generated order ${order.id} for invoice ${invoice}, whose order ${linked.id} the sync made and links (${pair}): a second order for one Customerp record, not copied. This site generates orders: set the plan option orders: "chargebee", and cancel one of the two orders in Chargebee`;
   }
 
   /** Whether a Chargebee record is linked in this flow or in another flow of the same resource. @param {FlowSpec} f @param {string} id */
-  linkedInResource(f, id) {
+  async linkedInResource(f, id) {
+    return (await this.linkedInResourceIds(f, [id])).has(id);
+  }
+
+  /** The Chargebee records of these that are linked in this flow or another flow of the same resource. @param {FlowSpec} f @param {string[]} ids */
+  async linkedInResourceIds(f, ids) {
     const same = FLOWS.filter((g) => g.chargebee === f.chargebee).map((g) => g.id);
-    return this.store.flowsLinkingChargebee(id).some((fl) => same.includes(/** @type {any} */ (fl)));
+    const byId = await this.store.flowsLinkingChargebeeIds(ids);
+    return new Set(ids.filter((id) => (byId.get(id) ?? []).some((fl) => same.includes(/** @type {any} */ (fl)))));
   }
 
   /**
@@ -360,17 +375,19 @@ export class Sync {
     const orders = this.readers[f.chargebee].ofInvoice;
     for (const id of cpRecs.keys()) {
       if (held.customerp.has(id)) continue;
-      const l = this.store.linkByCustomerp(f.id, id);
+      const l = await this.store.linkByCustomerp(f.id, id);
       const from = f.takesOver && !l ? cpRecs.get(id)?.[f.takesOver.field] : null;
-      const fromWait = from != null && f.takesOver ? this.store.orderWait(f.takesOver.flow, String(from)) : undefined;
+      const fromWait = from != null && f.takesOver ? await this.store.orderWait(f.takesOver.flow, String(from)) : undefined;
       if (fromWait) {
         held.customerp.set(id, `waiting: ${f.takesOver?.flow} ${from} waits for the order Chargebee generates for its invoice, which this record takes over`);
         continue;
       }
-      const wait = !l && orders ? this.store.orderWait(f.id, id) : undefined;
+      const wait = !l && orders ? await this.store.orderWait(f.id, id) : undefined;
       if (wait?.invoice_id) {
         // Its invoice is made: the order Chargebee generated for it, adopted with the create's base.
-        const order = (await /** @type {NonNullable<typeof orders>} */ (orders)(wait.invoice_id)).find((o) => !this.linkedInResource(f, o.id));
+        const listed = await /** @type {NonNullable<typeof orders>} */ (orders)(wait.invoice_id);
+        const taken = await this.linkedInResourceIds(f, listed.map((o) => o.id));
+        const order = listed.find((o) => !taken.has(o.id));
         if (order) {
           cbRecs.set(order.id, order);
           pairs.set(`cp:${id}`, { link: { customerp: id, chargebee: order.id }, base: wait.base });
@@ -381,11 +398,11 @@ export class Sync {
     }
     for (const id of cbRecs.keys()) {
       if (held.chargebee.has(id)) continue;
-      const l = this.store.linkByChargebee(f.id, id);
+      const l = await this.store.linkByChargebee(f.id, id);
       if (l) pairs.set(`cp:${l.customerp_id}`, { link: { customerp: l.customerp_id, chargebee: id }, base: l.base });
-      else if (!this.linkedInResource(f, id) && !this.released.has(id)) {
+      else if (!(await this.linkedInResource(f, id)) && !this.released.has(id)) {
         const rec = /** @type {Json} */ (cbRecs.get(id));
-        const wait = orders && rec.invoice_id != null ? this.store.orderWaitForInvoice(String(rec.invoice_id)) : undefined;
+        const wait = orders && rec.invoice_id != null ? await this.store.orderWaitForInvoice(String(rec.invoice_id)) : undefined;
         if (wait) {
           // The order Chargebee generated for a quote's or order's new invoice: adopted by that record's
           // flow, never copied to Customerp as a record of its own.
@@ -404,23 +421,29 @@ export class Sync {
     const needCb = [...pairs.values()].map((p) => p.link.chargebee).filter((id) => id !== null && !cbRecs.has(id));
     for (const r of await this.cp.getMany(f.customerp, /** @type {string[]} */ (needCp))) cpRecs.set(String(r.id), r);
     for (const r of await this.readers[f.chargebee].byIds(/** @type {string[]} */ (needCb))) cbRecs.set(r.id, r);
-    const links = Object.fromEntries(f.parents.map((p) => [p, this.store.linksOf(p)]));
-    return [...pairs.values()].map((p) => this.work(f, p.link, p.base, {
-      customerp: p.link.customerp ? cpRecs.get(p.link.customerp) ?? null : null,
-      chargebee: p.link.chargebee ? cbRecs.get(p.link.chargebee) ?? null : null,
-    }, links));
+    /** @type {Json} */
+    const links = {};
+    for (const p of f.parents) links[p] = await this.store.linksOf(p);
+    const out = [];
+    for (const p of pairs.values()) {
+      out.push(await this.work(f, p.link, p.base, {
+        customerp: p.link.customerp ? cpRecs.get(p.link.customerp) ?? null : null,
+        chargebee: p.link.chargebee ? cbRecs.get(p.link.chargebee) ?? null : null,
+      }, links));
+    }
+    return out;
   }
 
   /**
    * One pair to plan, with the options a run plans it with: a first sync linked by hand with a side
    * to keep plans with `conflicts` of that side; a conflict a person overrode is applied after planning.
    * @param {FlowSpec} f @param {Link} link @param {string | null} base @param {{ customerp: Json | null, chargebee: Json | null }} records @param {Json} links
-   * @returns {Work}
+   * @returns {Promise<Work>}
    */
-  work(f, link, base, records, links) {
+  async work(f, link, base, records, links) {
     const linked = Boolean(link.customerp && link.chargebee);
     let options = this.optionsOf(f.id);
-    const keep = linked && !base ? this.store.firstSyncKeep(f.id, /** @type {string} */ (link.customerp)) : undefined;
+    const keep = linked && !base ? await this.store.firstSyncKeep(f.id, /** @type {string} */ (link.customerp)) : undefined;
     if (keep) options = { ...options, conflicts: keep, propertyWinners: undefined };
     return {
       // the link as stored: both ids, or none for a record without a partner yet
@@ -428,7 +451,7 @@ export class Sync {
       input: { ...records, base: base ? JSON.parse(base) : null, links },
       options,
       keep,
-      overrides: linked ? this.store.overridesOf(f.id, /** @type {string} */ (link.customerp)) : [],
+      overrides: linked ? await this.store.overridesOf(f.id, /** @type {string} */ (link.customerp)) : [],
     };
   }
 
@@ -509,14 +532,14 @@ export class Sync {
       if (why.startsWith("ambiguous") || why === "match failed" || why.startsWith("waiting")) later({ customerp: null, chargebee: id }, why);
       else if (why.startsWith("Chargebee generated order")) {
         const item = { run, kind: /** @type {const} */ ("manual"), flow: f.id, customerp: null, chargebee: id, message: why };
-        this.see(ctx, item);
-        this.store.logOnce({ ...item, kind: "warning" });
+        await this.see(ctx, item);
+        await this.store.logOnce({ ...item, kind: "warning" });
       }
     }
     stats.held += held.customerp.size + held.chargebee.size;
-    for (const [id, invoice] of batch.waits) later({ customerp: id, chargebee: null }, waitForOrder(this, f, stats, ctx, id, invoice));
+    for (const [id, invoice] of batch.waits) later({ customerp: id, chargebee: null }, await waitForOrder(this, f, stats, ctx, id, invoice));
 
-    const stop = this.guardCheck(f, planned, stats, ctx);
+    const stop = await this.guardCheck(f, planned, stats, ctx);
     /** @type {{ customerp: Set<string>, chargebee: Set<string> }} the records whose pairs were planned cleanly */
     const clean = { customerp: new Set(), chargebee: new Set() };
     if (!stop) {
@@ -525,10 +548,10 @@ export class Sync {
         const ids = { customerp: input.customerp?.id != null ? String(input.customerp.id) : null, chargebee: input.chargebee?.id ?? null };
         if (!r.ok) {
           stats.errors++;
-          this.logError(ctx, f.id, ids.customerp, ids.chargebee, r.error, "not planned (fix the record; it is planned again when it changes)");
+          await this.logError(ctx, f.id, ids.customerp, ids.chargebee, r.error, "not planned (fix the record; it is planned again when it changes)");
           continue;
         }
-        this.reportDrift(ctx, f, ids, drift, dropped, stats);
+        await this.reportDrift(ctx, f, ids, drift, dropped, stats);
         try {
           const why = await settle(this, f, input, stored, r.plan, stats, ctx, w.options);
           // A record whose Chargebee side a person makes by hand is read again every run, so the run after
@@ -539,11 +562,11 @@ export class Sync {
             if (ids.customerp) clean.customerp.add(ids.customerp);
             if (ids.chargebee) clean.chargebee.add(ids.chargebee);
           }
-          if (!this.dryRun && !why) for (const ov of w.overrides) this.overrideWritten(ctx, ov);
+          if (!this.dryRun && !why) for (const ov of w.overrides) await this.overrideWritten(ctx, ov);
         } catch (e) {
           if (/** @type {any} */ (e)?.fatal || e instanceof UnreachableError) throw e;
           stats.errors++;
-          this.logError(ctx, f.id, ids.customerp, ids.chargebee, e, "failed; retried next run");
+          await this.logError(ctx, f.id, ids.customerp, ids.chargebee, e, "failed; retried next run");
           later(ids, e instanceof Error ? e.message : String(e));
         }
         stats.written++;
@@ -555,12 +578,12 @@ export class Sync {
     }
     // Pairs planned without error or wait close the inbox items whose cause is gone.
     if (!stop) {
-      this.inbox.closeGone(f.id, run, clean, ctx.seen, SELF_CLOSING);
-      this.inbox.closeGone(f.id, run, batch.readIds, ctx.seen, ["ambiguous"]);
+      await this.inbox.closeGone(f.id, run, clean, ctx.seen, SELF_CLOSING);
+      await this.inbox.closeGone(f.id, run, batch.readIds, ctx.seen, ["ambiguous"]);
     }
-    if (o.saveCursors && !stop) this.store.finishFlow(f.id, batch.cursors, [...retry.values()]);
-    else if (o.saveCursors) this.store.finishFlow(f.id, [], [...batch.pending, ...retry.values()]);
-    else this.store.settlePending(f.id, [...(o.given?.customerp ?? []).map((id) => `customerp:${id}`), ...(o.given?.chargebee ?? []).map((id) => `chargebee:${id}`)], [...retry.values()]);
+    if (o.saveCursors && !stop) await this.store.finishFlow(f.id, batch.cursors, [...retry.values()]);
+    else if (o.saveCursors) await this.store.finishFlow(f.id, [], [...batch.pending, ...retry.values()]);
+    else await this.store.settlePending(f.id, [...(o.given?.customerp ?? []).map((id) => `customerp:${id}`), ...(o.given?.chargebee ?? []).map((id) => `chargebee:${id}`)], [...retry.values()]);
     return stats;
   }
 
@@ -570,7 +593,7 @@ export class Sync {
    * confirmed that item (then this run goes through, once).
    * @param {FlowSpec} f @param {ReturnType<Sync["planAll"]>} planned @param {FlowStats} stats @param {RunContext} ctx
    */
-  guardCheck(f, planned, stats, ctx) {
+  async guardCheck(f, planned, stats, ctx) {
     /** @type {Record<string, number>} */
     const counts = {};
     /** @type {{ customerpId: string | null, chargebeeId: string | null, what: string }[]} */
@@ -582,21 +605,21 @@ export class Sync {
         if (examples.length < 10) examples.push({ customerpId: r.plan.link.customerp ?? w.stored.customerp, chargebeeId: r.plan.link.chargebee ?? w.stored.chargebee, what: `${d.system}: ${d.what}` });
       }
     }
-    const linked = this.store.linkCount(f.id);
+    const linked = await this.store.linkCount(f.id);
     const worst = Math.max(0, ...Object.values(counts));
     const { max, percent } = this.guard;
     if (!(worst > max && worst > (percent / 100) * linked)) return false;
     const cause = { kind: /** @type {const} */ ("guard"), flow: f.id, customerp: null, chargebee: null };
-    const existing = this.inbox.byCause(`guard|${f.id}|||`);
+    const existing = await this.inbox.byCause(`guard|${f.id}|||`);
     if (existing?.state === "resolved" && existing.resolution?.startsWith("confirmed") && !existing.resolution.includes("used")) {
-      if (!this.dryRun) this.inbox.settle(existing.id, "resolved", `${existing.resolution}; used in run ${ctx.run}`);
+      if (!this.dryRun) await this.inbox.settle(existing.id, "resolved", `${existing.resolution}; used in run ${ctx.run}`);
       return false;
     }
     const what = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ");
     const message = `the guard stopped ${f.id}: it planned ${what} destructive actions, above guard.max ${max} and ${percent}% of its ${linked} linked pairs; nothing of this flow was written. Check the examples, then \`confirm\` this item to let the next run go through once.`;
-    const item = this.see(ctx, { ...cause, run: ctx.run, message, detail: { counts, linked, max, percent, examples } });
-    if (existing && existing.state !== "open") this.inbox.settle(item.id, "open", "");
-    this.store.log({ run: ctx.run, flow: f.id, kind: "guard", message, detail: { counts, linked, examples } });
+    const item = await this.see(ctx, { ...cause, run: ctx.run, message, detail: { counts, linked, max, percent, examples } });
+    if (existing && existing.state !== "open") await this.inbox.settle(item.id, "open", "");
+    await this.store.log({ run: ctx.run, flow: f.id, kind: "guard", message, detail: { counts, linked, examples } });
     stats.guard = { counts, linked, item: item.id };
     return true;
   }
@@ -605,14 +628,14 @@ export class Sync {
    * @param {RunContext} ctx @param {FlowSpec} f @param {Link} ids @param {import("customerp-chargebee").Conflict[]} drift
    * @param {{ side: string, properties: string[] } | null} dropped @param {FlowStats} stats
    */
-  reportDrift(ctx, f, ids, drift, dropped, stats) {
+  async reportDrift(ctx, f, ids, drift, dropped, stats) {
     // One item per pair and property whose sides differ with no plan to bring them together: first
     // seen as a change a read-only side dropped, later (with --full) as drift.
     for (const c of drift) {
       stats.drift++;
       const ro = /** @type {string[] | undefined} */ (this.optionsOf(f.id).readOnly)?.length;
       const fix = ro ? "a side is read-only for this flow" : this.repair ? `repaired: ${c.winner} wins (${c.rule})` : "run with --full --repair to bring them together";
-      this.see(ctx, { run: ctx.run, kind: "drift", flow: f.id, ...ids, property: c.property, key: c.property,
+      await this.see(ctx, { run: ctx.run, kind: "drift", flow: f.id, ...ids, property: c.property, key: c.property,
         message: `${c.property} differs: Customerp ${JSON.stringify(c.customerp)}, Chargebee ${JSON.stringify(c.chargebee)}, and neither changed since the last sync, so no plan brings them together; ${fix}`, detail: c });
     }
     for (const property of dropped?.properties ?? []) {
@@ -620,30 +643,30 @@ export class Sync {
       const other = side === "customerp" ? "Chargebee" : "Customerp";
       const ro = side === "customerp" ? "Customerp" : "Chargebee";
       const message = `${property} changed in ${other}, but ${ro} is read-only for this flow: not copied (the last synced state takes ${other}'s value; run --full --repair when the flow is two-way again)`;
-      if (this.see(ctx, { run: ctx.run, kind: "drift", flow: f.id, ...ids, property, key: property, message, detail: { readOnly: side, property } }).fresh) {
-        this.store.log({ run: ctx.run, flow: f.id, kind: "warning", ...ids, property, message: `read_only: ${message}`, detail: { readOnly: side, property } });
+      if ((await this.see(ctx, { run: ctx.run, kind: "drift", flow: f.id, ...ids, property, key: property, message, detail: { readOnly: side, property } })).fresh) {
+        await this.store.log({ run: ctx.run, flow: f.id, kind: "warning", ...ids, property, message: `read_only: ${message}`, detail: { readOnly: side, property } });
       }
     }
   }
 
   /** A conflict override was written: the item and the run log say so, and the override goes. @param {RunContext} ctx @param {{ item: number, property: string, side: string }} ov */
-  overrideWritten(ctx, ov) {
-    this.store.dropOverride(ov.item);
-    const item = this.inbox.get(ov.item);
+  async overrideWritten(ctx, ov) {
+    await this.store.dropOverride(ov.item);
+    const item = await this.inbox.get(ov.item);
     if (!item) return;
-    this.inbox.settle(ov.item, "resolved", `overridden: ${ov.side}'s value kept, written in run ${ctx.run}`);
-    this.store.log({ run: ctx.run, flow: item.flow ?? undefined, kind: "override", customerp: item.customerpId, chargebee: item.chargebeeId, property: ov.property,
+    await this.inbox.settle(ov.item, "resolved", `overridden: ${ov.side}'s value kept, written in run ${ctx.run}`);
+    await this.store.log({ run: ctx.run, flow: item.flow ?? undefined, kind: "override", customerp: item.customerpId, chargebee: item.chargebeeId, property: ov.property,
       message: `${ov.property}: a person kept ${ov.side}'s value (inbox item ${ov.item}); written to both sides`, detail: ov });
   }
 
   /** @param {RunContext} ctx @param {string} flow @param {string | null} cp @param {string | null} cb @param {unknown} e @param {string} what */
-  logError(ctx, flow, cp, cb, e, what) {
+  async logError(ctx, flow, cp, cb, e, what) {
     const err = /** @type {any} */ (e);
     const code = err?.code ?? err?.apiErrorCode;
     const message = `${what}: ${err?.name ?? "Error"}${code ? ` ${code}` : ""}${err?.path ? ` at ${err.path}` : ""}: ${err?.message ?? String(e)}`;
     const detail = { code, path: err?.path, recordId: err?.recordId };
-    this.store.log({ run: ctx.run, flow, kind: "error", customerp: cp, chargebee: cb, message, detail });
-    this.see(ctx, { run: ctx.run, kind: "error", flow, customerp: cp, chargebee: cb, key: cp || cb ? "" : shortHash(what), message, detail });
+    await this.store.log({ run: ctx.run, flow, kind: "error", customerp: cp, chargebee: cb, message, detail });
+    await this.see(ctx, { run: ctx.run, kind: "error", flow, customerp: cp, chargebee: cb, key: cp || cb ? "" : shortHash(what), message, detail });
   }
 }
 

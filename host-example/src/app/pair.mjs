@@ -8,7 +8,7 @@ import { describeConflict, hasWrites, matchesExpect, plannedWrites, resolveRefs,
 /** @typedef {Record<string, any>} Json */
 /** @typedef {import("customerp-chargebee").Plan} Plan */
 /** @typedef {import("./flows.mjs").FlowSpec} FlowSpec */
-/** @typedef {import("./store.mjs").Link} Link */
+/** @typedef {import("./store/store.mjs").Link} Link */
 /** @typedef {import("./loop.mjs").Input} Input */
 /** @typedef {import("./loop.mjs").FlowStats} FlowStats */
 /** @typedef {import("./loop.mjs").Sync} Sync */
@@ -66,8 +66,8 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       stats.waiting++;
       const on = plan.waitingFor.map((w) => `${w.flow} ${w.customerpId}`).join(", ");
       const message = `waiting for ${on}: nothing is written until it is linked`;
-      s.store.log({ run, flow: f.id, kind: "waiting", customerp: plan.link.customerp, chargebee: plan.link.chargebee, message: `waiting for ${on}` });
-      s.see(ctx, { run, kind: "waiting", flow: f.id, customerp: plan.link.customerp, chargebee: plan.link.chargebee, message, detail: plan.waitingFor });
+      await s.store.log({ run, flow: f.id, kind: "waiting", customerp: plan.link.customerp, chargebee: plan.link.chargebee, message: `waiting for ${on}` });
+      await s.see(ctx, { run, kind: "waiting", flow: f.id, customerp: plan.link.customerp, chargebee: plan.link.chargebee, message, detail: plan.waitingFor });
       return `waiting for ${on}`;
     }
     if (leftToChargebee(plan) && !(await anyShippable(s, plan))) {
@@ -75,7 +75,7 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       // so this create makes its order itself, as on a site that generates none.
       options = { ...options, orders: "create" };
       plan = planOne(f.id, input, options);
-      s.store.log({ run, flow: f.id, kind: "warning", customerp: plan.link.customerp, chargebee: plan.link.chargebee,
+      await s.store.log({ run, flow: f.id, kind: "warning", customerp: plan.link.customerp, chargebee: plan.link.chargebee,
         message: "no line of this record is a shippable item, so Chargebee generates no order for its invoice: the order is created with POST /orders" });
       continue;
     }
@@ -96,10 +96,10 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       // The copy of the store learns the link as a write would make it, so the flows after this one
       // plan their records as the real run will (a new Customerp record's id stands in as "(new:…)").
       const made = plan.customerp.action === "create" ? `(new:${plan.link.chargebee})` : plan.link.customerp;
-      if (plan.base && made && plan.link.chargebee) s.store.commitPair(f.id, link, { customerp: made, chargebee: plan.link.chargebee }, plan.base);
+      if (plan.base && made && plan.link.chargebee) await s.store.commitPair(f.id, link, { customerp: made, chargebee: plan.link.chargebee }, plan.base);
       // …and that a record waits for the order Chargebee generates for its new invoice (an order made from this
       // quote waits with it), the invoice standing in as "(new:…)".
-      if (leftToChargebee(plan) && plan.link.customerp) s.store.saveOrderWait(f.id, plan.link.customerp, `(new:${plan.link.customerp})`, plan.base);
+      if (leftToChargebee(plan) && plan.link.customerp) await s.store.saveOrderWait(f.id, plan.link.customerp, `(new:${plan.link.customerp})`, plan.base);
       return undefined;
     }
     s.hooks.beforeExecute?.({ flow: f.id, plan, round });
@@ -149,7 +149,7 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
     plan = planOne(f.id, input, options);
   }
   stats.errors++;
-  s.logError(ctx, f.id, link.customerp, link.chargebee, new Error(`not settled after ${MAX_ROUNDS} plans`), "retried next run");
+  await s.logError(ctx, f.id, link.customerp, link.chargebee, new Error(`not settled after ${MAX_ROUNDS} plans`), "retried next run");
   return "not settled";
 }
 
@@ -171,11 +171,11 @@ async function anyShippable(s, plan) {
  * (the inbox item closes itself when the order is adopted) and read again next run.
  * @param {Sync} s @param {FlowSpec} f @param {FlowStats} stats @param {import("./loop.mjs").RunContext} ctx @param {string} customerp @param {string} invoice
  */
-export function waitForOrder(s, f, stats, ctx, customerp, invoice) {
+export async function waitForOrder(s, f, stats, ctx, customerp, invoice) {
   stats.waiting++;
   const message = `waiting for the order Chargebee generates for invoice ${invoice} (orders: "chargebee"); Chargebee generates orders for the shippable lines of a paid invoice, or of one in a status the site's order settings select`;
-  s.store.log({ run: ctx.run, flow: f.id, kind: "waiting", customerp, chargebee: null, message, detail: { invoice } });
-  s.see(ctx, { run: ctx.run, kind: "waiting", flow: f.id, customerp, chargebee: null, message, detail: { invoice } });
+  await s.store.log({ run: ctx.run, flow: f.id, kind: "waiting", customerp, chargebee: null, message, detail: { invoice } });
+  await s.see(ctx, { run: ctx.run, kind: "waiting", flow: f.id, customerp, chargebee: null, message, detail: { invoice } });
   return `waiting for the order of invoice ${invoice}`;
 }
 
@@ -273,22 +273,22 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   // Logged before the writes, so a crash after them cannot lose the report; logged once, so the
   // re-plan after a crash (the same conflict, planned from the same state) does not repeat it.
   for (const c of plan.conflicts) {
-    if (s.store.logOnce({ run, flow: f.id, kind: "conflict", ...ids, property: c.property, message: describeConflict(c), detail: c })) {
+    if (await s.store.logOnce({ run, flow: f.id, kind: "conflict", ...ids, property: c.property, message: describeConflict(c), detail: c })) {
       stats.conflicts++;
     }
-    s.see(ctx, { run, kind: "conflict", flow: f.id, ...ids, property: c.property, key: `${c.property}|${shortHash(c)}`, message: describeConflict(c), detail: c });
+    await s.see(ctx, { run, kind: "conflict", flow: f.id, ...ids, property: c.property, key: `${c.property}|${shortHash(c)}`, message: describeConflict(c), detail: c });
   }
   const fresh = link.customerp !== ids.customerp || link.chargebee !== ids.chargebee;
   for (const w of hasWrites(plan) || fresh ? plan.warnings : []) {
     stats.warnings++;
-    s.store.log({ run, flow: f.id, kind: "warning", ...ids, property: w.property, message: `${w.code}: ${w.message}`, detail: w });
+    await s.store.log({ run, flow: f.id, kind: "warning", ...ids, property: w.property, message: `${w.code}: ${w.message}`, detail: w });
   }
   const cb = plan.chargebee;
   if (cb.action === "manual") {
     stats.manual++;
     const message = cb.reason ?? "a change to make by hand in Chargebee";
-    s.store.log({ run, flow: f.id, kind: "manual", ...ids, message });
-    s.see(ctx, { run, kind: "manual", flow: f.id, ...ids, message, detail: { action: cb.action, id: cb.id ?? null } });
+    await s.store.log({ run, flow: f.id, kind: "manual", ...ids, message });
+    await s.see(ctx, { run, kind: "manual", flow: f.id, ...ids, message, detail: { action: cb.action, id: cb.id ?? null } });
   }
   /** @type {Json[]} */
   const responses = [];
@@ -298,13 +298,13 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   // order Chargebee generates until the retried create (the same request and key: Chargebee replays
   // the same invoice) names the invoice.
   const generated = leftToChargebee(plan) && plan.link.customerp ? plan.link.customerp : null;
-  if (generated) s.store.saveOrderWait(f.id, generated, null, plan.base);
+  if (generated) await s.store.saveOrderWait(f.id, generated, null, plan.base);
   for (const [index, req] of cb.requests.entries()) {
     const params = resolveRefs(req.params, responses);
     try {
       responses.push((await s.cb.send(req.method, req.path, params, { idempotencyKey: req.idempotencyKey })).body);
     } catch (e) {
-      if (generated && refused(e)) s.store.endOrderWait(f.id, generated);
+      if (generated && refused(e)) await s.store.endOrderWait(f.id, generated);
       const taken = e instanceof ChargebeeError && e.apiErrorCode === "duplicate_entry" && e.param === "id";
       if (taken && index === 0 && createsById(plan) && cb.id) throw new Exists(cb.id, e);
       // One refused field must not block the pair: the plan's other requests and its Customerp change are
@@ -325,7 +325,7 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   if (generated) {
     const invoice = responses[0]?.invoice;
     if (!invoice?.id) throw new Error(`the invoice request answered without an invoice id: ${JSON.stringify(responses[0] ?? null).slice(0, 200)}`);
-    s.store.saveOrderWait(f.id, generated, String(invoice.id), plan.base);
+    await s.store.saveOrderWait(f.id, generated, String(invoice.id), plan.base);
     awaiting = { invoice: String(invoice.id), orders: (invoice.linked_orders ?? []).map((/** @type {Json} */ o) => String(o.id)) };
   }
   await s.hooks.afterChargebeeWrite?.({ flow: f.id, plan });
@@ -350,7 +350,7 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   }
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
   if (refusedWrite) throw refusedWrite;
-  s.store.commitPair(f.id, link, next, plan.base);
+  await s.store.commitPair(f.id, link, next, plan.base);
   if (link.chargebee && !next.chargebee) s.released.add(link.chargebee);
   // A relink (an order taking over its quote's order) is planned again with the other record; so is a
   // create that leaves rows to a second plan: a Chargebee order's date and statuses, and the tag

@@ -58,21 +58,3 @@ export function redactOutput() {
       write(typeof chunk === "string" ? redact(chunk) : Buffer.isBuffer(chunk) ? redact(chunk.toString("utf8")) : chunk, ...rest));
   }
 }
-
-/**
- * A better-sqlite3 database whose statements redact every string parameter before it is stored.
- * @param {import("better-sqlite3").Database} db
- * @returns {import("better-sqlite3").Database}
- */
-export function redactingDatabase(db) {
-  const prepare = db.prepare.bind(db);
-  /** @param {any} p */
-  const clean = (p) => (typeof p === "string" ? redact(p) : p && typeof p === "object" && !Buffer.isBuffer(p) ? redactValue(p) : p);
-  db.prepare = /** @type {any} */ ((/** @type {string} */ sql) => {
-    const st = prepare(sql);
-    const run = st.run.bind(st);
-    st.run = /** @type {any} */ ((/** @type {any[]} */ ...params) => run(...params.map(clean)));
-    return st;
-  });
-  return db;
-}

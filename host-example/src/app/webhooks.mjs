@@ -191,7 +191,7 @@ export class WebhookReceiver {
       } catch {
         msg = null;
       }
-      const touched = msg && typeof msg === "object" ? (source === "chargebee" ? this.#fromChargebee(msg) : this.#fromCustomerp(msg)) : undefined;
+      const touched = msg && typeof msg === "object" ? (source === "chargebee" ? await this.#fromChargebee(msg) : this.#fromCustomerp(msg)) : undefined;
       if (touched === undefined) {
         this.stats.refused.bad++;
         return answer(400, { error: "bad_request" });
@@ -234,7 +234,7 @@ export class WebhookReceiver {
   }
 
   /** The records a Chargebee event touches: {flow, side, id}[], null for none, undefined when not an event. @param {Json} event */
-  #fromChargebee(event) {
+  async #fromChargebee(event) {
     if (typeof event.id !== "string" || typeof event.event_type !== "string" || typeof event.content !== "object") return undefined;
     if (!this.#first(`cb:${event.id}`)) return null;
     const rec = chargebeeRecordOf(event);
@@ -243,10 +243,10 @@ export class WebhookReceiver {
       // business entities have no API: the event is the record (as in a polling run's reading of GET /events)
       const be = { ...event.content.business_entity };
       if (event.event_type === "business_entity_deleted") be.deleted = true;
-      this.sync.store.saveBusinessEntity(be);
+      await this.sync.store.saveBusinessEntity(be);
     }
     const flows = this.sync.flows.filter((f) => f.chargebee === rec.resource).map((f) => f.id);
-    const linked = this.sync.store.flowsLinkingChargebee(rec.id).filter((fl) => flows.includes(/** @type {any} */ (fl)));
+    const linked = (await this.sync.store.flowsLinkingChargebee(rec.id)).filter((fl) => flows.includes(/** @type {any} */ (fl)));
     return (linked.length ? linked : flows).map((flow) => ({ flow, side: /** @type {const} */ ("chargebee"), id: rec.id }));
   }
 
@@ -303,7 +303,7 @@ export class WebhookReceiver {
       try {
         return await fn();
       } finally {
-        release();
+        await release();
       }
     };
     const next = this.chain.then(locked, locked);

@@ -180,14 +180,14 @@ class ConsoleHandler {
     const q = Object.fromEntries(url.searchParams);
     try {
       if (path === "/") {
-        return sendHtml(res, 200, overviewPage({ runs: app.store.runs(8), chartRuns: app.store.runs(100), counts: new Inbox(app.store).counts(), csrf }));
+        return sendHtml(res, 200, overviewPage({ runs: await app.store.runs(8), chartRuns: await app.store.runs(100), counts: await new Inbox(app.store).counts(), csrf }));
       }
       if (path === "/inbox" || path === "/api/inbox") {
         const filter = { kind: q.kind || undefined, flow: q.flow || undefined, state: q.state && q.state !== "all" ? q.state : undefined, all: q.state === "all" };
-        const items = listInbox(app, filter);
+        const items = await listInbox(app, filter);
         return path === "/api/inbox" ? sendJson(res, 200, items) : sendHtml(res, 200, inboxPage({ items, filter: { ...filter, state: q.state || undefined }, csrf }));
       }
-      if (path === "/api/runs") return sendJson(res, 200, app.store.runs(Number(q.limit) || 20));
+      if (path === "/api/runs") return sendJson(res, 200, await app.store.runs(Number(q.limit) || 20));
       if (path === "/explain" || path === "/api/explain") {
         const query = explainQuery(q);
         if (!query.id) return path === "/api/explain" ? sendJson(res, 400, { error: "give flow, side and id" }) : sendHtml(res, 200, explainPage({ csrf, query }));
@@ -201,9 +201,9 @@ class ConsoleHandler {
       }
       const run = /^\/runs\/(\d+)$/.exec(path);
       if (run) {
-        const r = app.store.run(Number(run[1]));
+        const r = await app.store.run(Number(run[1]));
         if (!r) return sendHtml(res, 404, errorPage(404, `no run ${run[1]}`, csrf));
-        return sendHtml(res, 200, runPage({ run: r, log: app.store.logEntries({ run: r.id }), csrf }));
+        return sendHtml(res, 200, runPage({ run: r, log: await app.store.logEntries({ run: r.id }), csrf }));
       }
       return sendHtml(res, 404, errorPage(404, `no page ${path}`, csrf));
     } catch (e) {
@@ -242,7 +242,7 @@ class ConsoleHandler {
       const r = await linkPair(app, { flow: form.get("flow") ?? "", customerpId: form.get("customerpId") ?? "", chargebeeId: form.get("chargebeeId") ?? "", waitSeconds: this.lockWait });
       const ids = [...new Set([...(form.get("item") ? [Number(form.get("item"))] : []), ...r.resolved, ...r.held.map((h) => h.item)])];
       const held = r.held.map((h) => `still held: ${h.side} ${h.id} (item ${h.item}: link it, or dismiss that item to sync it on its own)`);
-      return { message: [`linked in ${r.flow}: Customerp ${r.customerpId} ⇄ Chargebee ${r.chargebeeId}; the next run merges them`, ...held].join(". "), items: ids.map((id) => itemOf(app, id)) };
+      return { message: [`linked in ${r.flow}: Customerp ${r.customerpId} ⇄ Chargebee ${r.chargebeeId}; the next run merges them`, ...held].join(". "), items: await Promise.all(ids.map((id) => itemOf(app, id))) };
     }
     const m = /^\/items\/(\d+)\/(keep-customerp|keep-chargebee|done|dismiss|confirm|retry)$/.exec(path);
     if (!m) throw Object.assign(new Error(`no action ${path}`), { status: 404 });
@@ -252,26 +252,26 @@ class ConsoleHandler {
     switch (m[2]) {
       case "keep-customerp":
       case "keep-chargebee":
-        item = resolveItem(app, { id, keep: m[2].slice(5) });
+        item = await resolveItem(app, { id, keep: m[2].slice(5) });
         break;
       case "done":
-        item = resolveItem(app, { id, done: true });
+        item = await resolveItem(app, { id, done: true });
         break;
       case "dismiss":
-        item = resolveItem(app, { id, dismiss: true });
+        item = await resolveItem(app, { id, dismiss: true });
         break;
       case "confirm":
-        item = confirmItem(app, { id });
+        item = await confirmItem(app, { id });
         break;
       default: {
-        const before = itemOf(app, id);
+        const before = await itemOf(app, id);
         const side = before.customerpId && !before.customerpId.includes(",") ? "customerp" : "chargebee";
         const recordId = side === "customerp" ? before.customerpId : before.chargebeeId;
         if (!before.flow || !recordId || recordId.includes(",")) throw new UsageError(`item ${id} names no single record to retry`);
         const r = await retryRecord(app, { flow: before.flow, record: `${side}:${recordId}`, waitSeconds: this.lockWait });
         const st = /** @type {any} */ (r.summary.flows[r.flow]);
         const message = `retried ${r.flow} ${side}:${recordId}: ${r.found ? "" : "not found; "}created ${st.created.customerp}/${st.created.chargebee}, updated ${st.updated.customerp}/${st.updated.chargebee}, errors ${st.errors}; ${r.link ? `linked: Customerp ${r.link.customerp} ⇄ Chargebee ${r.link.chargebee}` : `not linked${r.held ? `: ${r.held}` : ""}`}`;
-        return { message, items: [itemOf(app, id)] };
+        return { message, items: [await itemOf(app, id)] };
       }
     }
     return { message: `item ${item.id}: ${item.state}${item.resolution ? ` (${item.resolution})` : ""}`, items: [item] };

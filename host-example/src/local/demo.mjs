@@ -19,7 +19,7 @@ export async function demo(out = console.log, o = {}) {
   const servers = await startLocalServers();
   const dir = mkdtempSync(join(tmpdir(), "customerp-chargebee-demo-"));
   const db = join(dir, "sync.sqlite");
-  const host = localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, db, out });
+  const host = await localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, db, out });
   try {
     const cpDb = servers.customerp.db;
     const site = servers.chargebee.site;
@@ -37,8 +37,8 @@ export async function demo(out = console.log, o = {}) {
       printSummary(s, out);
       return s;
     };
-    const logOf = (/** @type {number} */ runId, /** @type {string[]} */ kinds) => {
-      for (const e of host.store.logEntries({ run: runId }).filter((x) => kinds.includes(x.kind))) {
+    const logOf = async (/** @type {number} */ runId, /** @type {string[]} */ kinds) => {
+      for (const e of (await host.store.logEntries({ run: runId })).filter((x) => kinds.includes(x.kind))) {
         out(`  ${e.kind.padEnd(9)} ${e.flow}: ${e.message}`);
       }
     };
@@ -46,7 +46,7 @@ export async function demo(out = console.log, o = {}) {
     const first = await run("Run 1: first sync of both systems");
     out("");
     out("  The inbox after run 1: what a person should look at (node bin/sync.mjs inbox):");
-    printInbox(listInbox(host), out);
+    printInbox(await listInbox(host), out);
 
     out("");
     out("Edits");
@@ -54,13 +54,13 @@ export async function demo(out = console.log, o = {}) {
 
     const second = await run("Run 2: sync after the edits");
     out("");
-    logOf(second.run, ["conflict", "warning", "error"]);
+    await logOf(second.run, ["conflict", "warning", "error"]);
 
     const third = await run("Run 3: nothing changed since run 2");
     const writes = writesOf(third);
     out("");
     out(writes === 0 ? "  Run 3 sent no writes: both systems agree." : `  Run 3 sent ${writes} writes: the sync has not settled.`);
-    const open = listInbox(host).filter((i) => i.state === "open");
+    const open = (await listInbox(host)).filter((i) => i.state === "open");
     out(`  Still open in the inbox: ${open.length} (${[...new Set(open.map((i) => i.kind))].join(", ")}): link, resolve, retry and explain them with bin/sync.mjs (see README.md).`);
     if (!o.console) {
       out("  See them in the operator console: node host-example/bin/demo.mjs --console (the demo then keeps both servers and its store until Ctrl-C).");
@@ -79,7 +79,7 @@ export async function demo(out = console.log, o = {}) {
     }
     return { first, second, third };
   } finally {
-    host.store.close();
+    await host.store.close();
     await servers.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -88,14 +88,14 @@ export async function demo(out = console.log, o = {}) {
 /**
  * A few edits as people make them: in the ERP (over its REST API), in Chargebee (over its API), and one
  * in Chargebee's settings. One contact is edited on both sides: a conflict.
- * @param {ReturnType<typeof localSync>} host
+ * @param {Awaited<ReturnType<typeof localSync>>} host
  * @param {import("./servers.mjs").LocalServers} servers
  * @param {(line: string) => void} out
  */
 async function edits(host, servers, out) {
   const cp = host.customerp;
   const cb = host.chargebee;
-  const contactCb = (/** @type {string} */ id) => host.store.linkByCustomerp("contact-customer", id)?.chargebee_id ?? "";
+  const contactCb = async (/** @type {string} */ id) => (await host.store.linkByCustomerp("contact-customer", id))?.chargebee_id ?? "";
 
   await cp.update("contacts", "1", { phone: "+47 913 00 000" });
   out("  Customerp  contact 1 (Åse Ødegård): phone → +47 913 00 000");
@@ -106,13 +106,13 @@ async function edits(host, servers, out) {
   const emp = await cp.create("employees", { employee_number: "E-1005", first_name: "Noah", last_name: "Fjeld", email: "noah.fjeld@fjordvik.example", department: "Salg", is_active: true });
   out(`  Customerp  new employee ${emp.id}: Noah Fjeld`);
 
-  const taro = contactCb("3");
+  const taro = await contactCb("3");
   const current = (await cb.get(`/customers/${taro}`)).customer;
   await cb.send("POST", `/customers/${taro}/update_billing_info`, { billing_address: { ...stripObject(current.billing_address), line2: "ポートアイランド 3F" } });
   out(`  Chargebee  customer ${taro} (山田 太郎): billing address line 2 → ポートアイランド 3F`);
   await cb.send("POST", "/customers", { first_name: "Astrid", last_name: "Lindqvist", email: "astrid.lindqvist@kontor.example", locale: "sv-SE", billing_address: { city: "Göteborg", country: "SE" } });
   out("  Chargebee  new customer Astrid Lindqvist (Göteborg)");
-  const order = host.store.linkByCustomerp("order-order", "2")?.chargebee_id;
+  const order = (await host.store.linkByCustomerp("order-order", "2"))?.chargebee_id;
   if (order) {
     await cb.send("POST", `/orders/${order}`, { status: "delivered", delivered_at: Math.floor(Date.now() / 1000) });
     out(`  Chargebee  order ${order} (SO-2026-0108): shipped → delivered`);
@@ -122,8 +122,9 @@ async function edits(host, servers, out) {
 
   await cp.update("contacts", "2", { last_name: "Müller-Lüdenscheidt" });
   await sleep(1100); // Chargebee's clock counts seconds: its edit must be later to win under "newest"
-  await cb.send("POST", `/customers/${contactCb("2")}`, { last_name: "Mueller" });
-  out(`  Conflict   contact 2: Customerp last name "Müller-Lüdenscheidt", one second later Chargebee "Mueller" (${contactCb("2")})`);
+  const muller = await contactCb("2");
+  await cb.send("POST", `/customers/${muller}`, { last_name: "Mueller" });
+  out(`  Conflict   contact 2: Customerp last name "Müller-Lüdenscheidt", one second later Chargebee "Mueller" (${muller})`);
 }
 
 /** A Chargebee address as update_billing_info takes it (without `object`). @param {Record<string, any>} a */

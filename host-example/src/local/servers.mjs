@@ -3,7 +3,7 @@ import { startChargebeeEmulator } from "./chargebee-emulator/server.mjs";
 import { startCustomerpServer } from "./customerp-server.mjs";
 import { ChargebeeClient } from "../app/clients/chargebee.mjs";
 import { CustomerpClient } from "../app/clients/customerp.mjs";
-import { Store } from "../app/store.mjs";
+import { Store } from "../app/store/store.mjs";
 import { Sync } from "../app/loop.mjs";
 import { GUARD_DEFAULTS } from "../app/config.mjs";
 import { DEMO_ITEM_FAMILY, DEMO_OWN_COMPANY, seedChargebee, seedCustomerp } from "./demo-data.mjs";
@@ -52,12 +52,12 @@ export async function startLocalServers(o = {}) {
  * @param {{ chargebeeUrl: string, customerpUrl: string, db?: string, apiKey?: string, token?: string,
  *   options?: import("customerp-chargebee").Options, flowOptions?: Record<string, import("customerp-chargebee").Options>,
  *   guard?: { max: number, percent: number }, out?: (line: string) => void,
- *   retry?: import("../app/clients/retry.mjs").RetryOptions, hooks?: import("../app/loop.mjs").SyncOptions["hooks"] }} o
+ *   retry?: import("../app/clients/retry.mjs").RetryOptions, hooks?: import("../app/loop.mjs").SyncOptions["hooks"], tenant?: string }} o
  */
-export function localSync(o) {
+export async function localSync(o) {
   const chargebee = new ChargebeeClient({ site: o.chargebeeUrl, apiKey: o.apiKey ?? LOCAL_API_KEY, ...o.retry });
   const customerp = new CustomerpClient({ url: o.customerpUrl, token: o.token ?? LOCAL_TOKEN, ...o.retry });
-  const store = new Store(o.db ?? ":memory:");
+  const store = await Store.open(o.db ?? ":memory:", { tenant: o.tenant });
   /** @type {import("../app/config.mjs").Config} */
   const config = {
     chargebeeSite: o.chargebeeUrl, chargebeeApiKey: "", customerpUrl: o.customerpUrl, customerpToken: "", db: store.path,

@@ -13,7 +13,7 @@ export async function explainPair(app, a) {
   const f = flowSpec(a.flow);
   const { side, id } = recordRef(a.record);
   const store = app.store;
-  const row = side === "customerp" ? store.linkByCustomerp(f.id, id) : store.linkByChargebee(f.id, id);
+  const row = side === "customerp" ? await store.linkByCustomerp(f.id, id) : await store.linkByChargebee(f.id, id);
   const link = { customerp: side === "customerp" ? id : row?.customerp_id ?? null, chargebee: side === "chargebee" ? id : row?.chargebee_id ?? null };
   const [customerp, chargebee] = await Promise.all([
     link.customerp ? readRecord(app, f, "customerp", link.customerp) : null,
@@ -21,12 +21,14 @@ export async function explainPair(app, a) {
   ]);
   if (!customerp && !chargebee) throw new UsageError(`neither Customerp nor Chargebee has ${a.record} in ${f.id}`);
   const sync = syncOf(app, { full: true, dryRun: true });
-  const links = Object.fromEntries(f.parents.map((p) => [p, store.linksOf(p)]));
-  const w = sync.work(f, link, row?.base ?? null, { customerp, chargebee }, links);
+  /** @type {Record<string, any>} */
+  const links = {};
+  for (const p of f.parents) links[p] = await store.linksOf(p);
+  const w = await sync.work(f, link, row?.base ?? null, { customerp, chargebee }, links);
   const [planned] = sync.planAll(f, [w]);
   const inbox = new Inbox(store);
-  const items = inbox.list({ flow: f.id, [side]: id });
-  const hold = store.hold(f.id, side, id);
+  const items = await inbox.list({ flow: f.id, [side]: id });
+  const hold = await store.hold(f.id, side, id);
   const ambiguous = items.find((i) => i.kind === "ambiguous" && i.state === "open");
   const held = row ? null : hold?.reason ?? (ambiguous ? `ambiguous match (inbox item ${ambiguous.id})` : null);
   const out = {

@@ -10,10 +10,10 @@ import { UsageError } from "../errors.mjs";
  * @param {import("../app.mjs").App} app
  * @param {{ id: number | string, keep?: string, done?: boolean, dismiss?: boolean }} a
  */
-export function resolveItem(app, a) {
+export async function resolveItem(app, a) {
   const given = [a.keep !== undefined, Boolean(a.done), Boolean(a.dismiss)].filter(Boolean).length;
   if (given !== 1) throw new UsageError("resolve takes exactly one of --keep customerp|chargebee, --done, --dismiss");
-  const item = itemOf(app, a.id);
+  const item = await itemOf(app, a.id);
   const inbox = new Inbox(app.store);
   const store = app.store;
   if (a.keep !== undefined) {
@@ -23,36 +23,36 @@ export function resolveItem(app, a) {
     if (c.property === "deleted") throw new UsageError(`item ${item.id} is a delete against an edit; to sync the record again use \`retry ${item.flow} customerp:${item.customerpId}\``);
     if (!item.customerpId || !item.chargebeeId || !item.flow) throw new UsageError(`item ${item.id} names no linked pair`);
     if (c.winner === a.keep) {
-      inbox.settle(item.id, "resolved", `kept ${a.keep}: that was the decision already; nothing to write`);
+      await inbox.settle(item.id, "resolved", `kept ${a.keep}: that was the decision already; nothing to write`);
     } else {
-      store.addOverride({ item: item.id, flow: item.flow, customerp: item.customerpId, chargebee: item.chargebeeId, property: c.property, side: a.keep, value: c[a.keep] });
-      inbox.settle(item.id, "decided", `overridden: keep ${a.keep}'s value ${JSON.stringify(c[a.keep])}; the next run writes it`);
+      await store.addOverride({ item: item.id, flow: item.flow, customerp: item.customerpId, chargebee: item.chargebeeId, property: c.property, side: a.keep, value: c[a.keep] });
+      await inbox.settle(item.id, "decided", `overridden: keep ${a.keep}'s value ${JSON.stringify(c[a.keep])}; the next run writes it`);
     }
   } else if (a.done) {
     if (item.kind === "conflict") throw new UsageError(`item ${item.id} is a conflict: use --keep customerp|chargebee, or --dismiss`);
-    inbox.settle(item.id, "resolved", "done by a person");
+    await inbox.settle(item.id, "resolved", "done by a person");
   } else {
-    inbox.settle(item.id, "dismissed", "dismissed by a person");
+    await inbox.settle(item.id, "dismissed", "dismissed by a person");
     if (item.kind === "ambiguous" && item.flow) {
-      for (const id of idsIn(item.customerpId)) if (store.hold(item.flow, "customerp", id)?.item === item.id) store.releaseHold(item.flow, "customerp", id);
-      for (const id of idsIn(item.chargebeeId)) if (store.hold(item.flow, "chargebee", id)?.item === item.id) store.releaseHold(item.flow, "chargebee", id);
-      for (const id of idsIn(item.customerpId)) store.readAgain(item.flow, "customerp", id, "ambiguous match dismissed");
-      for (const id of idsIn(item.chargebeeId)) store.readAgain(item.flow, "chargebee", id, "ambiguous match dismissed");
+      for (const id of idsIn(item.customerpId)) if ((await store.hold(item.flow, "customerp", id))?.item === item.id) await store.releaseHold(item.flow, "customerp", id);
+      for (const id of idsIn(item.chargebeeId)) if ((await store.hold(item.flow, "chargebee", id))?.item === item.id) await store.releaseHold(item.flow, "chargebee", id);
+      for (const id of idsIn(item.customerpId)) await store.readAgain(item.flow, "customerp", id, "ambiguous match dismissed");
+      for (const id of idsIn(item.chargebeeId)) await store.readAgain(item.flow, "chargebee", id, "ambiguous match dismissed");
     }
-    if (item.kind === "conflict") for (const o of store.db.prepare("SELECT item FROM overrides WHERE item = ?").all(item.id)) store.dropOverride(/** @type {any} */ (o).item);
+    if (item.kind === "conflict" && (await store.hasOverride(item.id))) await store.dropOverride(item.id);
   }
-  return /** @type {import("../inbox.mjs").Item} */ (inbox.get(item.id));
+  return /** @type {import("../inbox.mjs").Item} */ (await inbox.get(item.id));
 }
 
 /**
  * Lets the next run of a flow the guard stopped go through, once.
  * @param {import("../app.mjs").App} app @param {{ id: number | string }} a
  */
-export function confirmItem(app, a) {
-  const item = itemOf(app, a.id);
+export async function confirmItem(app, a) {
+  const item = await itemOf(app, a.id);
   if (item.kind !== "guard") throw new UsageError(`item ${item.id} is ${item.kind === "ambiguous" || item.kind === "error" ? "an" : "a"} ${item.kind}, not a guard item: confirm lets a run the guard stopped go through`);
   if (item.state !== "open") throw new UsageError(`item ${item.id} is ${item.state}${item.resolution ? ` (${item.resolution})` : ""}`);
   const inbox = new Inbox(app.store);
-  inbox.settle(item.id, "resolved", "confirmed by a person: the next run goes through once");
-  return /** @type {import("../inbox.mjs").Item} */ (inbox.get(item.id));
+  await inbox.settle(item.id, "resolved", "confirmed by a person: the next run goes through once");
+  return /** @type {import("../inbox.mjs").Item} */ (await inbox.get(item.id));
 }

@@ -11,13 +11,13 @@ import { exitCodeOf } from "./run.mjs";
 export async function retryRecord(app, a) {
   const f = flowSpec(a.flow);
   const { side, id } = recordRef(a.record);
-  const release = await acquireLock(app.store, { waitSeconds: a.waitSeconds ?? 0 });
+  const release = await acquireLock(app.store, { waitSeconds: a.waitSeconds ?? 0, flows: [f.id] });
   try {
     const summary = await syncOf(app, { out: a.out }).syncRecords(f.id, { [side]: [id] }, { create: a.create });
-    const l = side === "customerp" ? app.store.linkByCustomerp(f.id, id) : app.store.linkByChargebee(f.id, id);
-    const hold = app.store.hold(f.id, side, id);
+    const l = side === "customerp" ? await app.store.linkByCustomerp(f.id, id) : await app.store.linkByChargebee(f.id, id);
+    const hold = await app.store.hold(f.id, side, id);
     const stats = /** @type {import("../loop.mjs").FlowStats} */ (summary.flows[f.id]);
-    const items = new Inbox(app.store).list({ all: true, flow: f.id, [side]: id });
+    const items = await new Inbox(app.store).list({ all: true, flow: f.id, [side]: id });
     return {
       flow: f.id, side, id,
       link: l ? { customerp: l.customerp_id, chargebee: l.chargebee_id } : null,
@@ -26,6 +26,6 @@ export async function retryRecord(app, a) {
       summary, items, exitCode: exitCodeOf(summary),
     };
   } finally {
-    release();
+    await release();
   }
 }

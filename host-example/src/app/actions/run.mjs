@@ -36,12 +36,12 @@ export async function runOnce(app, a = {}) {
   const only = checkFlows(a.flows) ?? app.config.flows ?? undefined;
   if (a.repair && !a.full) throw new UsageError("--repair needs --full (drift is found by reading everything)");
   if (a.dryRun) {
-    const copy = app.store.snapshot();
+    const copy = await app.store.snapshot();
     try {
       const summary = await syncOf({ ...app, store: copy }, { only, full: a.full, repair: a.repair, dryRun: true, out: a.out, onProgress: a.onProgress, hooks: a.hooks }).run();
       return { summary, exitCode: exitCodeOf(summary) };
     } finally {
-      copy.close();
+      await copy.close();
     }
   }
   const release = await acquireLock(app.store, { waitSeconds: a.waitSeconds });
@@ -49,7 +49,7 @@ export async function runOnce(app, a = {}) {
     const summary = await syncOf(app, { only, full: a.full, repair: a.repair, out: a.out, onProgress: a.onProgress, hooks: a.hooks }).run();
     return { summary, exitCode: exitCodeOf(summary) };
   } finally {
-    release();
+    await release();
   }
 }
 

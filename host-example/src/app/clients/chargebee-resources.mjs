@@ -31,7 +31,7 @@ const chunks = (xs, n) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i
 
 /**
  * @param {import("./chargebee.mjs").ChargebeeClient} cb
- * @param {import("../store.mjs").Store} store
+ * @param {import("../store/store.mjs").Store} store
  * @returns {Record<string, ResourceReader>}
  */
 export function chargebeeResources(cb, store) {
@@ -118,16 +118,16 @@ export function chargebeeResources(cb, store) {
       for (const e of events) {
         const be = { ...e.content.business_entity };
         if (e.event_type === "business_entity_deleted") be.deleted = true;
-        store.saveBusinessEntity(be);
+        await store.saveBusinessEntity(be);
       }
       const ids = [...new Set(events.map((e) => e.content.business_entity.id))];
-      return { records: store.businessEntities(ids), cursors: { [key]: maxCursor(events, "occurred_at", c[key]) } };
+      return { records: await store.businessEntities(ids), cursors: { [key]: maxCursor(events, "occurred_at", c[key]) } };
     },
     async byIds(ids) {
       return store.businessEntities(ids);
     },
     async get(id) {
-      return store.businessEntities([id])[0] ?? null;
+      return (await store.businessEntities([id]))[0] ?? null;
     },
     fromResponse: () => null,
   };
