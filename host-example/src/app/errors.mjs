@@ -37,6 +37,30 @@ export class UnreachableError extends Error {
   }
 }
 
+/**
+ * A write that was not answered 2xx for a reason a wait may cure: 429, 5xx, a timeout or a reset (then it
+ * may have reached the server), the rate bucket empty between a check and its write, or a check too old
+ * to send on. The write path (pair.mjs) waits, checks the target again and plans again; it never re-sends
+ * the request as it was.
+ */
+export class RetryLater extends Error {
+  /**
+   * @param {string} system "Chargebee" or "Customerp"
+   * @param {{ status: number, retryAfterMs?: number | null, maybeSent?: boolean, reason: "answer" | "network" | "rate" | "stale", message: string, error?: Error }} o
+   */
+  constructor(system, o) {
+    super(o.message);
+    this.name = "RetryLater";
+    this.system = system;
+    this.status = o.status;
+    this.retryAfterMs = o.retryAfterMs ?? null;
+    this.maybeSent = o.maybeSent ?? false;
+    this.reason = o.reason;
+    /** The error a run reports when it stops waiting (the ChargebeeError or CustomerpError of the answer). */
+    this.error = o.error;
+  }
+}
+
 /** The URL as it may be printed: no user name, password or query string (which could carry a key). @param {string} url */
 export function printableUrl(url) {
   try {

@@ -13,6 +13,7 @@ import { destructiveActions, shortHash } from "./plans.mjs";
 import { optionsFor, GUARD_DEFAULTS } from "./config.mjs";
 import { UnreachableError } from "./errors.mjs";
 import { applyOverrides, droppedByReadOnly } from "./decisions.mjs";
+import { events } from "./events.mjs";
 
 /** @typedef {Record<string, any>} Json */
 /** @typedef {import("customerp-chargebee").Plan} Plan */
@@ -28,7 +29,7 @@ export function newStats() {
   return {
     read: { customerp: 0, chargebee: 0 }, matched: 0, ambiguous: 0,
     created: { customerp: 0, chargebee: 0 }, updated: { customerp: 0, chargebee: 0 }, deleted: { customerp: 0, chargebee: 0 },
-    conflicts: 0, warnings: 0, waiting: 0, manual: 0, held: 0, replanned: 0, errors: 0, drift: 0, planned: 0, written: 0,
+    conflicts: 0, warnings: 0, waiting: 0, manual: 0, held: 0, replanned: 0, rechecked: 0, errors: 0, drift: 0, planned: 0, written: 0,
     /** @type {null | { counts: Record<string, number>, linked: number, item: number }} the guard stopped this flow */
     guard: null,
   };
@@ -73,6 +74,9 @@ export function newStats() {
  * @property {string[]} [only] run only these flows
  * @property {{ max: number, percent: number }} [guard]
  * @property {import("./flows.mjs").FlowSpec[]} [flows] the flows in dependency order (default FLOWS)
+ * @property {import("./events.mjs").HostEvents} [events] where writes and runs are reported (default: the process's)
+ * @property {number} [maxWaits] waits for an answer a pair's writes may take in one run (default: the Chargebee client's maxAttempts, 8)
+ * @property {(ms: number) => Promise<void>} [sleep]
  * @property {{ afterChargebeeRequest?: (e: { flow: string, plan: Plan, index: number }) => void | Promise<void>,
  *   afterChargebeeWrite?: (e: { flow: string, plan: Plan }) => void | Promise<void>,
  *   beforeExecute?: (e: { flow: string, plan: Plan, round: number }) => void }} [hooks] test seams: a hook
@@ -108,6 +112,12 @@ export class Sync {
     this.guard = o.guard ?? GUARD_DEFAULTS;
     this.flows = o.flows ?? FLOWS;
     this.hooks = o.hooks ?? {};
+    this.events = o.events ?? events;
+    /** Waits for an answer a pair's writes may take in one run (429, 5xx, a lost answer), each followed by a new check. */
+    this.maxWaits = o.maxWaits ?? this.cb.retry?.maxAttempts ?? 8;
+    this.sleep = o.sleep ?? ((/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms)));
+    /** How long each write left after the last answer about its pair, ms: the measured side of CHECK_BOUND_MS. @type {number[]} */
+    this.writeGaps = [];
     this.readers = chargebeeResources(this.cb, this.store);
     /** Chargebee records whose link a plan ended in this process (a delete released them): what was read of
      * them before is stale, so they are not planned as new records in the same run. @type {Set<string>} */

@@ -1,6 +1,8 @@
 // One pair at a time: execute its plan (Chargebee requests in order, then the Customerp change, then
 // link and base in one transaction), re-reading the targets first and re-planning when they moved.
 import { plan as planOne } from "customerp-chargebee";
+import { RetryLater } from "./errors.mjs";
+import { WriteScope, inScope } from "./clients/write-scope.mjs";
 import { ChargebeeError } from "./clients/chargebee.mjs";
 import { CustomerpError } from "./clients/customerp.mjs";
 import { describeConflict, hasWrites, matchesExpect, plannedWrites, resolveRefs, sameJson, shortHash } from "./plans.mjs";
@@ -59,8 +61,12 @@ const refused = (e) => e instanceof ChargebeeError && e.status >= 400 && e.statu
 export async function settle(s, f, input, stored, plan, stats, ctx, options) {
   const run = ctx.run;
   let link = stored;
-  /** Whether input.chargebee is what this loop's own write just returned: no read before the next write. */
-  let fresh = false;
+  /** When input.chargebee is what this loop's own write just returned: when Chargebee gave it (no read before the next write). */
+  /** @type {number | null} */
+  let fresh = null;
+  /** Waits for an answer (429, 5xx, a lost answer) and checks that were too old or found no token. */
+  let waits = 0;
+  let rechecks = 0;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (plan.waitingFor.length > 0) {
       stats.waiting++;
@@ -79,78 +85,152 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
         message: "no line of this record is a shippable item, so Chargebee generates no order for its invoice: the order is created with POST /orders" });
       continue;
     }
-    const check = await checkExpect(s, f, input, plan, fresh);
-    fresh = false;
-    if (check.replan) {
-      stats.replanned++;
-      input = check.replan;
-      plan = planOne(f.id, input, options);
-      continue;
-    }
-    if (!hasWrites(plan) && plan.chargebee.action !== "manual" && !storable(plan, link, input.base)) {
-      if (!plan.link.customerp || !plan.link.chargebee) stats.held++;
-      return undefined;
-    }
-    if (s.dryRun) {
-      listPlan(f, input, plan, stats, ctx);
-      // The copy of the store learns the link as a write would make it, so the flows after this one
-      // plan their records as the real run will (a new Customerp record's id stands in as "(new:…)").
-      const made = plan.customerp.action === "create" ? `(new:${plan.link.chargebee})` : plan.link.customerp;
-      if (plan.base && made && plan.link.chargebee) await s.store.commitPair(f.id, link, { customerp: made, chargebee: plan.link.chargebee }, plan.base);
-      // …and that a record waits for the order Chargebee generates for its new invoice (an order made from this
-      // quote waits with it), the invoice standing in as "(new:…)".
-      if (leftToChargebee(plan) && plan.link.customerp) await s.store.saveOrderWait(f.id, plan.link.customerp, `(new:${plan.link.customerp})`, plan.base);
-      return undefined;
-    }
-    s.hooks.beforeExecute?.({ flow: f.id, plan, round });
-    let result;
+    // One check-and-write, in a scope of its own: its Chargebee tokens are paid for before the check, and
+    // nothing in it waits between the check and the writes (write-scope.mjs).
+    const scope = new WriteScope(0);
+    if (fresh !== null) scope.heard.chargebee = fresh;
+    /** @type {Step} */
+    let step;
     try {
-      result = await execute(s, f, input, plan, link, check.etag, stats, ctx);
+      step = await inScope(scope, () => attempt(s, f, { input, plan, link, fresh: fresh !== null, round, stats, ctx, options, scope }));
     } catch (e) {
-      if (e instanceof Exists) {
-        const found = await s.readers[f.chargebee].get(e.id);
-        if (!found || found.deleted) throw e.refusal;
-        stats.replanned++;
-        input = { ...input, chargebee: found, base: null };
-        plan = planOne(f.id, input, options);
-        continue;
-      }
-      if (!(e instanceof Moved)) throw e;
-      stats.replanned++;
-      input = await reread(s, f, { customerp: input.customerp?.id ?? null, chargebee: input.chargebee?.id ?? null }, input.base, input.links);
+      if (!(e instanceof RetryLater)) throw e;
+      // Back off above the check, never below it: after the wait the pair is read and planned again,
+      // and the new plan decides (its conflicts are reported); the request as it was is never re-sent.
+      const answered = e.reason === "answer" || e.reason === "network";
+      if (answered ? ++waits > s.maxWaits : ++rechecks > 20) throw e.error ?? e;
+      stats.rechecked++;
+      // A write answered 429, 5xx or not at all is tried again, after a new check: a retry in the client's counts.
+      if (answered) (e.system === "Chargebee" ? s.cb : s.cp).counters.retries++;
+      s.events.write({ system: e.system === "Chargebee" ? "chargebee" : "customerp", flow: f.id, outcome: "replanned", tenant: s.store.tenant });
+      await backOff(s, e, waits);
+      const rec = await reread(s, f, { customerp: input.customerp?.id != null ? String(input.customerp.id) : null, chargebee: input.chargebee?.id ?? null }, input.base, input.links);
+      input = rec;
       plan = planOne(f.id, input, options);
+      fresh = null;
+      round--; // a wait is not a plan of its own
       continue;
+    } finally {
+      s.cb.bucket.refund(scope.tokens);
+      scope.tokens = 0;
+      s.writeGaps.push(...scope.gaps);
     }
-    link = result.link;
-    if (result.awaiting) {
-      // Chargebee generates the order for the new invoice (about two seconds after payment): adopted
-      // at once when the invoice's answer already lists it, else by a later run or its order_created event.
-      const listed = result.awaiting.orders[0];
-      const order = listed ? await s.readers[f.chargebee].get(listed) : null;
-      if (!order || order.deleted) return waitForOrder(s, f, stats, ctx, /** @type {string} */ (link.customerp), result.awaiting.invoice);
-      input = { customerp: input.customerp, chargebee: order, base: plan.base, links: input.links };
-      link = { customerp: null, chargebee: null };
-      plan = planOne(f.id, input, options);
-      continue;
-    }
-    if (!link.customerp || !link.chargebee) return undefined; // the plan ended the link (a delete)
-    if (result.relinked) {
-      input = await reread(s, f, link, plan.base, input.links);
-    } else if (result.followUp || (result.answered && plan.customerp.action === "none")) {
-      // Only what this plan wrote is read again, and Chargebee's side not when its answer is the record.
-      const customerp = plan.customerp.action === "none" ? input.customerp : (await s.cp.get(f.customerp, link.customerp))?.record ?? null;
-      const written = plan.chargebee.requests.length > 0;
-      const chargebee = result.answered ?? (written ? await s.readers[f.chargebee].get(link.chargebee) : input.chargebee);
-      fresh = Boolean(result.answered);
-      input = { customerp, chargebee, base: plan.base, links: input.links };
-    } else {
-      return undefined;
-    }
-    plan = planOne(f.id, input, options);
+    if ("done" in step) return step.done;
+    ({ input, plan, link } = step);
+    fresh = step.fresh ? scope.heard.chargebee : null;
   }
   stats.errors++;
   await s.logError(ctx, f.id, link.customerp, link.chargebee, new Error(`not settled after ${MAX_ROUNDS} plans`), "retried next run");
   return "not settled";
+}
+
+/** @typedef {{ done: string | undefined } | { input: Input, plan: Plan, link: Link, fresh: boolean }} Step */
+
+/**
+ * One round of a pair: pays for its Chargebee requests, checks the targets, writes the plan if they
+ * have not moved, and says what comes next: done (with a reason to retry next run, or none), or the
+ * next plan (after a re-plan, or a follow-up from a write's answer).
+ * @param {Sync} s @param {FlowSpec} f
+ * @param {{ input: Input, plan: Plan, link: Link, fresh: boolean, round: number, stats: FlowStats, ctx: import("./loop.mjs").RunContext,
+ *   options: import("customerp-chargebee").Options, scope: WriteScope }} a
+ * @returns {Promise<Step>}
+ */
+async function attempt(s, f, a) {
+  let { input, plan, link } = a;
+  const { stats, ctx, options, scope } = a;
+  if (!s.dryRun) {
+    const need = checkReads(f, plan, a.fresh) + plan.chargebee.requests.length;
+    if (need > 0) {
+      await s.cb.bucket.take(need);
+      scope.tokens = need;
+    }
+  }
+  const check = await checkExpect(s, f, input, plan, a.fresh);
+  if (check.replan) {
+    stats.replanned++;
+    input = check.replan;
+    return { input, plan: planOne(f.id, input, options), link, fresh: false };
+  }
+  if (!hasWrites(plan) && plan.chargebee.action !== "manual" && !storable(plan, link, input.base)) {
+    if (!plan.link.customerp || !plan.link.chargebee) stats.held++;
+    return { done: undefined };
+  }
+  if (s.dryRun) {
+    listPlan(f, input, plan, stats, ctx);
+    // The copy of the store learns the link as a write would make it, so the flows after this one
+    // plan their records as the real run will (a new Customerp record's id stands in as "(new:…)").
+    const made = plan.customerp.action === "create" ? `(new:${plan.link.chargebee})` : plan.link.customerp;
+    if (plan.base && made && plan.link.chargebee) await s.store.commitPair(f.id, link, { customerp: made, chargebee: plan.link.chargebee }, plan.base);
+    // …and that a record waits for the order Chargebee generates for its new invoice (an order made from this
+    // quote waits with it), the invoice standing in as "(new:…)".
+    if (leftToChargebee(plan) && plan.link.customerp) await s.store.saveOrderWait(f.id, plan.link.customerp, `(new:${plan.link.customerp})`, plan.base);
+    return { done: undefined };
+  }
+  s.hooks.beforeExecute?.({ flow: f.id, plan, round: a.round });
+  let result;
+  try {
+    result = await execute(s, f, input, plan, link, check.etag, stats, ctx);
+  } catch (e) {
+    if (e instanceof Exists) {
+      const found = await s.readers[f.chargebee].get(e.id);
+      if (!found || found.deleted) throw e.refusal;
+      stats.replanned++;
+      input = { ...input, chargebee: found, base: null };
+      return { input, plan: planOne(f.id, input, options), link, fresh: false };
+    }
+    if (!(e instanceof Moved)) throw e;
+    stats.replanned++;
+    input = await reread(s, f, { customerp: input.customerp?.id ?? null, chargebee: input.chargebee?.id ?? null }, input.base, input.links);
+    return { input, plan: planOne(f.id, input, options), link, fresh: false };
+  }
+  link = result.link;
+  if (result.awaiting) {
+    // Chargebee generates the order for the new invoice (about two seconds after payment): adopted
+    // at once when the invoice's answer already lists it, else by a later run or its order_created event.
+    const listed = result.awaiting.orders[0];
+    const order = listed ? await s.readers[f.chargebee].get(listed) : null;
+    if (!order || order.deleted) return { done: await waitForOrder(s, f, stats, ctx, /** @type {string} */ (link.customerp), result.awaiting.invoice) };
+    input = { customerp: input.customerp, chargebee: order, base: plan.base, links: input.links };
+    return { input, plan: planOne(f.id, input, options), link: { customerp: null, chargebee: null }, fresh: false };
+  }
+  if (!link.customerp || !link.chargebee) return { done: undefined }; // the plan ended the link (a delete)
+  let fresh = false;
+  if (result.relinked) {
+    input = await reread(s, f, link, plan.base, input.links);
+  } else if (result.followUp || (result.answered && plan.customerp.action === "none")) {
+    // Only what this plan wrote is read again, and Chargebee's side not when its answer is the record.
+    const customerp = plan.customerp.action === "none" ? input.customerp : (await s.cp.get(f.customerp, link.customerp))?.record ?? null;
+    const written = plan.chargebee.requests.length > 0;
+    const chargebee = result.answered ?? (written ? await s.readers[f.chargebee].get(link.chargebee) : input.chargebee);
+    fresh = Boolean(result.answered);
+    input = { customerp, chargebee, base: plan.base, links: input.links };
+  } else {
+    return { done: undefined };
+  }
+  return { input, plan: planOne(f.id, input, options), link, fresh };
+}
+
+/** Chargebee reads the check of a plan makes (checkExpect): the target by id (an item with its prices: two). @param {FlowSpec} f @param {Plan} plan @param {boolean} fresh */
+function checkReads(f, plan, fresh) {
+  const cb = plan.chargebee;
+  const perRecord = f.chargebee === "item" ? 2 : f.chargebee === "business_entity" ? 0 : 1;
+  if (cb.action === "create" && cb.id && /** @type {any} */ (cb.expect)?.exists === false && !createsById(plan)) return perRecord;
+  if ((cb.action === "update" || cb.action === "delete") && cb.id && cb.expect && !fresh) return perRecord;
+  return 0;
+}
+
+/**
+ * The wait before a pair is checked again: a 429 waits for its Retry-After (a Chargebee 429 has also
+ * paused the site's bucket for every pair); a 5xx or a lost answer backs off exponentially; a check
+ * that was too old, or found no token, waits for nothing but its new check.
+ * @param {Sync} s @param {RetryLater} e @param {number} waits
+ */
+async function backOff(s, e, waits) {
+  if (e.reason === "stale" || e.reason === "rate") return;
+  const base = s.cb.retry.baseDelayMs ?? 500;
+  const cap = s.cb.retry.maxDelayMs ?? 60_000;
+  const backoff = Math.min(cap, base * 2 ** (waits - 1)) * (0.75 + Math.random() / 2);
+  await s.sleep(Math.min(cap, e.retryAfterMs ?? backoff));
 }
 
 /**
@@ -303,7 +383,9 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
     const params = resolveRefs(req.params, responses);
     try {
       responses.push((await s.cb.send(req.method, req.path, params, { idempotencyKey: req.idempotencyKey })).body);
+      s.events.write({ system: "chargebee", flow: f.id, outcome: "ok", tenant: s.store.tenant });
     } catch (e) {
+      if (!(e instanceof RetryLater)) s.events.write({ system: "chargebee", flow: f.id, outcome: "failed", tenant: s.store.tenant });
       if (generated && refused(e)) await s.store.endOrderWait(f.id, generated);
       const taken = e instanceof ChargebeeError && e.apiErrorCode === "duplicate_entry" && e.param === "id";
       if (taken && index === 0 && createsById(plan) && cb.id) throw new Exists(cb.id, e);
@@ -332,20 +414,30 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
 
   let cpId = plan.link.customerp;
   const cp = plan.customerp;
+  if ((cp.action === "update" || cp.action === "delete") && cp.id && !etag) {
+    // No ETag holds this write to the version it was planned on: the record is read again right before it.
+    const again = await s.cp.get(f.customerp, cp.id);
+    if (!again || (cp.expect !== undefined && !matchesExpect(cp.expect, again.record))) throw new Moved();
+    etag = again.etag;
+  }
   try {
     if (cp.action === "create") {
       const key = `${f.id}:${plan.link.chargebee ?? ""}:${shortHash(cp.changes)}`;
       cpId = String((await s.cp.create(f.customerp, cp.changes ?? {}, key)).id);
+      s.events.write({ system: "customerp", flow: f.id, outcome: "ok", tenant: s.store.tenant });
       stats.created.customerp++;
     } else if (cp.action === "update" && cp.id) {
       await s.cp.update(f.customerp, cp.id, cp.changes ?? {}, etag);
+      s.events.write({ system: "customerp", flow: f.id, outcome: "ok", tenant: s.store.tenant });
       stats.updated.customerp++;
     } else if (cp.action === "delete" && cp.id) {
       await s.cp.remove(f.customerp, cp.id, etag);
+      s.events.write({ system: "customerp", flow: f.id, outcome: "ok", tenant: s.store.tenant });
       stats.deleted.customerp++;
     }
   } catch (e) {
     if (e instanceof CustomerpError && e.status === 412) throw new Moved();
+    if (!(e instanceof RetryLater)) s.events.write({ system: "customerp", flow: f.id, outcome: "failed", tenant: s.store.tenant });
     throw e;
   }
   const next = { customerp: cpId, chargebee: plan.link.chargebee };

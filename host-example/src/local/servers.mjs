@@ -52,10 +52,11 @@ export async function startLocalServers(o = {}) {
  * @param {{ chargebeeUrl: string, customerpUrl: string, db?: string, apiKey?: string, token?: string,
  *   options?: import("customerp-chargebee").Options, flowOptions?: Record<string, import("customerp-chargebee").Options>,
  *   guard?: { max: number, percent: number }, out?: (line: string) => void,
- *   retry?: import("../app/clients/retry.mjs").RetryOptions, hooks?: import("../app/loop.mjs").SyncOptions["hooks"], tenant?: string }} o
+ *   retry?: import("../app/clients/retry.mjs").RetryOptions, hooks?: import("../app/loop.mjs").SyncOptions["hooks"], tenant?: string,
+ *   bucket?: import("../app/clients/rate.mjs").Bucket }} o bucket: the Chargebee site's rate bucket (default: none)
  */
 export async function localSync(o) {
-  const chargebee = new ChargebeeClient({ site: o.chargebeeUrl, apiKey: o.apiKey ?? LOCAL_API_KEY, ...o.retry });
+  const chargebee = new ChargebeeClient({ site: o.chargebeeUrl, apiKey: o.apiKey ?? LOCAL_API_KEY, bucket: o.bucket, ...o.retry });
   const customerp = new CustomerpClient({ url: o.customerpUrl, token: o.token ?? LOCAL_TOKEN, ...o.retry });
   const store = await Store.open(o.db ?? ":memory:", { tenant: o.tenant });
   /** @type {import("../app/config.mjs").Config} */

@@ -1,10 +1,13 @@
 // A small Chargebee API v2 client: Basic auth with the API key, form bodies from the plugin's
 // encodeForm, the chargebee-idempotency-key header, list paging, and retries of 429/5xx.
 import { encodeForm } from "customerp-chargebee";
-import { fetchWithRetry } from "./retry.mjs";
+import { fetchWithRetry, retryAfterMs } from "./retry.mjs";
+import { unlimited } from "./rate.mjs";
+import { CHECK_BOUND_MS, currentScope } from "./write-scope.mjs";
+import { events } from "../events.mjs";
 import { requestUrl } from "./paths.mjs";
 import { addSecret, redact, redactValue } from "../redact.mjs";
-import { printableUrl } from "../errors.mjs";
+import { RetryLater, UnreachableError, isRefusal, networkCause, printableUrl } from "../errors.mjs";
 
 /** A Chargebee error response, with Chargebee's `api_error_code`. */
 export class ChargebeeError extends Error {
@@ -56,21 +59,30 @@ export class ChargebeeClient {
   #auth;
 
   /**
-   * @param {{ site: string, apiKey: string } & import("./retry.mjs").RetryOptions} o
+   * @param {{ site: string, apiKey: string, bucket?: import("./rate.mjs").Bucket, events?: import("../events.mjs").HostEvents,
+   *   tenant?: string } & import("./retry.mjs").RetryOptions} o
+   *   bucket: the site's rate bucket (default: none, no pacing); events: where requests are reported
    */
   constructor(o) {
     if (!o.apiKey) throw new Error("no Chargebee API key: set CHARGEBEE_API_KEY");
     this.baseUrl = chargebeeBaseUrl(o.site);
     addSecret(o.apiKey);
     this.#auth = "Basic " + Buffer.from(`${o.apiKey}:`).toString("base64");
-    this.retry = { ...o, onRetry: undefined, system: "Chargebee" };
+    this.retry = { ...o, onRetry: undefined, system: "Chargebee", bucket: undefined, events: undefined };
     this.onRetry = o.onRetry;
+    this.bucket = o.bucket ?? unlimited();
+    this.events = o.events ?? events;
+    this.tenant = o.tenant ?? "";
     /** Requests sent (each attempt counts), split into reads and writes, and retries after 429/5xx. */
     this.counters = { reads: 0, writes: 0, retries: 0, rateLimited: 0 };
   }
 
   /**
-   * One request. GET params go in the query string, POST params in the form body.
+   * One request. GET params go in the query string, POST params in the form body. A read waits for the
+   * site's rate bucket and is retried after 429, 5xx and network errors. A write inside a write scope
+   * (the write path, write-scope.mjs) is sent once, on a token its pair paid for before its check, and
+   * anything that would make it wait or send it again throws RetryLater instead; a write outside a
+   * scope (a person's edit in a test or the demo) is retried like a read.
    * @param {"GET" | "POST"} method
    * @param {string} path below /api/v2, e.g. "/customers"
    * @param {Record<string, unknown>} [params] the SDK input shape (nested objects, arrays of objects)
@@ -86,17 +98,38 @@ export class ChargebeeClient {
     if (o.idempotencyKey) headers["chargebee-idempotency-key"] = o.idempotencyKey;
     const count = () => (method === "GET" ? this.counters.reads++ : this.counters.writes++);
     const url = requestUrl("Chargebee", method, this.baseUrl, path, query);
-    count();
-    const res = await fetchWithRetry(url, { method, headers, body: method === "POST" ? form : undefined }, {
-      ...this.retry,
-      idempotent: method === "GET" || Boolean(o.idempotencyKey),
-      onRetry: (info) => {
-        count();
-        this.counters.retries++;
-        if (info.status === 429) this.counters.rateLimited++;
-        this.onRetry?.(info);
-      },
-    });
+    const init = { method, headers, body: method === "POST" ? form : undefined };
+    const scope = currentScope();
+    /** @type {Response} */
+    let res;
+    if (method === "POST" && scope) {
+      res = await this.#sendOnce(scope, url, init, path, count);
+    } else {
+      if (scope && scope.tokens > 0) scope.tokens--;
+      else await this.bucket.take();
+      count();
+      let started = performance.now();
+      res = await fetchWithRetry(url, init, {
+        ...this.retry,
+        idempotent: method === "GET" || Boolean(o.idempotencyKey),
+        beforeAttempt: async (attempt) => {
+          if (attempt > 1) await this.bucket.take();
+          started = performance.now();
+        },
+        onRetry: (info) => {
+          this.#report(method, info.status ?? 0, started);
+          count();
+          this.counters.retries++;
+          if (info.status === 429) this.#limited(info.retryAfterMs ?? null);
+          this.onRetry?.(info);
+        },
+      }).catch((e) => {
+        this.#report(method, 0, started);
+        throw e;
+      });
+      this.#report(method, res.status, started);
+      if (scope) scope.heard.chargebee = performance.now();
+    }
     const text = await res.text();
     /** @type {Record<string, any>} */
     let body;
@@ -106,9 +139,58 @@ export class ChargebeeClient {
       body = { message: `not a JSON response (${text.slice(0, 80)})`, api_error_code: "invalid_response" };
     }
     if (!res.ok || body.api_error_code === "invalid_response") {
-      throw Object.assign(new ChargebeeError(method, path, res.status, body), { url: printableUrl(`${this.baseUrl}${path}`) });
+      const error = Object.assign(new ChargebeeError(method, path, res.status, body), { url: printableUrl(`${this.baseUrl}${path}`) });
+      if (method === "POST" && scope && (res.status === 429 || res.status >= 500)) {
+        throw new RetryLater("Chargebee", { status: res.status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")), reason: "answer", maybeSent: res.status >= 500, message: error.message, error });
+      }
+      throw error;
     }
     return { body, replayed: res.headers.get("chargebee-idempotency-replayed") === "true" };
+  }
+
+  /**
+   * A write of the write path: on a prepaid token (or one free now), within CHECK_BOUND_MS of the last
+   * answer about its pair, sent once.
+   * @param {import("./write-scope.mjs").WriteScope} scope @param {string} url @param {RequestInit} init @param {string} path @param {() => void} count
+   */
+  async #sendOnce(scope, url, init, path, count) {
+    const last = scope.heard.chargebee;
+    const gap = last === null ? 0 : performance.now() - last;
+    if (gap > CHECK_BOUND_MS) {
+      throw new RetryLater("Chargebee", { status: 0, reason: "stale", message: `Chargebee POST ${path} not sent: ${Math.round(gap)} ms since its pair was checked (more than ${CHECK_BOUND_MS} ms)` });
+    }
+    if (scope.tokens > 0) scope.tokens--;
+    else if (!this.bucket.tryTake()) {
+      throw new RetryLater("Chargebee", { status: 0, reason: "rate", message: `Chargebee POST ${path} not sent: no request left in the site's rate bucket without waiting` });
+    }
+    scope.gaps.push(gap);
+    count();
+    const started = performance.now();
+    let res;
+    try {
+      res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.retry.timeoutMs ?? 80_000) });
+    } catch (e) {
+      this.#report("POST", 0, started);
+      if (isRefusal(e)) throw new UnreachableError("Chargebee", printableUrl(url), networkCause(e));
+      // A timeout or a reset: the request may have reached Chargebee. Its pair is checked again before anything is sent.
+      throw new RetryLater("Chargebee", { status: 0, reason: "network", maybeSent: true, message: `Chargebee POST ${path}: ${networkCause(e)}` });
+    }
+    this.#report("POST", res.status, started);
+    scope.heard.chargebee = performance.now();
+    if (res.status === 429) this.#limited(retryAfterMs(res.headers.get("retry-after")));
+    return res;
+  }
+
+  /** @param {number | null} retryAfter */
+  #limited(retryAfter) {
+    this.counters.rateLimited++;
+    this.bucket.limited(retryAfter);
+    this.events.rateLimited({ system: "chargebee", tenant: this.tenant, retryAfterMs: retryAfter });
+  }
+
+  /** @param {string} method @param {number} status @param {number} started */
+  #report(method, status, started) {
+    this.events.request({ system: "chargebee", method, status, ms: performance.now() - started, tenant: this.tenant });
   }
 
   /** @param {string} path @param {Record<string, string | number | boolean>} [query] flat, e.g. {"updated_at[after]": 1700000000} */

@@ -1,9 +1,12 @@
 // Client of the Customerp REST contract (README.md): change feed with a cursor, get, create, update,
 // delete, with bearer auth, ETag preconditions and bounded retries.
-import { fetchWithRetry } from "./retry.mjs";
+import { fetchWithRetry, retryAfterMs } from "./retry.mjs";
+import { Semaphore } from "./rate.mjs";
+import { CHECK_BOUND_MS, currentScope } from "./write-scope.mjs";
+import { events } from "../events.mjs";
 import { requestUrl } from "./paths.mjs";
 import { addSecret, redact } from "../redact.mjs";
-import { printableUrl } from "../errors.mjs";
+import { RetryLater, UnreachableError, isRefusal, networkCause, printableUrl } from "../errors.mjs";
 import { withoutCredentials } from "./chargebee.mjs";
 
 /** @typedef {Record<string, any>} Rec */
@@ -24,7 +27,10 @@ export class CustomerpClient {
   /** @type {string} */
   #token;
 
-  /** @param {{ url: string, token: string } & import("./retry.mjs").RetryOptions} o */
+  /**
+   * @param {{ url: string, token: string, concurrency?: number, events?: import("../events.mjs").HostEvents, tenant?: string }
+   *   & import("./retry.mjs").RetryOptions} o concurrency: requests in flight at once (default 8)
+   */
   constructor(o) {
     if (!o.url) throw new Error("no Customerp URL: set CUSTOMERP_URL");
     // Credentials in the URL (`https://user:token@erp`) are taken out: fetch refuses them, and the URL is printed.
@@ -38,11 +44,19 @@ export class CustomerpClient {
     addSecret(o.token);
     this.baseUrl = withoutCredentials(o.url).replace(/\/+$/, "");
     this.#token = o.token;
-    this.retry = { ...o, system: "Customerp" };
+    this.retry = { ...o, system: "Customerp", events: undefined };
+    this.slots = new Semaphore(o.concurrency ?? 8);
+    this.events = o.events ?? events;
+    this.tenant = o.tenant ?? "";
     this.counters = { reads: 0, writes: 0, retries: 0 };
   }
 
   /**
+   * One request, in one of the client's slots. Reads are retried after 429, 5xx and network errors. A
+   * write inside a write scope (write-scope.mjs) is sent once: a 429, a 5xx or a lost answer throws
+   * RetryLater, and the write path reads the record again before anything more is sent; a write without
+   * an ETag to hold it to the version it was planned on is not sent later than CHECK_BOUND_MS after the
+   * last answer about its pair.
    * @param {string} method @param {string} path
    * @param {{ body?: Rec, headers?: Record<string, string> }} [o]
    * @returns {Promise<{ status: number, body: any, etag: string | null }>}
@@ -51,19 +65,53 @@ export class CustomerpClient {
     const count = () => (method === "GET" ? this.counters.reads++ : this.counters.writes++);
     const q = path.indexOf("?");
     const url = requestUrl("Customerp", method, this.baseUrl, q < 0 ? path : path.slice(0, q), q < 0 ? "" : path.slice(q));
-    count();
     /** @type {Record<string, string>} */
     const headers = { authorization: `Bearer ${this.#token}`, accept: "application/json", ...o.headers };
     if (o.body) headers["content-type"] = "application/json";
-    const res = await fetchWithRetry(url, { method, headers, body: o.body && JSON.stringify(o.body) }, {
-      ...this.retry,
-      idempotent: method !== "POST" || "idempotency-key" in headers,
-      onRetry: (info) => {
+    const init = { method, headers, body: o.body && JSON.stringify(o.body) };
+    const scope = currentScope();
+    const guarded = method !== "GET" && scope !== undefined;
+    const res = await this.slots.run(async () => {
+      if (guarded) {
+        const last = scope.heard.customerp;
+        const gap = last === null ? 0 : performance.now() - last;
+        if (!("if-match" in headers) && method !== "POST" && gap > CHECK_BOUND_MS) {
+          throw new RetryLater("Customerp", { status: 0, reason: "stale", message: `Customerp ${method} ${path} not sent: ${Math.round(gap)} ms since its record was read, and no ETag holds it to that version` });
+        }
         count();
-        this.counters.retries++;
-        this.retry.onRetry?.(info);
-      },
+        const started = performance.now();
+        try {
+          const r = await fetch(url, { ...init, signal: AbortSignal.timeout(this.retry.timeoutMs ?? 80_000) });
+          this.#report(method, r.status, started);
+          return r;
+        } catch (e) {
+          this.#report(method, 0, started);
+          if (isRefusal(e)) throw new UnreachableError("Customerp", printableUrl(url), networkCause(e));
+          throw new RetryLater("Customerp", { status: 0, reason: "network", maybeSent: true, message: `Customerp ${method} ${path}: ${networkCause(e)}` });
+        }
+      }
+      count();
+      let started = performance.now();
+      const r = await fetchWithRetry(url, init, {
+        ...this.retry,
+        idempotent: method !== "POST" || "idempotency-key" in headers,
+        beforeAttempt: async () => {
+          started = performance.now();
+        },
+        onRetry: (info) => {
+          this.#report(method, info.status ?? 0, started);
+          count();
+          this.counters.retries++;
+          this.retry.onRetry?.(info);
+        },
+      }).catch((e) => {
+        this.#report(method, 0, started);
+        throw e;
+      });
+      this.#report(method, r.status, started);
+      return r;
     });
+    if (scope) scope.heard.customerp = performance.now();
     const text = await res.text();
     let body;
     try {
@@ -71,8 +119,19 @@ export class CustomerpClient {
     } catch {
       body = { error: { code: "invalid_response", message: text.slice(0, 80) } };
     }
-    if (!res.ok) throw Object.assign(new CustomerpError(method, path, res.status, body), { url: printableUrl(`${this.baseUrl}${path}`) });
+    if (!res.ok) {
+      const error = Object.assign(new CustomerpError(method, path, res.status, body), { url: printableUrl(`${this.baseUrl}${path}`) });
+      if (guarded && (res.status === 429 || res.status >= 500)) {
+        throw new RetryLater("Customerp", { status: res.status, retryAfterMs: retryAfterMs(res.headers.get("retry-after")), reason: "answer", maybeSent: res.status >= 500, message: error.message, error });
+      }
+      throw error;
+    }
     return { status: res.status, body, etag: res.headers.get("etag") };
+  }
+
+  /** @param {string} method @param {number} status @param {number} started */
+  #report(method, status, started) {
+    this.events.request({ system: "customerp", method, status, ms: performance.now() - started, tenant: this.tenant });
   }
 
   /**

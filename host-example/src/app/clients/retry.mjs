@@ -1,4 +1,6 @@
-// fetch with bounded retries: 429 waits for Retry-After, 5xx and network errors back off exponentially.
+// fetch with bounded retries, for reads (and writes made outside the write path): 429 waits for
+// Retry-After, 5xx and network errors back off exponentially. The write path never retries here: it
+// checks its target again after any wait (pair.mjs, write-scope.mjs).
 // A refused connection or an unknown host fails at once: retrying within a run will not bring the
 // server up, and the operator should hear about it in seconds, not after eight back-offs.
 import { UnreachableError, isRefusal, networkCause, printableUrl } from "../errors.mjs";
@@ -10,7 +12,8 @@ import { UnreachableError, isRefusal, networkCause, printableUrl } from "../erro
  * @property {number} [maxDelayMs] cap of one wait, default 60 s
  * @property {number} [timeoutMs] per attempt, default 80 s (Chargebee's SDK default)
  * @property {(ms: number) => Promise<void>} [sleep]
- * @property {(info: { attempt: number, status?: number, delayMs: number }) => void} [onRetry]
+ * @property {(info: { attempt: number, status?: number, delayMs: number, retryAfterMs?: number | null }) => void} [onRetry]
+ * @property {(attempt: number) => Promise<void>} [beforeAttempt] awaited before each attempt (the rate bucket)
  * @property {string} [system] the system's name in errors ("Chargebee", "Customerp")
  * @property {boolean} [idempotent] false for a request that must not run twice (a POST without an
  *   idempotency key): then only 429, which Chargebee answers before doing anything, is retried
@@ -40,6 +43,7 @@ export async function fetchWithRetry(url, init, o = {}) {
   for (let attempt = 1; ; attempt++) {
     /** @type {Response | undefined} */
     let res;
+    await o.beforeAttempt?.(attempt);
     try {
       res = await fetch(url, { ...init, signal: AbortSignal.timeout(o.timeoutMs ?? 80_000) });
     } catch (e) {
@@ -51,9 +55,10 @@ export async function fetchWithRetry(url, init, o = {}) {
     if (res && (!RETRY_STATUSES.has(res.status) || (o.idempotent === false && res.status !== 429))) return res;
     if (res && attempt >= maxAttempts) return res;
     const backoff = Math.min(cap, base * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2);
-    const delayMs = Math.min(cap, (res?.status === 429 ? retryAfterMs(res.headers.get("retry-after")) : null) ?? backoff);
+    const after = res?.status === 429 ? retryAfterMs(res.headers.get("retry-after")) : null;
+    const delayMs = Math.min(cap, after ?? backoff);
     await res?.body?.cancel();
-    o.onRetry?.({ attempt, status: res?.status, delayMs });
+    o.onRetry?.({ attempt, status: res?.status, delayMs, retryAfterMs: after });
     await sleep(delayMs);
   }
 }
