@@ -5,7 +5,7 @@ import http from "node:http";
 import { close, listen } from "../src/lib/http.mjs";
 
 /**
- * @typedef {{ method: string, path: string, body: string, headers: http.IncomingHttpHeaders }} Seen
+ * @typedef {{ method: string, path: string, body: string, headers: http.IncomingHttpHeaders, at: number, answered?: number, status?: number }} Seen
  * @typedef {"pass" | { status: number, headers?: Record<string, string>, body?: unknown, afterServer?: boolean }} Decision
  *   afterServer: the request reaches the server first, and its answer is replaced; status 0: no answer (the connection drops)
  */
@@ -50,14 +50,18 @@ export async function proxy(target, decide) {
     const chunks = [];
     for await (const c of req) chunks.push(/** @type {Buffer} */ (c));
     const body = Buffer.concat(chunks);
-    const s = { method: req.method ?? "GET", path: req.url ?? "/", body: body.toString("utf8"), headers: req.headers };
+    /** @type {Seen} */
+    const s = { method: req.method ?? "GET", path: req.url ?? "/", body: body.toString("utf8"), headers: req.headers, at: Date.now() };
     seen.push(s);
     try {
       const d = await decide(s);
       if (d === "pass") {
         const r = await forward(req, body);
+        s.answered = Date.now();
+        s.status = r.status;
         return reply(res, r.status, r.headers, r.body);
       }
+      s.status = d.status;
       if (d.afterServer) await forward(req, body);
       if (d.status === 0) return void req.socket.destroy(); // the answer is lost
       const text = Buffer.from(JSON.stringify(d.body ?? errorBody(d.status)));
