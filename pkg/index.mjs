@@ -11,6 +11,7 @@ export const {
   toChargebee,
   toCustomerp,
   match,
+  Matcher,
   plan,
   planBatch,
   encodeForm,

@@ -6,7 +6,7 @@ use crate::values;
 use jiff::tz::TimeZone;
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Customerp,
@@ -20,7 +20,7 @@ impl Side {
             Side::Chargebee => "chargebee",
         }
     }
-    fn parse(s: &str) -> Option<Side> {
+    pub fn parse(s: &str) -> Option<Side> {
         match s {
             "customerp" => Some(Side::Customerp),
             "chargebee" => Some(Side::Chargebee),

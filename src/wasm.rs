@@ -8,6 +8,7 @@
 
 use crate::api;
 use crate::error::{ErrorCode, SyncError};
+use crate::options::Side;
 use js_sys::{Array, Object, Reflect, JSON};
 use serde::Serialize;
 use serde_json::Value;
@@ -337,6 +338,69 @@ pub fn match_records(
     match matched {
         Ok(v) => to_js_exact(&v),
         Err(e) => Err(to_js_error(&e)),
+    }
+}
+
+/// Matching fed page by page: a host gives unlinked records as it reads them, then calls `finish()`
+/// once for the same result `match` gives for the same lists. Only ids and keys are kept.
+#[wasm_bindgen(skip_typescript)]
+pub struct Matcher(api::MatchStream);
+
+#[wasm_bindgen]
+impl Matcher {
+    /// A `SyncError` `unknown_flow` / `invalid_options` as `match` throws them.
+    #[wasm_bindgen(constructor)]
+    pub fn new(flow: JsValue, options: Option<JsOptions>) -> Result<Matcher, JsValue> {
+        let flow = flow_name(&flow).map_err(|e| to_js_error(&e))?;
+        let opts = self::options(&options).map_err(|e| to_js_error(&e))?;
+        api::MatchStream::new(&flow, Some(&opts)).map(Matcher).map_err(|e| to_js_error(&e))
+    }
+
+    /// Adds a page of Customerp records; returns the errors of those it could not add.
+    #[wasm_bindgen(js_name = addCustomerp)]
+    pub fn add_customerp(&mut self, records: JsValue) -> JsResult {
+        self.add(Side::Customerp, &records)
+    }
+
+    /// Adds a page of Chargebee resources; returns the errors of those it could not add.
+    #[wasm_bindgen(js_name = addChargebee)]
+    pub fn add_chargebee(&mut self, records: JsValue) -> JsResult {
+        self.add(Side::Chargebee, &records)
+    }
+
+    /// Matches every record added; a Matcher matches once.
+    pub fn finish(&mut self) -> JsResult {
+        match self.0.finish() {
+            Ok(m) => to_js_exact(&m),
+            Err(e) => Err(to_js_error(&e)),
+        }
+    }
+}
+
+impl Matcher {
+    fn add(&mut self, side: Side, records: &JsValue) -> JsResult {
+        let root = if side == Side::Customerp { "/customerp" } else { "/chargebee" };
+        let flow = self.0.flow();
+        self.0.open().map_err(|e| to_js_error(&e))?;
+        let errors = match records.dyn_ref::<Array>() {
+            // Not a list: the whole-value path names what is wrong, as in `match`.
+            None => from_js(records, root).map_err(|e| e.in_flow(flow)).and_then(|v| self.0.add_list(side, &v)),
+            Some(list) => {
+                let first = self.0.next_index(side);
+                let mut errors = Vec::new();
+                for start in (0..list.length()).step_by(MATCH_PAGE as usize) {
+                    let end = (start + MATCH_PAGE).min(list.length());
+                    let one = |i: u32| from_js(&list.get(i), &format!("{root}/{}", first + i as usize));
+                    match self.0.add(side, read_slice(list, start, end, one)) {
+                        Ok(page) => errors.extend(page),
+                        Err(e) => return Err(to_js_error(&e)),
+                    }
+                }
+                Ok(errors)
+            }
+        };
+        let errors = errors.map_err(|e| to_js_error(&e))?;
+        Ok(errors.iter().map(to_js_error).collect::<Array>().into())
     }
 }
 

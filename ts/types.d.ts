@@ -603,6 +603,33 @@ export interface MatchResult {
   ambiguous: MatchAmbiguity[];
 }
 
+/**
+ * `match` fed page by page, for a host that reads a site a page at a time: give each side's unlinked
+ * records in pages, the sides in any order, then call `finish()` once. Only each record's id and keys are
+ * kept, never the records. `free()` releases its Wasm memory at once (else the garbage collector does).
+ */
+export class Matcher<F extends FlowId = FlowId> {
+  /** Throws a `SyncError` `unknown_flow` or `invalid_options`, as `match` does. */
+  constructor(flow: F, options?: Options | null);
+  /**
+   * Adds every record of the page it can, and returns the errors of the others (`[]` when all were added):
+   * each the `SyncError` `match` throws for that record, with the record's index across every page of this
+   * side in its path (`/customerp/1503/id`). A record it cannot add takes no part in the match.
+   * Throws a `SyncError` when `records` is not an array, or after `finish()`.
+   */
+  addCustomerp(records: CustomerpRecord<F>[]): SyncError[];
+  /** As `addCustomerp`, for Chargebee resources (paths `/chargebee/<index>/…`). */
+  addChargebee(records: ChargebeeResource<F>[]): SyncError[];
+  /**
+   * The links and ambiguities of every record added, in the shape and order `match` gives for the same
+   * records as two whole lists. A Matcher matches once: a second `finish()`, or an `add…` after it, throws a
+   * `SyncError` `invalid_type`.
+   */
+  finish(): MatchResult;
+  /** Frees the Matcher's Wasm memory now; the object must not be used afterwards. */
+  free(): void;
+}
+
 export interface Options {
   /** Default "newest". */
   conflicts?: "newest" | "customerp" | "chargebee";

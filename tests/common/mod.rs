@@ -6,8 +6,11 @@
 pub mod corpus;
 pub mod fake_chargebee;
 pub mod mappings;
+pub mod matcher;
 #[allow(unused_imports)] // used by the scenario suites
 pub use mappings::*;
+#[allow(unused_imports)] // used by the scenario suites
+pub use matcher::*;
 #[allow(unused_imports)] // used by the scenario suites, not by every test crate that includes `common`
 pub use corpus::bad_input_corpus;
 #[cfg(target_arch = "wasm32")]
@@ -58,7 +61,8 @@ macro_rules! scenario_suite {
             mapped_conflict_is_settled_by_property_winners, to_customerp_mapping_is_never_written_to_chargebee,
             invalid_mappings_are_refused_with_what_is_allowed, bases_without_a_mapping_work_when_it_is_added_or_removed,
             product_mappings_create_edit_and_conflict, order_mappings_create_edit_and_conflict,
-            flows_and_document_show_mapped_rows, product_and_order_bases_without_a_mapping_work_when_it_is_added_or_removed
+            flows_and_document_show_mapped_rows, product_and_order_bases_without_a_mapping_work_when_it_is_added_or_removed,
+            matcher_pages_give_what_match_gives, matcher_refuses_a_bad_record_and_keeps_the_rest, matcher_misuse_throws_a_sync_error
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {

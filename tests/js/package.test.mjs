@@ -81,6 +81,18 @@ test("the public .d.ts types every API function without `any`", () => {
   }
 });
 
+test("every entry exports the Matcher class, declared generic in the flow", async () => {
+  assert.equal(typeof esm.Matcher, "function");
+  assert.equal(esm.Matcher, cjs.Matcher);
+  const web = await import("customerp-chargebee/web");
+  assert.equal(typeof web.Matcher, "function");
+  for (const file of ["node.d.cts", "web.d.ts", "customerp_chargebee.d.ts"]) {
+    const dts = readFileSync(path.join(pkgDir, "dist", file), "utf8");
+    assert.match(dts, /^export class Matcher<F extends FlowId = FlowId> \{$/m, `dist/${file}`);
+    assert.doesNotMatch(dts, /^export class Matcher \{/m, `dist/${file}: wasm-bindgen's own declaration is left`);
+  }
+});
+
 test("./web exports a default init and the API functions; after init they work", async () => {
   const web = await import("customerp-chargebee/web");
   assert.equal(typeof web.default, "function");

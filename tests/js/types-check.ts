@@ -6,6 +6,7 @@ import {
   encodeForm,
   flows,
   match,
+  Matcher,
   plan,
   planBatch,
   SyncError,
@@ -81,6 +82,20 @@ const fields: CustomerpFields<"contact-customer"> = toCustomerp("contact-custome
 const matched: MatchResult = match("contact-customer", [contact], [customer], { idPrefix: "cp" });
 const pairs: [string, string, string][] = matched.links.map((l) => [l.customerp, l.chargebee, l.by]);
 const unsure: string[] = matched.ambiguous.flatMap((a) => [...a.customerp, ...a.chargebee]);
+// Page by page: the same result, each page's refused records as SyncErrors.
+const matcher = new Matcher("contact-customer", { idPrefix: "cp" });
+const pageErrors: SyncError[] = [...matcher.addCustomerp([contact]), ...matcher.addChargebee([{ id: "cp-contact-17", email: "ada@example.com" }])];
+const paths: string[] = pageErrors.map((e) => e.path);
+const streamed: MatchResult = matcher.finish();
+matcher.free();
+const orderMatcher: Matcher<"order-order"> = new Matcher("order-order");
+orderMatcher.addCustomerp([{ id: 107, number: "SO-2026-0107" }]);
+orderMatcher.addChargebee([{ id: "o1", reference_id: "SO-2026-0107" }]);
+export type MatcherHasNoAny = [
+  Assert<NoAny<Matcher["addCustomerp"]>>,
+  Assert<NoAny<Matcher["addChargebee"]>>,
+  Assert<NoAny<Matcher["finish"]>>,
+];
 
 // --- planning ------------------------------------------------------------------------------------
 const input: PlanInput = {
@@ -198,6 +213,12 @@ plan("contact-customer", input, { mappings: { "contact-customer": [{ customerp: 
 plan("contact-customer", input, { mappings: { contact: [] } });
 // @ts-expect-error match takes arrays
 match("contact-customer", contact, customer);
+// @ts-expect-error a Matcher takes pages (arrays) of records
+matcher.addCustomerp(contact);
+// @ts-expect-error a contact-customer Matcher takes no quote
+new Matcher("contact-customer").addCustomerp([{ id: "42", quote_date: "2026-03-01" }]);
+// @ts-expect-error an unknown flow id
+new Matcher("contact");
 
 // A misspelt field or a wrong value type, per flow (a record literal is checked against its flow's type).
 // @ts-expect-error contact: "emial"
@@ -245,5 +266,5 @@ const wrongFlow: Plan<"order-order"> = plan("quote-order", { customerp: null, ch
 // @ts-expect-error a thrown value is not a SyncError until checked
 const unchecked: SyncError = (() => { try { return null; } catch (e) { return e; } })();
 
-export const used = [mappedTypo, wrongFlow, unchecked, fields, ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
+export const used = [paths, streamed, mappedTypo, wrongFlow, unchecked, fields, ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
   winners, warnings, waiting, rst, markdown, defaultDoc, mappedDoc, isMapped];
