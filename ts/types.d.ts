@@ -551,6 +551,38 @@ export interface Plan<F extends FlowId = FlowId> {
   conflicts: Conflict[];
   warnings: PlanWarning[];
   waitingFor: WaitingFor[];
+  /** Only with option `changes: true`: every property the plan writes, once per side (and line). */
+  changes?: PlanChange[];
+}
+
+/**
+ * One property a plan writes to one side (option `changes`), for a journal: its value on that side before
+ * and after the write, in Customerp's canonical form (money as exact decimal strings, dates "YYYY-MM-DD",
+ * date-times in the time zone; a row computed from other records, such as a linked parent's Chargebee id,
+ * as written). A row Chargebee fills in after a create (`$pending` in the base) is listed by the plan that
+ * writes it, not by the create.
+ */
+export interface PlanChange {
+  /** The side the plan writes this property to. */
+  side: Side;
+  /** Customerp property path, as in `Conflict.property` ("email", "address.city", "lines.status"). */
+  property: string;
+  /** For a line property: the line, as in `Conflict.line`. */
+  line?: { customerp: string | null; chargebee: string | null };
+  /** The Chargebee attribute of the row, as in `FlowInfo.properties[].chargebee` (a Customerp property that
+   *  feeds two attributes, a product's name and external_name, has a change for each). */
+  chargebee: string;
+  /** The value on `side` before the write; null when absent or on a create. */
+  from: unknown;
+  /** The value `side` holds after the write (for Customerp, as the next plan reads the record back). */
+  to: unknown;
+  /**
+   * Why, short and stable: "create", "delete", "changed in customerp", "changed in chargebee",
+   * "pending after create", "first sync: a filled value wins over an empty one", "first sync: one-way property",
+   * "first sync: <winner> wins (<rule>)", "conflict: <winner> wins (<rule>)", "repair: <rule>",
+   * "decided with status", "emptied with status", "as customerp reads it back"; in an undo plan "undo" and "release".
+   */
+  reason: string;
 }
 
 /** Error codes of SyncError. */
@@ -667,4 +699,9 @@ export interface Options {
   orders?: "create" | "chargebee";
   /** Extra rows per flow; a call uses its own flow's rows. */
   mappings?: { [F in FlowId]?: Mapping[] };
+  /**
+   * `plan`, `planBatch` and `planUndo`: each plan lists in `changes` every property it writes, per side, with
+   * its value before and after and why (default false; without it a plan is exactly as before).
+   */
+  changes?: boolean;
 }

@@ -24,6 +24,7 @@ import type {
   MatchResult,
   Options,
   Plan,
+  PlanChange,
   PlanInput,
   Side,
   SyncErrorCode,
@@ -116,6 +117,11 @@ const winners: Side[] = p.conflicts.map((c) => c.winner);
 const warnings: string[] = p.warnings.map((w) => `${w.code} ${w.property ?? ""} ${w.message}`);
 const waiting: FlowId[] = p.waitingFor.map((w) => w.flow);
 const next: PlanInput = { ...input, base: p.base };
+// Option `changes`: what the plan writes, per side, for a journal.
+const journal: PlanChange[] = plan("contact-customer", input, { changes: true }).changes ?? [];
+const journalRows: [Side, string, string, string | null, string][] = journal.map((c) =>
+  [c.side, c.property, c.chargebee, c.line?.customerp ?? null, c.reason]);
+const journalValues: unknown[] = journal.flatMap((c) => [c.from, c.to]);
 
 const results: BatchResult[] = planBatch("contact-customer", [input, next], options);
 for (const r of results) {
@@ -201,6 +207,8 @@ toChargebee("contact", contact);
 dataflowDocument("html");
 // @ts-expect-error a misspelt option
 plan("contact-customer", input, { conflict: "newest" });
+// @ts-expect-error changes is a boolean
+plan("contact-customer", input, { changes: "yes" });
 // @ts-expect-error an unknown conflict rule
 plan("contact-customer", input, { conflicts: "oldest" });
 // @ts-expect-error PlanInput needs base
@@ -266,5 +274,5 @@ const wrongFlow: Plan<"order-order"> = plan("quote-order", { customerp: null, ch
 // @ts-expect-error a thrown value is not a SyncError until checked
 const unchecked: SyncError = (() => { try { return null; } catch (e) { return e; } })();
 
-export const used = [paths, streamed, mappedTypo, wrongFlow, unchecked, fields, ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
+export const used = [journalRows, journalValues, paths, streamed, mappedTypo, wrongFlow, unchecked, fields, ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
   winners, warnings, waiting, rst, markdown, defaultDoc, mappedDoc, isMapped];

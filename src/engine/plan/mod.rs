@@ -10,10 +10,14 @@
 //! Customerp change and the Chargebee requests with their expectations, `deletes` a record gone on
 //! one side. Idempotency keys are in `engine::keys`.
 
+mod changes;
 mod create;
 mod deletes;
 mod merge;
 mod writes;
+
+pub use changes::PlanChange;
+use changes::Why;
 
 use merge::align_base;
 
@@ -39,6 +43,9 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     #[serde(rename = "waitingFor")]
     pub waiting_for: Vec<Wait>,
+    /// With option `changes`: each property the plan writes, per side, before and after, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<PlanChange>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,11 +158,9 @@ fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan>
     // changes, and hashed into the idempotency keys.
     let input_base = base.as_ref().map(|b| BaseOut::new(flow, b.clone()));
     let base = base.map(|b| align_base(flow, b, &ctx));
-    let mut p = Planner { flow, ctx, input_base, plan: empty_plan(flow, cp.as_ref(), cb.as_ref()) };
+    let mut p = Planner::new(flow, ctx, input_base, empty_plan(flow, cp.as_ref(), cb.as_ref()));
     p.run(cp.as_ref(), cb.as_ref(), base.as_ref())?;
-    let Planner { ctx, mut plan, .. } = p;
-    plan.warnings = ctx.warnings;
-    Ok(plan)
+    Ok(p.finish())
 }
 
 fn empty_plan(flow: &dyn Flow, cp: Option<&Record>, cb: Option<&Record>) -> Plan {
@@ -168,6 +173,7 @@ fn empty_plan(flow: &dyn Flow, cp: Option<&Record>, cb: Option<&Record>) -> Plan
         conflicts: Vec::new(),
         warnings: Vec::new(),
         waiting_for: Vec::new(),
+        changes: None,
     }
 }
 
@@ -176,6 +182,9 @@ struct Planner<'f, 'c> {
     ctx: Ctx<'c>,
     input_base: Option<BaseOut>,
     plan: Plan,
+    /// With option `changes`: why each value was written, by side, row and line; and the changes.
+    whys: std::collections::HashMap<(Side, usize, Option<usize>), Why>,
+    changes: Vec<PlanChange>,
 }
 
 /// Stands in a line value the base has no record of (a line paired for the first time): the
@@ -206,13 +215,27 @@ fn alive<'r, 'a>(r: Option<&'r Record<'a>>) -> Option<&'r Record<'a>> {
     r.filter(|r| !r.deleted)
 }
 
-/// What a merge decided for one row.
+/// What a merge decided for one row, and why.
 enum Outcome {
     Keep,
-    CopyTo(Side),
+    CopyTo(Side, Why),
 }
 
 impl<'f, 'c> Planner<'f, 'c> {
+    fn new(flow: &'f dyn Flow, ctx: Ctx<'c>, input_base: Option<BaseOut>, plan: Plan) -> Self {
+        Planner { flow, ctx, input_base, plan, whys: Default::default(), changes: Vec::new() }
+    }
+
+    /// The plan, with the warnings collected and, when asked for, its changes.
+    fn finish(self) -> Plan {
+        let Planner { ctx, mut plan, changes, .. } = self;
+        if ctx.options.changes {
+            plan.changes = Some(changes);
+        }
+        plan.warnings = ctx.warnings;
+        plan
+    }
+
     fn props(&self) -> &'static [Prop] {
         self.flow.props()
     }
