@@ -14,6 +14,7 @@ export const {
   Matcher,
   plan,
   planBatch,
+  planUndo,
   encodeForm,
   dataflowDocument,
   SyncError,

@@ -3,7 +3,7 @@
 
 use crate::engine::matching::{self, MatchResult, Matcher};
 use crate::engine::path::set_path;
-use crate::engine::plan::{self, Plan};
+use crate::engine::plan::{self, Plan, UndoPlan};
 use crate::engine::record::{read_chargebee, read_customerp};
 use crate::engine::plan::set_each;
 use crate::engine::table::{Dir, Kind};
@@ -203,6 +203,12 @@ fn finished(flow: &str) -> SyncError {
 pub fn plan(flow: &str, input: &Value, options: Option<&Value>) -> Result<Plan> {
     let (f, o) = setup(flow, options)?;
     plan::plan(f, input, &o)
+}
+
+/// Plans the undo of a run's writes on one pair: properties put back, or a created record released.
+pub fn plan_undo(flow: &str, input: &Value, undo: &Value, options: Option<&Value>) -> Result<UndoPlan> {
+    let (f, o) = setup(flow, options)?;
+    plan::plan_undo(f, input, undo, &o)
 }
 
 #[derive(Debug, Clone, Serialize)]

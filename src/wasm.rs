@@ -418,6 +418,23 @@ pub fn plan(
     })
 }
 
+/// Plans the undo of a run's writes on one pair: properties put back where they still hold what the
+/// run wrote, or the record the run created released; `skipped` lists what was not put back.
+#[wasm_bindgen(js_name = planUndo, unchecked_return_type = "UndoPlan")]
+pub fn plan_undo(
+    #[wasm_bindgen(unchecked_param_type = "FlowId")] flow: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PlanInput")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "UndoInput")] undo: JsValue,
+    options: Option<JsOptions>,
+) -> JsResult {
+    run(|| {
+        let flow = flow_name(&flow)?;
+        let input = from_js_record(&input, "", &flow)?;
+        let undo = from_js(&undo, "/undo").map_err(|e| e.in_flow(&flow))?;
+        api::plan_undo(&flow, &input, &undo, Some(&self::options(&options)?))
+    })
+}
+
 /// Plans many pairs; a bad record fills its own slot with `{ok: false, error}`.
 #[wasm_bindgen(js_name = planBatch, unchecked_return_type = "BatchResult[]")]
 pub fn plan_batch(

@@ -21,6 +21,7 @@ impl common::Driver for Native {
             "toCustomerp" => api::to_customerp(&flow, &args[1], opt(&args, 2)),
             "match" => api::match_records(&flow, &args[1], &args[2], opt(&args, 3)).map(|m| serde_json::to_value(m).unwrap()),
             "plan" => api::plan(&flow, &args[1], opt(&args, 2)).map(|p| serde_json::to_value(p).unwrap()),
+            "planUndo" => api::plan_undo(&flow, &args[1], &args[2], opt(&args, 3)).map(|p| serde_json::to_value(p).unwrap()),
             "planBatch" => {
                 let inputs = args[1].as_array().unwrap().iter().cloned().map(Ok).collect();
                 api::plan_batch(&flow, inputs, opt(&args, 2)).map(|b| serde_json::to_value(b).unwrap())
@@ -63,8 +64,9 @@ fn matcher(flow: &str, steps: &Value, options: Option<&Value>) -> Result<Value, 
 fn root(func: &str, i: usize) -> (&'static str, Option<customerp_chargebee::ErrorCode>) {
     match (func, i) {
         ("toChargebee" | "match", 1) => ("/customerp", None),
+        ("planUndo", 2) => ("/undo", None),
         ("toCustomerp", 1) | ("match", 2) => ("/chargebee", None),
-        ("flows" | "dataflowDocument", _) | ("toChargebee" | "toCustomerp" | "plan" | "planBatch" | "Matcher", 2) | ("match", 3) => {
+        ("flows" | "dataflowDocument", _) | ("toChargebee" | "toCustomerp" | "plan" | "planBatch" | "Matcher", 2) | ("match" | "planUndo", 3) => {
             ("/options", Some(customerp_chargebee::ErrorCode::InvalidOptions))
         }
         _ => ("", None),

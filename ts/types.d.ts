@@ -585,6 +585,59 @@ export interface PlanChange {
   reason: string;
 }
 
+/** A line of a pair, by its Customerp and its Chargebee line id (as `Conflict.line` and `PlanChange.line`). */
+export interface LineRef {
+  customerp: string | null;
+  chargebee: string | null;
+}
+
+/** A property a run wrote, to put back (`PlanChange` gives each: `before` is its `from`, `after` its `to`). */
+export interface UndoProperty {
+  /** The side the run wrote it to. */
+  side: Side;
+  /** Customerp property path, as in `PlanChange.property`. */
+  property: string;
+  /** The Chargebee attribute of the row, as in `PlanChange.chargebee`; without it, every row of the property written to `side`. */
+  chargebee?: string;
+  /** For a line property: which line. */
+  line?: LineRef;
+  /** The value before the run, in Customerp's form (null: empty). */
+  before: unknown;
+  /** The value the run wrote, in Customerp's form. */
+  after: unknown;
+}
+
+/** What `planUndo` puts back. */
+export interface UndoInput {
+  /**
+   * Property values a run wrote, to put back on the side it wrote them: `side`'s `property` goes back to
+   * `before` only where it still holds `after`. Needs the pair linked (`input.base`) and both records.
+   */
+  properties?: UndoProperty[];
+  /**
+   * The run created this side's record of the pair: release it as a safe delete releases a record (tag,
+   * deactivate, cancel, archive per resource; never a hard delete), and end the link. Not with `properties`.
+   */
+  release?: Side | null;
+}
+
+/** A property `planUndo` did not put back: its value on that side changed since the run wrote it. */
+export interface UndoSkipped {
+  side: Side;
+  property: string;
+  chargebee: string;
+  line?: LineRef;
+  /** What the run wrote (`after`), in Customerp's form. */
+  wrote: unknown;
+  /** What that side holds now, in Customerp's form. */
+  now: unknown;
+}
+
+/** The result of `planUndo`: a plan like any other, and what it did not put back. */
+export interface UndoPlan<F extends FlowId = FlowId> extends Plan<F> {
+  skipped: UndoSkipped[];
+}
+
 /** Error codes of SyncError. */
 export type SyncErrorCode =
   | "unknown_flow"

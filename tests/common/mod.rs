@@ -67,7 +67,8 @@ macro_rules! scenario_suite {
             flows_and_document_show_mapped_rows, product_and_order_bases_without_a_mapping_work_when_it_is_added_or_removed,
             matcher_pages_give_what_match_gives, matcher_refuses_a_bad_record_and_keeps_the_rest, matcher_misuse_throws_a_sync_error,
             changes_list_what_a_contact_plan_writes, changes_list_what_a_product_plan_writes, changes_list_what_an_order_plan_writes,
-            changes_give_first_sync_conflict_and_repair_reasons
+            changes_give_first_sync_conflict_and_repair_reasons, undo_puts_a_contact_run_back_and_the_pair_stays_quiet,
+            undo_puts_product_and_order_runs_back, undo_releases_what_a_run_created, undo_refuses_bad_input_at_its_path
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {

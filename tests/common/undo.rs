@@ -3,7 +3,7 @@
 
 use super::{
     apply_customerp, chargebee_customer, contact, converge, erp_order, err, fake_chargebee, item_opts, ok, order_links, plan, product,
-    synced_contact_pair, synced_two_line_pair, line_links, with, Driver,
+    requests, synced_contact_pair, synced_two_line_pair, line_links, with, Driver,
 };
 use serde_json::{json, Value};
 
@@ -218,4 +218,269 @@ pub fn changes_give_first_sync_conflict_and_repair_reasons(d: &dyn Driver) {
         json!({"side": "chargebee", "property": "lines.sku", "line": {"customerp": "l1", "chargebee": "o_li_1"}, "chargebee": "order_line_items.sku",
                "from": "SKU-1", "to": "SKU-1A", "reason": "changed in customerp"}),
     ]);
+}
+
+// ---- planUndo -----------------------------------------------------------------------------------
+
+/// The undo input that puts a plan's changes back: `before` each one's `from`, `after` its `to`.
+fn undo_of(changes: &[Value]) -> Value {
+    let properties: Vec<Value> = changes
+        .iter()
+        .map(|c| {
+            let mut e = json!({"side": c["side"], "property": c["property"], "chargebee": c["chargebee"], "before": c["from"], "after": c["to"]});
+            if let Some(line) = c.get("line") {
+                e["line"] = line.clone();
+            }
+            e
+        })
+        .collect();
+    json!({"properties": properties})
+}
+
+fn plan_undo(d: &dyn Driver, flow: &str, input: Value, undo: Value, options: Value) -> Value {
+    ok(d, "planUndo", vec![json!(flow), input, undo, options])
+}
+
+/// Applies a plan to both records (as Chargebee and a connector would), then plans the pair again,
+/// with `repair` off and on: nothing to write, no conflict. Returns the records.
+#[allow(clippy::too_many_arguments)]
+fn applied_and_quiet(d: &dyn Driver, flow: &str, cp: &Value, cb: &Value, p: &Value, links: &Value, options: &Value, now: i64) -> (Value, Value) {
+    let cb2 = fake_chargebee::apply(Some(cb.clone()), p, now).unwrap();
+    let cp2 = apply_customerp(Some(cp.clone()), p, "", "2026-11-01T12:00:00Z").unwrap();
+    for repair in [false, true] {
+        let mut o = if options.is_null() { json!({}) } else { options.clone() };
+        o["repair"] = json!(repair);
+        let again = plan(d, flow, json!({"customerp": cp2, "chargebee": cb2, "base": p["base"], "links": links}), o);
+        assert_eq!((again["customerp"]["action"].as_str(), again["chargebee"]["action"].as_str()), (Some("none"), Some("none")),
+                   "{flow}, repair {repair}: the pair is not quiet after {p}: {again}");
+        assert_eq!(again["conflicts"], json!([]), "{flow}, repair {repair}: {again}");
+    }
+    (cp2, cb2)
+}
+
+fn keys(p: &Value) -> Vec<Value> {
+    p["chargebee"]["requests"].as_array().unwrap().iter().map(|r| r["idempotencyKey"].clone()).collect()
+}
+
+pub fn undo_puts_a_contact_run_back_and_the_pair_stays_quiet(d: &dyn Driver) {
+    let f = "contact-customer";
+    let (cp0, cb0, base0) = synced_contact_pair(d);
+    // The run: Customerp's last name and city go to Chargebee, Chargebee's phone to Customerp.
+    let cp = with(cp0.clone(), json!({"last_name": "Berg", "address": {"city": "Bergen"}, "updated": "2026-07-01T09:00:00+02:00"}));
+    let cb = with(cb0.clone(), json!({"phone": "+47 400 00 000", "updated_at": 1782900000}));
+    let (run, ch) = plan_changes(d, f, json!({"customerp": cp.clone(), "chargebee": cb.clone(), "base": base0}), Value::Null);
+    assert_eq!(ch.len(), 3, "{ch:#?}");
+    let cb1 = fake_chargebee::apply(Some(cb.clone()), &run, 1_790_000_000).unwrap();
+    let cp1 = apply_customerp(Some(cp.clone()), &run, "", "2026-07-02T00:00:00Z").unwrap();
+    let input = json!({"customerp": cp1.clone(), "chargebee": cb1.clone(), "base": run["base"]});
+    let u = plan_undo(d, f, input.clone(), undo_of(&ch), Value::Null);
+    assert_eq!(u["skipped"], json!([]));
+    assert_eq!(u["link"], json!({"customerp": "17", "chargebee": "cp-contact-17"}));
+    assert_eq!(u["customerp"]["changes"], json!({"phone": "+47 22 00 00 00"}), "{u}");
+    assert_eq!(u["customerp"]["expect"]["phone"], "+47 400 00 000");
+    let reqs = requests(&u);
+    assert_eq!(reqs[0], ("/customers/cp-contact-17".to_string(), json!({"last_name": "Ødegård"})));
+    assert_eq!(reqs[1].0, "/customers/cp-contact-17/update_billing_info");
+    assert_eq!(reqs[1].1["billing_address"]["city"], "Oslo");
+    assert_eq!(u["chargebee"]["expect"]["last_name"], "Berg", "the run's value is expected: {u}");
+    // Keys of their own: not the run's, not a plan's of the same input.
+    let again = plan(d, f, input.clone(), Value::Null);
+    for k in keys(&u) {
+        assert!(!keys(&run).contains(&k) && !keys(&again).contains(&k), "{k}");
+    }
+    assert_eq!(plan_undo(d, f, input.clone(), undo_of(&ch), Value::Null), u, "deterministic");
+    // Applied: each side is back where it was before the run; the next plan writes nothing.
+    let (cp2, cb2) = applied_and_quiet(d, f, &cp1, &cb1, &u, &Value::Null, &Value::Null, 1_790_000_100);
+    let canon = |cb: &Value| ok(d, "toCustomerp", vec![json!(f), cb.clone(), Value::Null]);
+    assert_eq!((cp2["phone"].clone(), canon(&cb2)["last_name"].clone(), canon(&cb2)["address"]["city"].clone()),
+               (cp0["phone"].clone(), json!("Ødegård"), json!("Oslo")));
+    assert_eq!((cp2["last_name"].clone(), canon(&cb2)["phone"].clone()), (json!("Berg"), json!("+47 400 00 000")), "the other sides keep theirs");
+    assert_eq!(u["base"]["kept"], json!(["last_name", "phone", "billing_address.city"]));
+    // An edit after the undo syncs as ever, and the row is no longer kept apart.
+    let cp3 = with(cp2.clone(), json!({"last_name": "Lie", "updated": "2026-12-01T00:00:00Z"}));
+    let p = plan(d, f, json!({"customerp": cp3, "chargebee": cb2.clone(), "base": u["base"]}), json!({"repair": true}));
+    assert_eq!(requests(&p), vec![("/customers/cp-contact-17".to_string(), json!({"last_name": "Lie"}))]);
+    assert_eq!(p["base"]["kept"], json!(["phone", "billing_address.city"]));
+    // With `changes`, an undo lists what it puts back.
+    let u2 = plan_undo(d, f, input.clone(), undo_of(&ch), json!({"changes": true}));
+    let uc = u2["changes"].as_array().unwrap();
+    assert_eq!(uc.len(), 3);
+    assert!(uc.iter().all(|c| c["reason"] == "undo"), "{uc:?}");
+    assert_eq!(change(uc, "chargebee", "last_name", None)["to"], "Ødegård");
+    // A value changed since the run is skipped, not written; its later edit still syncs.
+    let cb_edited = with(cb1.clone(), json!({"last_name": "Bergh", "updated_at": 1790000050}));
+    let u3 = plan_undo(d, f, json!({"customerp": cp1.clone(), "chargebee": cb_edited.clone(), "base": run["base"]}), undo_of(&ch), Value::Null);
+    assert_eq!(u3["skipped"], json!([{"side": "chargebee", "property": "last_name", "chargebee": "last_name", "wrote": "Berg", "now": "Bergh"}]));
+    assert!(!requests(&u3).iter().any(|r| r.1.get("last_name").is_some()), "{u3}");
+    let cb4 = fake_chargebee::apply(Some(cb_edited), &u3, 1_790_000_100).unwrap();
+    let cp4 = apply_customerp(Some(cp1.clone()), &u3, "", "2026-11-01T12:00:00Z").unwrap();
+    let p = plan(d, f, json!({"customerp": cp4, "chargebee": cb4, "base": u3["base"]}), Value::Null);
+    assert_eq!(p["customerp"]["changes"], json!({"last_name": "Bergh"}), "{p}");
+    // An undo applied whose base was lost: planned again, nothing is left to write, and the base says so.
+    let u4 = plan_undo(d, f, json!({"customerp": cp2.clone(), "chargebee": cb2.clone(), "base": run["base"]}), undo_of(&ch), Value::Null);
+    assert_eq!((u4["customerp"]["action"].as_str(), u4["chargebee"]["action"].as_str()), (Some("none"), Some("none")), "{u4}");
+    assert_eq!(u4["skipped"], json!([]));
+    applied_and_quiet(d, f, &cp2, &cb2, &u4, &Value::Null, &Value::Null, 1_790_000_200);
+}
+
+pub fn undo_puts_product_and_order_runs_back(d: &dyn Driver) {
+    // product-item: a price written to Chargebee, a rename written to Customerp (and to the external name).
+    let f = "product-item";
+    let prod = product("KIT-1", "1499.50", "USD");
+    let (p, cp, cb) = converge(d, f, Some(prod.clone()), None, Value::Null, Value::Null, item_opts());
+    let (cp, cb, base) = (cp.unwrap(), cb.unwrap(), p["base"].clone());
+    let cp_edit = with(cp.clone(), json!({"price": "1599", "updated": "2026-07-01T00:00:00Z"}));
+    let cb_edit = with(cb.clone(), json!({"name": "Kit", "updated_at": 1790000000}));
+    let (run, ch) = plan_changes(d, f, json!({"customerp": cp_edit.clone(), "chargebee": cb_edit.clone(), "base": base}), item_opts());
+    assert_eq!(ch.len(), 3, "{ch:#?}");
+    let cb1 = fake_chargebee::apply(Some(cb_edit), &run, 1_790_000_100).unwrap();
+    let cp1 = apply_customerp(Some(cp_edit), &run, "", "2026-07-02T00:00:00Z").unwrap();
+    let u = plan_undo(d, f, json!({"customerp": cp1.clone(), "chargebee": cb1.clone(), "base": run["base"]}), undo_of(&ch), item_opts());
+    assert_eq!(u["customerp"]["changes"], json!({"name": "Produkt KIT-1 – Ærlig"}));
+    assert_eq!(requests(&u), vec![
+        ("/items/KIT-1".to_string(), json!({"external_name": "Produkt KIT-1 – Ærlig"})),
+        ("/item_prices/KIT-1-USD".to_string(), json!({"price": 149950})),
+    ]);
+    let (cp2, cb2) = applied_and_quiet(d, f, &cp1, &cb1, &u, &Value::Null, &item_opts(), 1_790_000_200);
+    assert_eq!((cp2["price"].clone(), cb2["name"].clone()), (json!("1599"), json!("Kit")), "each side as before the run");
+
+    // order-order: Chargebee ships line 2 and the order (to Customerp); Customerp changes line 1's sku
+    // and the note (to Chargebee).
+    let f = "order-order";
+    let (cp, cb, base) = synced_two_line_pair(d);
+    let mut cp_edit = with(cp.clone(), json!({"note": "Ring før levering", "updated": "2025-03-15T10:00:00Z"}));
+    cp_edit["lines"][0]["sku"] = json!("SKU-1A");
+    let mut cb_edit = with(cb.clone(), json!({"status": "shipped", "shipped_at": 1742100000, "updated_at": 1742100000}));
+    cb_edit["order_line_items"][1]["status"] = json!("shipped");
+    let (run, ch) = plan_changes(d, f, json!({"customerp": cp_edit.clone(), "chargebee": cb_edit.clone(), "base": base, "links": line_links()}), Value::Null);
+    let l2 = json!({"customerp": "l2", "chargebee": "o_li_2"});
+    assert_eq!(change(&ch, "customerp", "order_line_items.status", Some(l2.clone()))["to"], "shipped");
+    let cb1 = fake_chargebee::apply(Some(cb_edit), &run, 1_742_100_100).unwrap();
+    let cp1 = apply_customerp(Some(cp_edit), &run, "", "2025-03-15T11:00:00Z").unwrap();
+    let u = plan_undo(d, f, json!({"customerp": cp1.clone(), "chargebee": cb1.clone(), "base": run["base"], "links": line_links()}), undo_of(&ch), Value::Null);
+    assert_eq!(u["skipped"], json!([]), "{u}");
+    assert_eq!(requests(&u), vec![("/orders/1187".to_string(), json!({"note": "", "order_line_items": [{"id": "o_li_1", "sku": "SKU-1"}]}))], "{u}");
+    let ch_cp = &u["customerp"]["changes"];
+    assert_eq!((ch_cp["status"].as_str(), ch_cp["shipped_at"].clone()), (Some("confirmed"), Value::Null), "{u}");
+    assert_eq!(ch_cp["lines"][1]["status"], "queued");
+    let (cp2, cb2) = applied_and_quiet(d, f, &cp1, &cb1, &u, &line_links(), &Value::Null, 1_742_100_200);
+    assert_eq!((cp2["lines"][1]["status"].clone(), cb2["order_line_items"][1]["status"].clone()), (json!("queued"), json!("shipped")));
+    assert_eq!((cp2["lines"][0]["sku"].clone(), cb2["order_line_items"][0]["sku"].clone()), (json!("SKU-1A"), json!("SKU-1")));
+    // One line's status only, named by its Chargebee line id.
+    let one = json!({"properties": [{"side": "customerp", "property": "lines.status", "line": {"customerp": null, "chargebee": "o_li_2"},
+        "before": "queued", "after": "shipped"}]});
+    let u = plan_undo(d, f, json!({"customerp": cp1.clone(), "chargebee": cb1.clone(), "base": run["base"], "links": line_links()}), one, Value::Null);
+    assert_eq!(u["customerp"]["changes"]["lines"][1]["status"], "queued");
+    assert_eq!(u["customerp"]["changes"]["lines"][0]["status"], "queued", "lines are given whole");
+    assert_eq!(u["chargebee"]["action"], "none");
+    applied_and_quiet(d, f, &cp1, &cb1, &u, &line_links(), &Value::Null, 1_742_100_300);
+}
+
+pub fn undo_releases_what_a_run_created(d: &dyn Driver) {
+    // A contact the run created in Chargebee: released as a safe delete releases a customer.
+    let f = "contact-customer";
+    let (cp, cb, base) = synced_contact_pair(d);
+    let u = plan_undo(d, f, json!({"customerp": cp.clone(), "chargebee": cb.clone(), "base": base.clone()}), json!({"release": "chargebee"}), Value::Null);
+    let safe = plan(d, f, json!({"customerp": null, "chargebee": cb.clone(), "base": base.clone()}), Value::Null);
+    assert_eq!(requests(&u), requests(&safe));
+    assert_ne!(keys(&u), keys(&safe));
+    assert_eq!(requests(&u)[0].1["meta_data"]["customerp"], json!({"type": "contact", "id": "17", "deleted": true}));
+    assert_eq!((u["link"].clone(), u["base"].clone(), u["customerp"]["action"].as_str()), (json!({"customerp": null, "chargebee": null}), Value::Null, Some("none")));
+    let uc = plan_undo(d, f, json!({"customerp": cp.clone(), "chargebee": cb.clone(), "base": base.clone()}), json!({"release": "chargebee"}), json!({"changes": true}));
+    assert_eq!(uc["changes"][0]["reason"], "release");
+    // Never copied back, nor matched.
+    let released = fake_chargebee::apply(Some(cb.clone()), &u, 1_790_000_000).unwrap();
+    assert_eq!(plan(d, f, json!({"customerp": null, "chargebee": released.clone(), "base": null}), Value::Null)["customerp"]["action"], "none");
+    assert_eq!(ok(d, "match", vec![json!(f), json!([cp.clone()]), json!([released]), Value::Null])["links"], json!([]));
+    // Chargebee read-only: nothing is written, the link still ends.
+    let ro = plan_undo(d, f, json!({"customerp": cp.clone(), "chargebee": cb.clone(), "base": base.clone()}), json!({"release": "chargebee"}), json!({"readOnly": ["chargebee"]}));
+    assert_eq!((ro["chargebee"]["action"].as_str(), ro["link"].clone()), (Some("none"), json!({"customerp": null, "chargebee": null})));
+    // A contact the run created in Customerp: deactivated, Chargebee untouched.
+    let u = plan_undo(d, f, json!({"customerp": cp.clone(), "chargebee": cb.clone(), "base": base.clone()}), json!({"release": "customerp"}), Value::Null);
+    assert_eq!((u["customerp"]["action"].as_str(), u["customerp"]["changes"].clone()), (Some("update"), json!({"is_active": false})));
+    assert_eq!((u["chargebee"]["action"].as_str(), u["link"].clone()), (Some("none"), json!({"customerp": null, "chargebee": null})));
+    // An item, and an order: archived and cancelled, as their safe deletes do.
+    let prod = product("KIT-1", "10", "USD");
+    let (p, cp, cb) = converge(d, "product-item", Some(prod), None, Value::Null, Value::Null, item_opts());
+    let u = plan_undo(d, "product-item", json!({"customerp": cp, "chargebee": cb, "base": p["base"]}), json!({"release": "chargebee"}), item_opts());
+    assert_eq!(requests(&u)[0].1["status"], "archived");
+    let (cp, cb, base) = synced_two_line_pair(d);
+    let u = plan_undo(d, "order-order", json!({"customerp": cp, "chargebee": cb, "base": base, "links": line_links()}), json!({"release": "chargebee"}), Value::Null);
+    assert_eq!(requests(&u), vec![("/orders/1187/cancel".to_string(), json!({"cancellation_reason": "others"}))]);
+    // Nothing asked: nothing planned, the base as it was.
+    let (cp, cb, base) = synced_contact_pair(d);
+    let u = plan_undo(d, f, json!({"customerp": cp, "chargebee": cb, "base": base.clone()}), json!({}), Value::Null);
+    assert_eq!((u["customerp"]["action"].as_str(), u["chargebee"]["action"].as_str(), u["base"].clone()), (Some("none"), Some("none"), base));
+}
+
+pub fn undo_refuses_bad_input_at_its_path(d: &dyn Driver) {
+    let f = "contact-customer";
+    let (cp, cb, base) = synced_contact_pair(d);
+    let input = json!({"customerp": cp.clone(), "chargebee": cb.clone(), "base": base.clone()});
+    let entry = |patch: Value| with(json!({"side": "chargebee", "property": "last_name", "before": "A", "after": "B"}), patch);
+    let props = |es: Vec<Value>| json!({"properties": es});
+    let cases: Vec<(Value, Value, &str, &str)> = vec![
+        (input.clone(), json!("undo"), "invalid_type", "/undo"),
+        (input.clone(), Value::Null, "invalid_type", "/undo"),
+        (input.clone(), json!({"propertiez": []}), "invalid_type", "/undo/propertiez"),
+        (input.clone(), json!({"release": "both"}), "invalid_value", "/undo/release"),
+        (input.clone(), json!({"release": true}), "invalid_type", "/undo/release"),
+        (input.clone(), json!({"release": "chargebee", "properties": [entry(json!({}))]}), "invalid_value", "/undo"),
+        (json!({"customerp": cp.clone(), "chargebee": null, "base": base.clone()}), json!({"release": "chargebee"}), "invalid_value", "/undo/release"),
+        (input.clone(), json!({"properties": {"side": "chargebee"}}), "invalid_type", "/undo/properties"),
+        (json!({"customerp": cp.clone(), "chargebee": cb.clone(), "base": null}), props(vec![entry(json!({}))]), "invalid_value", "/undo/properties"),
+        (json!({"customerp": null, "chargebee": cb.clone(), "base": base.clone()}), props(vec![entry(json!({}))]), "invalid_value", "/undo/properties"),
+        (input.clone(), props(vec![json!("last_name")]), "invalid_type", "/undo/properties/0"),
+        (input.clone(), props(vec![entry(json!({"side": "erp"}))]), "invalid_value", "/undo/properties/0/side"),
+        (input.clone(), props(vec![entry(json!({"side": 1}))]), "invalid_type", "/undo/properties/0/side"),
+        (input.clone(), props(vec![json!({"property": "last_name", "before": "A", "after": "B"})]), "missing_field", "/undo/properties/0/side"),
+        (input.clone(), props(vec![entry(json!({"property": "nickname"}))]), "invalid_value", "/undo/properties/0/property"),
+        (input.clone(), props(vec![entry(json!({"chargebee": "company"}))]), "invalid_value", "/undo/properties/0/chargebee"),
+        (input.clone(), props(vec![entry(json!({"side": "customerp", "property": "customer_name"}))]), "invalid_value", "/undo/properties/0/property"),
+        (input.clone(), props(vec![entry(json!({"line": {"customerp": "L1", "chargebee": null}}))]), "invalid_value", "/undo/properties/0/line"),
+        (input.clone(), props(vec![entry(json!({"from": "A"}))]), "invalid_type", "/undo/properties/0/from"),
+        (input.clone(), props(vec![json!({"side": "chargebee", "property": "last_name", "before": "A"})]), "missing_field", "/undo/properties/0/after"),
+        (input.clone(), props(vec![entry(json!({"before": 42}))]), "invalid_type", "/undo/properties/0/before"),
+        (input.clone(), props(vec![entry(json!({"property": "email", "before": "not an e-mail"}))]), "invalid_value", "/undo/properties/0/before"),
+        (input.clone(), props(vec![entry(json!({"after": "x".repeat(151)}))]), "too_long", "/undo/properties/0/after"),
+        (input.clone(), props(vec![entry(json!({})), entry(json!({"before": "C"}))]), "invalid_value", "/undo/properties/1"),
+    ];
+    for (input, undo, code, path) in cases {
+        let e = err(d, "planUndo", vec![json!(f), input, undo.clone(), Value::Null]);
+        assert_eq!((e["name"].as_str(), e["code"].as_str(), e["path"].as_str()), (Some("SyncError"), Some(code), Some(path)), "{undo} → {e}");
+        assert_eq!(e["flow"], f, "{e}");
+        assert!(e["message"].as_str().is_some_and(|m| m.starts_with(path) || path.is_empty()), "{e}");
+    }
+    // A record's error is the same as plan's; bad options are invalid_options.
+    let e = err(d, "planUndo", vec![json!(f), json!({"customerp": with(cp.clone(), json!({"email": "a@"})), "chargebee": cb.clone(), "base": base.clone()}), json!({}), Value::Null]);
+    assert_eq!((e["path"].as_str(), e["recordId"].as_str()), (Some("/customerp/email"), Some("17")));
+    let e = err(d, "planUndo", vec![json!(f), input.clone(), json!({}), json!({"changes": 1})]);
+    assert_eq!(e["path"], "/options/changes");
+    let e = err(d, "planUndo", vec![json!(f), json!({"customrep": cp}), json!({}), Value::Null]);
+    assert_eq!(e["path"], "/customrep");
+    // Lines: the line must exist, and be named for a line property; money and enums are checked.
+    let (ocp, ocb, obase) = synced_two_line_pair(d);
+    let oinput = json!({"customerp": ocp, "chargebee": ocb, "base": obase, "links": line_links()});
+    let line = |patch: Value| props(vec![with(json!({"side": "customerp", "property": "lines.status", "line": {"customerp": "l1", "chargebee": "o_li_1"},
+        "before": "queued", "after": "shipped"}), patch)]);
+    for (undo, code, path) in [
+        (line(json!({"line": {"customerp": "l9", "chargebee": null}})), "invalid_value", "/undo/properties/0/line"),
+        (line(json!({"line": {"customerp": null, "chargebee": null}})), "invalid_value", "/undo/properties/0/line"),
+        (line(json!({"line": {"customerp": "l1", "chargebee": "o_li_2"}})), "invalid_value", "/undo/properties/0/line"),
+        (line(json!({"line": "l1"})), "invalid_type", "/undo/properties/0/line"),
+        (line(json!({"line": {"customerp": "l1", "id": "x"}})), "invalid_type", "/undo/properties/0/line/id"),
+        (line(json!({"line": null})), "missing_field", "/undo/properties/0/line"),
+        (line(json!({"before": "lost"})), "invalid_value", "/undo/properties/0/before"),
+        (props(vec![json!({"side": "chargebee", "property": "lines.unit_price", "line": {"customerp": "l1", "chargebee": "o_li_1"}, "before": "1", "after": "2"})]),
+         "invalid_value", "/undo/properties/0/property"),
+        (props(vec![json!({"side": "customerp", "property": "delivery_date", "before": "2025-02-30", "after": null})]), "invalid_value", "/undo/properties/0/before"),
+    ] {
+        let e = err(d, "planUndo", vec![json!("order-order"), oinput.clone(), undo.clone(), Value::Null]);
+        assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some(code), Some(path)), "{undo} → {e}");
+    }
+    let e = err(d, "planUndo", vec![json!("product-item"), json!({"customerp": product("KIT-1", "10", "USD")}),
+        props(vec![json!({"side": "chargebee", "property": "price", "before": "ten", "after": "10"})]), item_opts()]);
+    assert_eq!((e["code"].as_str(), e["path"].as_str()), (Some("invalid_value"), Some("/undo/properties")), "no base: {e}");
+    // The instance keeps working.
+    assert_eq!(plan(d, f, json!({"customerp": contact()}), Value::Null)["chargebee"]["action"], "create");
 }

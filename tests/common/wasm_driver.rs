@@ -53,6 +53,7 @@ fn call_js(func: &str, args: Vec<JsValue>, format: Option<String>) -> Result<Val
         "toCustomerp" => wasm::to_customerp(a(0), a(1), opts(&args, 2)),
         "match" => wasm::match_records(a(0), a(1), a(2), opts(&args, 3)),
         "plan" => wasm::plan(a(0), a(1), opts(&args, 2)),
+        "planUndo" => wasm::plan_undo(a(0), a(1), a(2), opts(&args, 3)),
         "planBatch" => wasm::plan_batch(a(0), a(1), opts(&args, 2)),
         "Matcher" => return matcher(a(0), a(1), opts(&args, 2)),
         "encodeForm" => wasm::encode_form(a(0)).map(JsValue::from),

@@ -16,7 +16,7 @@ const pkgDir = path.dirname(require.resolve("customerp-chargebee/package.json"))
 const pkgJson = JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8"));
 
 // The JS API of api.md.
-const API = ["flows", "toChargebee", "toCustomerp", "match", "plan", "planBatch", "encodeForm", "dataflowDocument"];
+const API = ["flows", "toChargebee", "toCustomerp", "match", "plan", "planBatch", "planUndo", "encodeForm", "dataflowDocument"];
 const FLOWS = ["contact-customer", "customer-business_entity", "employee-customer", "quote-order", "order-order", "product-item"];
 
 test("require() gives every API function, ready to call", () => {

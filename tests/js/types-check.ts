@@ -9,6 +9,7 @@ import {
   Matcher,
   plan,
   planBatch,
+  planUndo,
   SyncError,
   toChargebee,
   toCustomerp,
@@ -28,6 +29,9 @@ import type {
   PlanInput,
   Side,
   SyncErrorCode,
+  UndoInput,
+  UndoPlan,
+  UndoSkipped,
   ChargebeeCustomer,
   ChargebeeOrder,
   ChargebeeItemWithPrices,
@@ -122,6 +126,18 @@ const journal: PlanChange[] = plan("contact-customer", input, { changes: true })
 const journalRows: [Side, string, string, string | null, string][] = journal.map((c) =>
   [c.side, c.property, c.chargebee, c.line?.customerp ?? null, c.reason]);
 const journalValues: unknown[] = journal.flatMap((c) => [c.from, c.to]);
+// Undo: the journal's changes put back, or a created record released.
+const undoInput: UndoInput = {
+  properties: journal.map((c) => ({ side: c.side, property: c.property, chargebee: c.chargebee, ...(c.line ? { line: c.line } : {}), before: c.from, after: c.to })),
+};
+const undone: UndoPlan = planUndo("contact-customer", next, undoInput, { changes: true });
+const notPutBack: UndoSkipped[] = undone.skipped;
+const skippedValues: unknown[] = notPutBack.flatMap((k) => [k.side, k.property, k.chargebee, k.line?.chargebee, k.wrote, k.now]);
+const undoBase = undone.base;
+const released: Plan = planUndo("contact-customer", next, { release: "chargebee" });
+const orderUndo: UndoPlan<"order-order"> = planUndo("order-order", { customerp: null, chargebee: null, base: null },
+  { properties: [{ side: "customerp", property: "lines.status", line: { customerp: "L1", chargebee: "o_li_1" }, before: "queued", after: "shipped" }] });
+export type UndoHasNoAny = [Assert<NoAny<typeof planUndo>>];
 
 const results: BatchResult[] = planBatch("contact-customer", [input, next], options);
 for (const r of results) {
@@ -207,6 +223,14 @@ toChargebee("contact", contact);
 dataflowDocument("html");
 // @ts-expect-error a misspelt option
 plan("contact-customer", input, { conflict: "newest" });
+// @ts-expect-error a misspelt UndoInput key
+planUndo("contact-customer", next, { relase: "chargebee" });
+// @ts-expect-error a misspelt key of a property to put back
+planUndo("contact-customer", next, { properties: [{ side: "chargebee", property: "email", befor: null, after: "a@example.com" }] });
+// @ts-expect-error release names one side
+planUndo("contact-customer", next, { release: "both" });
+// @ts-expect-error a property to put back names its side
+planUndo("contact-customer", next, { properties: [{ property: "email", before: null, after: "a@example.com" }] });
 // @ts-expect-error changes is a boolean
 plan("contact-customer", input, { changes: "yes" });
 // @ts-expect-error an unknown conflict rule
@@ -274,5 +298,5 @@ const wrongFlow: Plan<"order-order"> = plan("quote-order", { customerp: null, ch
 // @ts-expect-error a thrown value is not a SyncError until checked
 const unchecked: SyncError = (() => { try { return null; } catch (e) { return e; } })();
 
-export const used = [journalRows, journalValues, paths, streamed, mappedTypo, wrongFlow, unchecked, fields, ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
+export const used = [skippedValues, undoBase, released, orderUndo, journalRows, journalValues, paths, streamed, mappedTypo, wrongFlow, unchecked, fields, ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
   winners, warnings, waiting, rst, markdown, defaultDoc, mappedDoc, isMapped];

@@ -42,6 +42,10 @@ pub(super) enum Why {
     ReadBack,
     Create,
     Delete,
+    /// Put back by an undo.
+    Undo,
+    /// Released by an undo.
+    Release,
 }
 
 impl<'f, 'c> Planner<'f, 'c> {
@@ -79,6 +83,8 @@ impl<'f, 'c> Planner<'f, 'c> {
             Why::ReadBack => "as customerp reads it back".into(),
             Why::Create => "create".into(),
             Why::Delete => "delete".into(),
+            Why::Undo => "undo".into(),
+            Why::Release => "release".into(),
         }
     }
 

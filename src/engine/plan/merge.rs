@@ -129,7 +129,8 @@ impl<'f, 'c> Planner<'f, 'c> {
                 (true, false) => Outcome::CopyTo(Side::Chargebee, Why::Changed(Side::Customerp)),
                 (false, true) => Outcome::CopyTo(Side::Customerp, Why::Changed(Side::Chargebee)),
                 (true, true) => self.settle(p, a, b, bcp, cp, cb, line, false),
-                (false, false) if self.opts().repairs(p.cp) => self.repair(p, a, b, bcp, cp, cb, line),
+                // Sides an undo left apart on purpose are no drift.
+                (false, false) if self.opts().repairs(p.cp) && !self.is_kept(p) => self.repair(p, a, b, bcp, cp, cb, line),
                 (false, false) => Outcome::Keep,
             },
             // This plugin created the Chargebee record (it has the id the plugin gives this
@@ -303,6 +304,7 @@ impl<'f, 'c> Planner<'f, 'c> {
             return Ok(());
         }
         let n = self.props().len();
+        self.kept = base.map(|b| b.kept.clone()).unwrap_or_default();
         let mut merged_cp = cp.values.clone();
         let mut merged_cb = cb.values.clone();
         let mut write_cp: Vec<usize> = Vec::new();
@@ -473,7 +475,14 @@ impl<'f, 'c> Planner<'f, 'c> {
                 self.plan.chargebee = self.chargebee_action("update", &cb.id, specs, expect);
             }
         }
-        self.plan.base = Some(self.new_base(base_cp, merged_cb));
+        // A row kept apart stays so while neither side is written and the sides still differ.
+        let kept: Vec<bool> = match self.kept.is_empty() {
+            true => Vec::new(),
+            false => (0..n)
+                .map(|i| self.kept.get(i) == Some(&true) && !write_cp.contains(&i) && !write_cb.contains(&i) && !self.props()[i].same(&base_cp[i], &merged_cb[i]))
+                .collect(),
+        };
+        self.plan.base = Some(self.new_base_kept(base_cp, merged_cb, kept));
         Ok(())
     }
 
