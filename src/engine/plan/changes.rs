@@ -56,13 +56,15 @@ impl<'f, 'c> Planner<'f, 'c> {
     /// Notes why a value of a row (one line's, with `line`) is written to `side`.
     pub(super) fn note(&mut self, side: Side, row: usize, line: Option<usize>, why: Why) {
         if self.changes_on() {
-            self.whys.insert((side, row, line), why);
+            // Few values are written per plan, and each once: a list, looked up from the end.
+            self.whys.push(((side, row, line), why));
         }
     }
 
     /// Why a row's value (a line's, else the row's) was written to `side`, if a phase noted it.
     pub(super) fn noted(&self, side: Side, row: usize, line: Option<usize>) -> Option<Why> {
-        self.whys.get(&(side, row, line)).or_else(|| line.and_then(|_| self.whys.get(&(side, row, None)))).copied()
+        let find = |key: (Side, usize, Option<usize>)| self.whys.iter().rev().find(|(k, _)| *k == key).map(|(_, why)| *why);
+        find((side, row, line)).or_else(|| line.and_then(|_| find((side, row, None))))
     }
 
     pub(super) fn reason(&self, why: Why) -> String {

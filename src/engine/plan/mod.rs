@@ -200,7 +200,7 @@ struct Planner<'f, 'c> {
     input_base: Option<BaseOut>,
     plan: Plan,
     /// With option `changes`: why each value was written, by side, row and line; and the changes.
-    whys: std::collections::HashMap<(Side, usize, Option<usize>), Why>,
+    whys: Vec<((Side, usize, Option<usize>), Why)>,
     changes: Vec<PlanChange>,
     /// The base's rows whose sides differ on purpose (an undo's): `repair` leaves them alone.
     kept: Vec<bool>,
@@ -246,7 +246,7 @@ enum Outcome {
 
 impl<'f, 'c> Planner<'f, 'c> {
     fn new(flow: &'f dyn Flow, ctx: Ctx<'c>, input_base: Option<BaseOut>, plan: Plan) -> Self {
-        Planner { flow, ctx, input_base, plan, whys: Default::default(), changes: Vec::new(), kept: Vec::new(), undo: None, skipped: Vec::new() }
+        Planner { flow, ctx, input_base, plan, whys: Vec::new(), changes: Vec::new(), kept: Vec::new(), undo: None, skipped: Vec::new() }
     }
 
     /// The plan, with the warnings collected and, when asked for, its changes.
