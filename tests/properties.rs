@@ -27,7 +27,7 @@ use customerp_chargebee::engine::{base::is_pending, Ctx, Links};
 use customerp_chargebee::flows;
 use customerp_chargebee::options::Options;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
 
 const CONTACT: &str = "contact-customer";
@@ -637,14 +637,18 @@ fn converges(flow: &'static str) {
         .unwrap();
 }
 
-/// The undo input that puts a plan's changes back: `before` each one's `from`, `after` its `to`.
-fn undo_of(changes: &Value) -> Value {
+/// The undo input that puts a plan's changes back: `before` each one's `from`, `after` its `to`;
+/// naming each one's Chargebee attribute with `keyed`.
+fn undo_of(changes: &Value, keyed: bool) -> Value {
     let properties: Vec<Value> = changes
         .as_array()
         .unwrap()
         .iter()
         .map(|c| {
-            let mut e = json!({"side": c["side"], "property": c["property"], "chargebee": c["chargebee"], "before": c["from"], "after": c["to"]});
+            let mut e = json!({"side": c["side"], "property": c["property"], "before": c["from"], "after": c["to"]});
+            if keyed {
+                e["chargebee"] = c["chargebee"].clone();
+            }
             if let Some(line) = c.get("line") {
                 e["line"] = line.clone();
             }
@@ -654,8 +658,9 @@ fn undo_of(changes: &Value) -> Value {
     json!({"properties": properties})
 }
 
-/// Plan with `changes`, apply, undo with those changes, apply: the next plan writes nothing (with
-/// `repair` off and on), and every property of both sides is back to its value before the plan.
+/// Plan with `changes`, apply, undo with those changes (with and without their Chargebee attributes),
+/// apply: the next plan writes nothing (with `repair` off and on), and every property of both sides is
+/// back to its value before the plan.
 fn undo_round_trip(flow: &'static str) {
     let opts = options(flow);
     let mut with_changes = opts.clone();
@@ -664,48 +669,56 @@ fn undo_round_trip(flow: &'static str) {
         .run(&edits(flow), |e| {
             let Some((cp, cb, base)) = scenario(flow, &e, &opts) else { return Ok(()) };
             let input = json!({"customerp": cp, "chargebee": cb, "base": base, "links": links(flow)});
-            let before = canon(flow, Some(&cp), Some(&cb), &opts);
             let p = plan(flow, &input, &with_changes);
             let (cp1, cb1) = apply(flow, Some(cp.clone()), Some(cb.clone()), &p, 1_800_000_000, &opts);
-            let (cp1, cb1) = (cp1.unwrap(), cb1.unwrap());
-            let undo = undo_of(&p["changes"]);
             let ran = json!({"customerp": cp1, "chargebee": cb1, "base": p["base"], "links": links(flow)});
-            let u = match api::plan_undo(flow, &ran, &undo, Some(&opts)) {
-                Ok(u) => serde_json::to_value(u).unwrap(),
-                Err(e) => panic!("planUndo failed: {e}\nundo: {undo}\ninput: {ran}"),
-            };
-            prop_assert_eq!(&u["skipped"], &json!([]), "{}: nothing changed since the plan: {}\ninput = {}", flow, u, input);
-            let (cp2, cb2) = apply(flow, Some(cp1), Some(cb1), &u, 1_800_000_100, &opts);
-            let (cp2, cb2) = (cp2.unwrap(), cb2.unwrap());
-            for repair in [false, true] {
-                let mut o = opts.clone();
-                o["repair"] = json!(repair);
-                let again = plan(flow, &json!({"customerp": cp2, "chargebee": cb2, "base": u["base"], "links": links(flow)}), &o);
-                let quiet = again["customerp"]["action"] == "none" && again["chargebee"]["action"] == "none" && again["conflicts"] == json!([]);
-                prop_assert!(quiet, "{} (repair {}): the plan after the undo is not quiet: {}\nundo: {}\nplan: {}\ninput = {}", flow, repair, again, u, p, input);
-            }
-            let after = canon(flow, Some(&cp2), Some(&cb2), &opts);
-            // What the plan did not write itself (a person does a manual action), and what Chargebee cannot
-            // empty again (said by a `not_clearable` warning), is not put back.
-            let manual = p["chargebee"]["action"] == "manual";
-            let unclearable: Vec<&Value> = u["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "not_clearable").map(|w| &w["property"]).collect();
-            for (i, prop) in props(flow).iter().enumerate() {
-                if prop.dir == Dir::ToChargebeeOnCreate {
-                    continue; // never compared, never written after the create
-                }
-                let not_back = manual || unclearable.iter().any(|w| *w == prop.cp);
-                for (side, was, now) in [("customerp", &before.cp, &after.cp), ("chargebee", &before.cb, &after.cb)] {
-                    if side == "chargebee" && not_back {
-                        continue;
-                    }
-                    let (was, now) = (&was.as_ref().unwrap()[i], &now.as_ref().unwrap()[i]);
-                    prop_assert!(prop.same(was, now), "{} {} on {}: {} before the plan, {} after its undo\nplan: {}\nundo: {}\ninput = {}",
-                        flow, prop.cp, side, was, now, p, u, input);
-                }
+            for keyed in [true, false] {
+                undone_is_back(flow, &input, &p, &ran, keyed, &opts)?;
             }
             Ok(())
         })
         .unwrap();
+}
+
+/// The undo of plan `p` (its changes, `keyed` with their Chargebee attributes) of `input`, from `ran`
+/// (the pair `p` left): applied, the pair is quiet and every property as it was in `input`.
+fn undone_is_back(flow: &str, input: &Value, p: &Value, ran: &Value, keyed: bool, opts: &Value) -> Result<(), TestCaseError> {
+    let undo = undo_of(&p["changes"], keyed);
+    let u = match api::plan_undo(flow, ran, &undo, Some(opts)) {
+        Ok(u) => serde_json::to_value(u).unwrap(),
+        Err(e) => panic!("planUndo failed: {e}\nundo: {undo}\ninput: {ran}"),
+    };
+    prop_assert_eq!(&u["skipped"], &json!([]), "{}: nothing changed since the plan: {}\ninput = {}", flow, u, input);
+    let (cp2, cb2) = apply(flow, Some(ran["customerp"].clone()), Some(ran["chargebee"].clone()), &u, 1_800_000_100, opts);
+    let (cp2, cb2) = (cp2.unwrap(), cb2.unwrap());
+    for repair in [false, true] {
+        let mut o = opts.clone();
+        o["repair"] = json!(repair);
+        let again = plan(flow, &json!({"customerp": cp2, "chargebee": cb2, "base": u["base"], "links": links(flow)}), &o);
+        let quiet = again["customerp"]["action"] == "none" && again["chargebee"]["action"] == "none" && again["conflicts"] == json!([]);
+        prop_assert!(quiet, "{} (repair {}, keyed {}): the plan after the undo is not quiet: {}\nundo: {}\nplan: {}\ninput = {}", flow, repair, keyed, again, u, p, input);
+    }
+    let before = canon(flow, Some(&input["customerp"]), Some(&input["chargebee"]), opts);
+    let after = canon(flow, Some(&cp2), Some(&cb2), opts);
+    // What the plan did not write itself (a person does a manual action), and what Chargebee cannot
+    // empty again (said by a `not_clearable` warning), is not put back.
+    let manual = p["chargebee"]["action"] == "manual";
+    let unclearable: Vec<&Value> = u["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "not_clearable").map(|w| &w["property"]).collect();
+    for (i, prop) in props(flow).iter().enumerate() {
+        if prop.dir == Dir::ToChargebeeOnCreate {
+            continue; // never compared, never written after the create
+        }
+        let not_back = manual || unclearable.iter().any(|w| *w == prop.cp);
+        for (side, was, now) in [("customerp", &before.cp, &after.cp), ("chargebee", &before.cb, &after.cb)] {
+            if side == "chargebee" && not_back {
+                continue;
+            }
+            let (was, now) = (&was.as_ref().unwrap()[i], &now.as_ref().unwrap()[i]);
+            prop_assert!(prop.same(was, now), "{} {} on {}: {} before the plan, {} after its undo (keyed {})\nplan: {}\nundo: {}\ninput = {}",
+                flow, prop.cp, side, was, now, keyed, p, u, input);
+        }
+    }
+    Ok(())
 }
 
 fn with_read_only(opts: &Value, sides: &[&str]) -> Value {

@@ -551,7 +551,7 @@ export interface Plan<F extends FlowId = FlowId> {
   conflicts: Conflict[];
   warnings: PlanWarning[];
   waitingFor: WaitingFor[];
-  /** Only with option `changes: true`: every property the plan writes, once per side (and line). */
+  /** Only with option `changes: true`: every property the plan writes, once per side (and line, for a line property). */
   changes?: PlanChange[];
 }
 
@@ -569,8 +569,11 @@ export interface PlanChange {
   property: string;
   /** For a line property: the line, as in `Conflict.line`. */
   line?: { customerp: string | null; chargebee: string | null };
-  /** The Chargebee attribute of the row, as in `FlowInfo.properties[].chargebee` (a Customerp property that
-   *  feeds two attributes, a product's name and external_name, has a change for each). */
+  /**
+   * The Chargebee attribute of the row, as in `FlowInfo.properties[].chargebee`. A property that feeds two
+   * attributes (a product's name and external_name) written alike is one change, named by its first attribute;
+   * written with different values (its kind: type and is_shippable), one change per attribute.
+   */
   chargebee: string;
   /** The value on `side` before the write; null when absent or on a create. */
   from: unknown;
@@ -597,7 +600,11 @@ export interface UndoProperty {
   side: Side;
   /** Customerp property path, as in `PlanChange.property`. */
   property: string;
-  /** The Chargebee attribute of the row, as in `PlanChange.chargebee`; without it, every row of the property written to `side`. */
+  /**
+   * The Chargebee attribute, as in `PlanChange.chargebee`: the property's first attribute puts back its rows on
+   * `side` (a name, and the external name that followed it), another one that row alone. Without it, as if the
+   * first; entries of one property and side with different values take its rows in order, as `changes` lists them.
+   */
   chargebee?: string;
   /** For a line property: which line. */
   line?: LineRef;

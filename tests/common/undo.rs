@@ -23,10 +23,11 @@ fn plan_changes(d: &dyn Driver, flow: &str, input: Value, options: Value) -> (Va
     let changes = stripped.as_object_mut().unwrap().shift_remove("changes").unwrap_or_else(|| panic!("no changes: {full}"));
     assert_eq!(stripped.to_string(), plain.to_string(), "{flow}: the option changes more than `changes`");
     let changes = changes.as_array().unwrap().clone();
-    // Each row (and line) once per side.
-    let mut seen: Vec<(Value, Value, Value)> = Vec::new();
+    // Each property (and line) once per side; a property written to two attributes with different values
+    // (a product's kind: its type and is_shippable) once per attribute.
+    let mut seen: Vec<(Value, Value, Value, Value, Value)> = Vec::new();
     for c in &changes {
-        let key = (c["side"].clone(), c["chargebee"].clone(), c.get("line").cloned().unwrap_or(Value::Null));
+        let key = (c["side"].clone(), c["property"].clone(), c.get("line").cloned().unwrap_or(Value::Null), c["from"].clone(), c["to"].clone());
         assert!(!seen.contains(&key), "{flow}: {c} twice in {changes:?}");
         seen.push(key);
         assert!(c["reason"].as_str().is_some_and(|r| !r.is_empty()), "{c}");
@@ -114,9 +115,13 @@ pub fn changes_list_what_a_product_plan_writes(d: &dyn Driver) {
     let f = "product-item";
     let prod = product("KIT-1", "1499.50", "USD");
     let (p, ch) = plan_changes(d, f, json!({"customerp": prod.clone()}), item_opts());
-    // Money in Customerp's form, as an exact decimal; a product's name feeds two Chargebee attributes.
+    // Money in Customerp's form, as an exact decimal; a product's name feeds two Chargebee attributes,
+    // written alike: one change, named by the first. Its kind feeds two, written differently: one each.
     assert_eq!(change(&ch, "chargebee", "item_price.price", None)["to"], "1499.50");
-    assert_eq!(change(&ch, "chargebee", "external_name", None)["property"], "name");
+    assert_eq!(change(&ch, "chargebee", "name", None)["to"], "Produkt KIT-1 – Ærlig");
+    assert!(!ch.iter().any(|c| c["chargebee"] == "external_name"), "{ch:#?}");
+    assert_eq!((change(&ch, "chargebee", "type", None)["to"].clone(), change(&ch, "chargebee", "is_shippable", None)["to"].clone()),
+               (json!("goods"), json!(true)));
     assert_eq!(change(&ch, "chargebee", "item_family_id", None)["to"], "hardware");
     let item = fake_chargebee::apply(None, &p, 1_772_500_000).unwrap();
     let (p, _, cb) = converge(d, f, Some(prod.clone()), Some(item), p["base"].clone(), Value::Null, item_opts());
@@ -343,6 +348,33 @@ pub fn undo_puts_product_and_order_runs_back(d: &dyn Driver) {
     ]);
     let (cp2, cb2) = applied_and_quiet(d, f, &cp1, &cb1, &u, &Value::Null, &item_opts(), 1_790_000_200);
     assert_eq!((cp2["price"].clone(), cb2["name"].clone()), (json!("1599"), json!("Kit")), "each side as before the run");
+    // The same without `chargebee` (as UndoInput lists a property): the name stays Chargebee's own edit,
+    // the external name that followed it goes back.
+    let bare = json!({"properties": undo_of(&ch)["properties"].as_array().unwrap().iter()
+        .map(|e| { let mut e = e.clone(); e.as_object_mut().unwrap().shift_remove("chargebee"); e }).collect::<Vec<_>>()});
+    let u2 = plan_undo(d, f, json!({"customerp": cp1.clone(), "chargebee": cb1.clone(), "base": run["base"]}), bare, item_opts());
+    assert_eq!((requests(&u2), &u2["customerp"]["changes"]), (requests(&u), &u["customerp"]["changes"]));
+    // A rename in Customerp writes the name and the external name, here one change (they were alike);
+    // where the external name had been changed in Chargebee, two, and each goes back to its own value.
+    for external in ["Produkt KIT-1 – Ærlig", "Ekstern"] {
+        let cb_x = with(cb.clone(), json!({"external_name": external, "updated_at": 1785000000}));
+        let renamed = with(cp.clone(), json!({"name": "Sett", "updated": "2026-07-01T00:00:00Z"}));
+        let (run, ch) = plan_changes(d, f, json!({"customerp": renamed.clone(), "chargebee": cb_x.clone(), "base": p["base"]}), item_opts());
+        assert_eq!(ch.len(), if external == "Ekstern" { 2 } else { 1 }, "{ch:#?}");
+        let cb1 = fake_chargebee::apply(Some(cb_x.clone()), &run, 1_790_000_100).unwrap();
+        let input = json!({"customerp": renamed.clone(), "chargebee": cb1.clone(), "base": run["base"]});
+        let keyed = undo_of(&ch);
+        let mut bare = keyed.clone();
+        for e in bare["properties"].as_array_mut().unwrap() {
+            e.as_object_mut().unwrap().shift_remove("chargebee");
+        }
+        for undo in [keyed, bare] {
+            let u = plan_undo(d, f, input.clone(), undo.clone(), item_opts());
+            assert_eq!(requests(&u), vec![("/items/KIT-1".to_string(), json!({"name": "Produkt KIT-1 – Ærlig", "external_name": external}))], "{undo}: {u}");
+            let (_, cb2) = applied_and_quiet(d, f, &renamed, &cb1, &u, &Value::Null, &item_opts(), 1_790_000_200);
+            assert_eq!((cb2["name"].as_str(), cb2["external_name"].as_str()), (Some("Produkt KIT-1 – Ærlig"), Some(external)));
+        }
+    }
 
     // order-order: Chargebee ships line 2 and the order (to Customerp); Customerp changes line 1's sku
     // and the note (to Chargebee).

@@ -21,6 +21,9 @@ pub struct PlanChange {
     pub reason: String,
 }
 
+/// A value written: the side, the row and, for a line property, the line.
+pub(super) type Written = (Side, usize, Option<usize>);
+
 /// Why a value is written; turned into text only for `changes`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Why {
@@ -48,6 +51,20 @@ pub(super) enum Why {
     Release,
 }
 
+/// One change per side, property and line where the rows of a property are written alike: a product's
+/// name and the external name that follows it are one change, named by its first row (an undo of it puts
+/// both back). Rows of one property written differently keep a change each.
+pub(super) fn folded(changes: Vec<PlanChange>) -> Vec<PlanChange> {
+    let mut out: Vec<PlanChange> = Vec::with_capacity(changes.len());
+    for c in changes {
+        let same = |o: &PlanChange| o.side == c.side && o.property == c.property && o.line == c.line && o.from == c.from && o.to == c.to;
+        if !out.iter().any(same) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl<'f, 'c> Planner<'f, 'c> {
     pub(super) fn changes_on(&self) -> bool {
         self.ctx.options.changes
@@ -63,7 +80,7 @@ impl<'f, 'c> Planner<'f, 'c> {
 
     /// Why a row's value (a line's, else the row's) was written to `side`, if a phase noted it.
     pub(super) fn noted(&self, side: Side, row: usize, line: Option<usize>) -> Option<Why> {
-        let find = |key: (Side, usize, Option<usize>)| self.whys.iter().rev().find(|(k, _)| *k == key).map(|(_, why)| *why);
+        let find = |key: Written| self.whys.iter().rev().find(|(k, _)| *k == key).map(|(_, why)| *why);
         find((side, row, line)).or_else(|| line.and_then(|_| find((side, row, None))))
     }
 

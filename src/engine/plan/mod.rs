@@ -200,7 +200,7 @@ struct Planner<'f, 'c> {
     input_base: Option<BaseOut>,
     plan: Plan,
     /// With option `changes`: why each value was written, by side, row and line; and the changes.
-    whys: Vec<((Side, usize, Option<usize>), Why)>,
+    whys: Vec<(changes::Written, Why)>,
     changes: Vec<PlanChange>,
     /// The base's rows whose sides differ on purpose (an undo's): `repair` leaves them alone.
     kept: Vec<bool>,
@@ -253,7 +253,7 @@ impl<'f, 'c> Planner<'f, 'c> {
     fn finish(self) -> Plan {
         let Planner { ctx, mut plan, changes, .. } = self;
         if ctx.options.changes {
-            plan.changes = Some(changes);
+            plan.changes = Some(changes::folded(changes));
         }
         plan.warnings = ctx.warnings;
         plan

@@ -42,6 +42,9 @@ struct Restore {
     after: Value,
     /// The index of its entry in `properties`, for errors.
     entry: usize,
+    /// A row after the first of an entry that puts back several (a name and the external name that
+    /// follows it): left alone, not skipped, where it does not hold `after`.
+    follower: bool,
 }
 
 enum Undo {
@@ -138,26 +141,65 @@ impl<'f, 'c> Planner<'f, 'c> {
         let (Some(_), Some(_)) = (alive(cp), alive(cb)) else {
             return Err(SyncError::invalid_value(at, "putting properties back needs both records of the pair (in the input, and not deleted)"));
         };
-        let mut restores: Vec<Restore> = Vec::new();
+        let mut asks: Vec<(bool, Vec<Restore>)> = Vec::with_capacity(entries.len());
         for (i, e) in entries.iter().enumerate() {
-            for r in self.read_restore(e, i)? {
-                // The same row (and line) twice: fine with the same values, an error with others.
-                let p = &self.props()[r.row];
-                match restores.iter().find(|o| (o.side, o.row, o.line) == (r.side, r.row, r.line)) {
-                    Some(o) if p.same(&o.before, &r.before) && p.same(&o.after, &r.after) => {}
-                    Some(o) => {
-                        let why = format!("{} ({}) is put back by /undo/properties/{} too, with other values", p.cp, p.cb, o.entry);
-                        return Err(SyncError::invalid_value(&format!("{at}/{i}"), why));
-                    }
-                    None => restores.push(r),
+            asks.push(self.read_restore(e, i, entries)?);
+        }
+        self.one_row_each(&mut asks)?;
+        let mut restores: Vec<Restore> = Vec::new();
+        for r in asks.into_iter().flat_map(|(_, rs)| rs) {
+            // The same row (and line) twice: a row an entry names wins over one it follows; fine with the
+            // same values, an error with others.
+            let p = &self.props()[r.row];
+            match restores.iter_mut().find(|o| (o.side, o.row, o.line) == (r.side, r.row, r.line)) {
+                None => restores.push(r),
+                Some(o) if p.same(&o.before, &r.before) && p.same(&o.after, &r.after) => o.follower &= r.follower,
+                Some(o) if o.follower && !r.follower => *o = r,
+                Some(o) if r.follower && !o.follower => {}
+                Some(o) => {
+                    let why = format!("{} ({}) is put back by /undo/properties/{} too, with other values", p.cp, p.cb, o.entry);
+                    return Err(SyncError::invalid_value(&format!("{at}/{}", r.entry), why));
                 }
             }
         }
         Ok(Undo::Restore(restores))
     }
 
+    /// Entries without `chargebee` that put back one property of one side (and line) with different
+    /// values: `changes` lists a property's rows in table order, so the first puts back its first row
+    /// alone, the second its second row, and so on.
+    fn one_row_each(&self, asks: &mut [(bool, Vec<Restore>)]) -> Result<()> {
+        let key = |rs: &[Restore]| rs.first().map(|r| (r.side, self.props()[r.row].cp, r.line));
+        for i in 0..asks.len() {
+            let (false, Some(k)) = (asks[i].0, key(&asks[i].1)) else { continue };
+            let group: Vec<usize> = (i..asks.len()).filter(|&j| !asks[j].0 && key(&asks[j].1) == Some(k)).collect();
+            if group.len() < 2 || group[0] != i {
+                continue;
+            }
+            let first = &asks[i].1[0];
+            let p = &self.props()[first.row];
+            if group.iter().all(|&j| p.same(&asks[j].1[0].before, &first.before) && p.same(&asks[j].1[0].after, &first.after)) {
+                continue; // the same entry again
+            }
+            for (n, &j) in group.iter().enumerate() {
+                let mut rs = std::mem::take(&mut asks[j].1);
+                if n >= rs.len() {
+                    let at = format!("/undo/properties/{}", rs.first().map_or(j, |r| r.entry));
+                    let why = format!("{:?} has {} rows to put back on {}; name each entry's row with `chargebee`", p.cp, rs.len(), k.0.as_str());
+                    return Err(SyncError::invalid_value(&at, why));
+                }
+                let mut r = rs.swap_remove(n);
+                r.follower = false;
+                asks[j].1 = vec![r];
+            }
+        }
+        Ok(())
+    }
+
     /// One entry of `properties`: the rows (and line) it puts back, its values in canonical form.
-    fn read_restore(&self, e: &Value, entry: usize) -> Result<Vec<Restore>> {
+    /// Whether it names its row (`chargebee`), and the restores of its rows: a row it names, or the
+    /// property's rows on that side, the first one named, the others following it.
+    fn read_restore(&self, e: &Value, entry: usize, entries: &[Value]) -> Result<(bool, Vec<Restore>)> {
         let at = format!("/undo/properties/{entry}");
         let obj = e.as_object().ok_or_else(|| SyncError::invalid_type(&at, "a property to put back {side, property, line?, before, after}"))?;
         if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "side" | "property" | "chargebee" | "line" | "before" | "after")) {
@@ -169,25 +211,52 @@ impl<'f, 'c> Planner<'f, 'c> {
         let side = Side::parse(side).ok_or_else(|| SyncError::invalid_value(&pointer(&at, "side"), format!("{side:?} is not \"customerp\" or \"chargebee\"")))?;
         let property = text("property")?;
         let flow = self.flow.id().as_str();
-        let mut rows: Vec<usize> = (0..self.props().len()).filter(|&i| self.props()[i].cp == property).collect();
-        if rows.is_empty() {
+        let props = self.props();
+        let all: Vec<usize> = (0..props.len()).filter(|&i| props[i].cp == property).collect();
+        if all.is_empty() {
             return Err(SyncError::invalid_value(&pointer(&at, "property"), format!("{property:?} is not a property of flow {flow}")));
         }
+        let mut rows: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| match side {
+                Side::Customerp => props[i].dir.writes_customerp(),
+                Side::Chargebee => matches!(props[i].dir, Dir::Both | Dir::ToChargebee),
+            })
+            .collect();
+        let never = || format!("{property:?} is never written to {} after a create: there is nothing to put back", side.as_str());
+        if rows.is_empty() {
+            return Err(SyncError::invalid_value(&pointer(&at, "property"), never()));
+        }
+        let keyed = obj.get("chargebee").is_some_and(|v| !v.is_null());
         if let Some(attr) = obj.get("chargebee").filter(|v| !v.is_null()) {
             let attr_at = pointer(&at, "chargebee");
             let attr = attr.as_str().ok_or_else(|| SyncError::invalid_type(&attr_at, "a string"))?;
-            rows.retain(|&i| self.props()[i].cb == attr);
-            if rows.is_empty() {
+            if !all.iter().any(|&i| props[i].cb == attr) {
                 return Err(SyncError::invalid_value(&attr_at, format!("{attr:?} is not a Chargebee attribute of property {property:?}")));
             }
+            // A change names the first row it was folded from; another row is that row alone.
+            match rows.iter().position(|&i| props[i].cb == attr) {
+                Some(0) => {}
+                Some(k) => rows = vec![rows[k]],
+                None => return Err(SyncError::invalid_value(&attr_at, never())),
+            }
         }
-        rows.retain(|&i| match side {
-            Side::Customerp => self.props()[i].dir.writes_customerp(),
-            Side::Chargebee => matches!(self.props()[i].dir, Dir::Both | Dir::ToChargebee),
+        // A property with rows of two directions (a name, and the external name that follows it): where
+        // the same property is put back on the other side too, the run wrote its two-way row there, so
+        // here it was the source, not written; only the rows that follow it were.
+        let line_json = obj.get("line").filter(|v| !v.is_null());
+        let on_other_side = entries.iter().enumerate().any(|(j, o)| {
+            j != entry
+                && o.get("side").and_then(Value::as_str) == Some(side.other().as_str())
+                && o.get("property").and_then(Value::as_str) == Some(property)
+                && o.get("line").filter(|v| !v.is_null()) == line_json
         });
+        if rows.len() > 1 && on_other_side {
+            rows.retain(|&i| props[i].dir != Dir::Both);
+        }
         if rows.is_empty() {
-            let why = format!("{property:?} is never written to {} after a create: there is nothing to put back", side.as_str());
-            return Err(SyncError::invalid_value(&pointer(&at, "property"), why));
+            return Err(SyncError::invalid_value(&pointer(&at, "property"), never()));
         }
         let is_line = matches!(self.props()[rows[0]].kind, Kind::Each(_));
         let line = match (obj.get("line").filter(|v| !v.is_null()), is_line) {
@@ -199,7 +268,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         let mut ctx = Ctx::new(self.ctx.options, self.ctx.links);
         ctx.currency = self.ctx.currency;
         let mut out = Vec::new();
-        for row in rows {
+        for (k, &row) in rows.iter().enumerate() {
             let p = &self.props()[row];
             let kind = match p.kind {
                 Kind::Each(inner) => *inner,
@@ -207,9 +276,9 @@ impl<'f, 'c> Planner<'f, 'c> {
             };
             let mut value = |k: &str| -> Result<Value> { p.read_cp_value(kind, Some(field(k)?), &pointer(&at, k), &mut ctx) };
             let (before, after) = (value("before")?, value("after")?);
-            out.push(Restore { side, row, line, before, after, entry });
+            out.push(Restore { side, row, line, before, after, entry, follower: k > 0 });
         }
-        Ok(out)
+        Ok((keyed, out))
     }
 
     /// The line a `line` names (`{customerp, chargebee}`, as conflicts and changes name it), as this
@@ -293,6 +362,9 @@ impl<'f, 'c> Planner<'f, 'c> {
                 continue;
             }
             if !p.same(now, &r.after) {
+                if r.follower {
+                    continue;
+                }
                 self.skipped.push(Skipped {
                     side: r.side,
                     property: p.cp,
