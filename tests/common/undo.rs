@@ -321,6 +321,11 @@ pub fn undo_puts_a_contact_run_back_and_the_pair_stays_quiet(d: &dyn Driver) {
     let cp4 = apply_customerp(Some(cp1.clone()), &u3, "", "2026-11-01T12:00:00Z").unwrap();
     let p = plan(d, f, json!({"customerp": cp4, "chargebee": cb4, "base": u3["base"]}), Value::Null);
     assert_eq!(p["customerp"]["changes"], json!({"last_name": "Bergh"}), "{p}");
+    // A read-only side is never written: what is there to put back is said, not written.
+    let ro = plan_undo(d, f, input.clone(), undo_of(&ch), json!({"readOnly": ["chargebee"]}));
+    assert_eq!((ro["chargebee"]["action"].as_str(), ro["customerp"]["changes"].clone()), (Some("none"), json!({"phone": "+47 22 00 00 00"})));
+    let said: Vec<&Value> = ro["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "read_only").map(|w| &w["property"]).collect();
+    assert_eq!(said, [&json!("last_name"), &json!("address.city")], "{ro}");
     // An undo applied whose base was lost: planned again, nothing is left to write, and the base says so.
     let u4 = plan_undo(d, f, json!({"customerp": cp2.clone(), "chargebee": cb2.clone(), "base": run["base"]}), undo_of(&ch), Value::Null);
     assert_eq!((u4["customerp"]["action"].as_str(), u4["chargebee"]["action"].as_str()), (Some("none"), Some("none")), "{u4}");

@@ -352,6 +352,11 @@ impl<'f, 'c> Planner<'f, 'c> {
         let manual = self.manual();
         for r in restores {
             let (s, p) = (r.side as usize, &self.props()[r.row]);
+            if self.opts().is_read_only(r.side) {
+                let message = format!("{} is read-only for this flow: {} is not put back there", r.side.as_str(), p.cp);
+                self.ctx.warn("read_only", Some(p.cp), message);
+                continue;
+            }
             let now = element(&current[s][r.row], r.line);
             if p.same(now, &r.before) {
                 // Already back (an undo applied whose base was not stored): the base says so.
