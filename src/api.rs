@@ -3,14 +3,14 @@
 
 use crate::engine::matching::{self, MatchResult, Matcher};
 use crate::engine::path::set_path;
-use crate::engine::plan::{self, Plan};
+use crate::engine::plan::{self, Plan, UndoPlan};
 use crate::engine::record::{read_chargebee, read_customerp};
 use crate::engine::plan::set_each;
 use crate::engine::table::{Dir, Kind};
 use crate::engine::{Ctx, Flow, Links};
-use crate::error::{Result, SyncError};
+use crate::error::{ErrorCode, Result, SyncError};
 use crate::flows;
-use crate::options::Options;
+use crate::options::{Options, Side};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -122,9 +122,93 @@ pub fn matcher(flow: &str, options: Option<&Value>) -> Result<Matcher<'static>> 
     Ok(Matcher::new(f))
 }
 
+/// The JS `Matcher`: unlinked records given page by page, either side, in any order, then matched
+/// once. Only ids and keys are kept, so a host never holds a site's records at once. A record that
+/// cannot be added gives the error `match` would throw for it, at its index across all pages, and
+/// takes no part; the page's other records are added.
+pub struct MatchStream {
+    flow: &'static str,
+    matcher: Option<Matcher<'static>>,
+    /// Records given so far per side (Customerp, Chargebee): the index the next one gets.
+    given: [usize; 2],
+}
+
+impl MatchStream {
+    pub fn new(flow: &str, options: Option<&Value>) -> Result<Self> {
+        let (f, _) = setup(flow, options)?;
+        Ok(MatchStream { flow: f.id().as_str(), matcher: Some(Matcher::new(f)), given: [0, 0] })
+    }
+
+    pub fn flow(&self) -> &'static str {
+        self.flow
+    }
+
+    /// The index the side's next record gets (its place in the side's list across all pages).
+    pub fn next_index(&self, side: Side) -> usize {
+        self.given[side as usize]
+    }
+
+    /// Adds a page of records, each as read (or the error reading it gave); returns the errors of the
+    /// records it could not add. `Err` only after `finish`.
+    pub fn add<T: std::borrow::Borrow<Value>>(&mut self, side: Side, records: impl IntoIterator<Item = Result<T>>) -> Result<Vec<SyncError>> {
+        let flow = self.flow;
+        let m = self.matcher.as_mut().ok_or_else(|| finished(flow))?;
+        let mut errors = Vec::new();
+        for rec in records {
+            let i = self.given[side as usize];
+            self.given[side as usize] += 1;
+            let customerp = side == Side::Customerp;
+            let added = match rec {
+                Ok(v) if customerp => m.customerp(i, v.borrow()),
+                Ok(v) => m.chargebee(i, v.borrow()),
+                Err(e) => {
+                    m.refused(customerp, i);
+                    Err(e.in_flow(flow))
+                }
+            };
+            errors.extend(added.err());
+        }
+        Ok(errors)
+    }
+
+    /// `Err` once `finish` was called: then nothing more can be added.
+    pub fn open(&self) -> Result<()> {
+        self.matcher.as_ref().map(|_| ()).ok_or_else(|| finished(self.flow))
+    }
+
+    /// [`MatchStream::add`] of a JSON list, as `match` takes each side.
+    pub fn add_list(&mut self, side: Side, records: &Value) -> Result<Vec<SyncError>> {
+        let root = if side == Side::Customerp { "/customerp" } else { "/chargebee" };
+        self.open()?;
+        let list = records.as_array().ok_or_else(|| SyncError::invalid_type(root, "an array of records").in_flow(self.flow))?;
+        self.add(side, list.iter().map(Ok))
+    }
+
+    /// The links and ambiguities of every record added, as `match` gives them for the same lists.
+    pub fn finish(&mut self) -> Result<MatchResult> {
+        self.matcher.take().map(Matcher::finish).ok_or_else(|| finished(self.flow))
+    }
+}
+
+/// Misuse of a `Matcher`: it matches once.
+fn finished(flow: &str) -> SyncError {
+    SyncError::new(
+        ErrorCode::InvalidType,
+        "",
+        "Matcher: finish() was called already; a Matcher matches once (make a new one for the next match)",
+    )
+    .in_flow(flow)
+}
+
 pub fn plan(flow: &str, input: &Value, options: Option<&Value>) -> Result<Plan> {
     let (f, o) = setup(flow, options)?;
     plan::plan(f, input, &o)
+}
+
+/// Plans the undo of a run's writes on one pair: properties put back, or a created record released.
+pub fn plan_undo(flow: &str, input: &Value, undo: &Value, options: Option<&Value>) -> Result<UndoPlan> {
+    let (f, o) = setup(flow, options)?;
+    plan::plan_undo(f, input, undo, &o)
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -636,6 +636,9 @@ impl Flow for Mapped {
     fn settable_on_create(&self, prop: &Prop) -> bool {
         self.inner.settable_on_create(prop)
     }
+    fn create_writes(&self, prop: &Prop) -> bool {
+        self.inner.create_writes(prop)
+    }
     fn writes_by_hand(&self) -> bool {
         self.inner.writes_by_hand()
     }
@@ -668,6 +671,9 @@ impl Flow for Mapped {
     }
     fn delete_requests(&self, id: &str, current: &Value) -> Vec<RequestSpec> {
         self.inner.delete_requests(id, current)
+    }
+    fn values_after_delete(&self, current: &[Value], requests: &[RequestSpec], ctx: &mut Ctx) -> Vec<Value> {
+        self.inner.values_after_delete(current, requests, ctx)
     }
     fn companions(&self) -> Option<(&'static str, &'static [&'static str])> {
         self.inner.companions()

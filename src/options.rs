@@ -6,7 +6,7 @@ use crate::values;
 use jiff::tz::TimeZone;
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Customerp,
@@ -20,7 +20,13 @@ impl Side {
             Side::Chargebee => "chargebee",
         }
     }
-    fn parse(s: &str) -> Option<Side> {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Customerp => Side::Chargebee,
+            Side::Chargebee => Side::Customerp,
+        }
+    }
+    pub fn parse(s: &str) -> Option<Side> {
         match s {
             "customerp" => Some(Side::Customerp),
             "chargebee" => Some(Side::Chargebee),
@@ -74,6 +80,8 @@ pub struct Options {
     pub created_after: Option<i64>,
     pub repair: Repair,
     pub orders: OrderMaker,
+    /// Option `changes`: a plan lists each property it writes, before and after, and why.
+    pub changes: bool,
     /// The flow's table in this call, with the rows `mappings` adds (checked by `crate::mappings`).
     pub rows: Option<(crate::engine::FlowId, &'static [crate::engine::table::Prop])>,
 }
@@ -93,6 +101,7 @@ impl Default for Options {
             created_after: None,
             repair: Repair::Off,
             orders: OrderMaker::Create,
+            changes: false,
             rows: None,
         }
     }
@@ -197,6 +206,7 @@ impl Options {
                         s => return Err(bad(key, format!("{s:?} is not one of \"create\", \"chargebee\""))),
                     }
                 }
+                "changes" => o.changes = val.as_bool().ok_or_else(|| bad(key, "expected true or false"))?,
                 // Checked and turned into rows by `crate::mappings::flow_with` before these options.
                 "mappings" => {}
                 other => return Err(bad(other, format!("unknown option {other:?}"))),

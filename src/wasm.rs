@@ -8,6 +8,7 @@
 
 use crate::api;
 use crate::error::{ErrorCode, SyncError};
+use crate::options::Side;
 use js_sys::{Array, Object, Reflect, JSON};
 use serde::Serialize;
 use serde_json::Value;
@@ -340,6 +341,69 @@ pub fn match_records(
     }
 }
 
+/// Matching fed page by page: a host gives unlinked records as it reads them, then calls `finish()`
+/// once for the same result `match` gives for the same lists. Only ids and keys are kept.
+#[wasm_bindgen(skip_typescript)]
+pub struct Matcher(api::MatchStream);
+
+#[wasm_bindgen]
+impl Matcher {
+    /// A `SyncError` `unknown_flow` / `invalid_options` as `match` throws them.
+    #[wasm_bindgen(constructor)]
+    pub fn new(flow: JsValue, options: Option<JsOptions>) -> Result<Matcher, JsValue> {
+        let flow = flow_name(&flow).map_err(|e| to_js_error(&e))?;
+        let opts = self::options(&options).map_err(|e| to_js_error(&e))?;
+        api::MatchStream::new(&flow, Some(&opts)).map(Matcher).map_err(|e| to_js_error(&e))
+    }
+
+    /// Adds a page of Customerp records; returns the errors of those it could not add.
+    #[wasm_bindgen(js_name = addCustomerp)]
+    pub fn add_customerp(&mut self, records: JsValue) -> JsResult {
+        self.add(Side::Customerp, &records)
+    }
+
+    /// Adds a page of Chargebee resources; returns the errors of those it could not add.
+    #[wasm_bindgen(js_name = addChargebee)]
+    pub fn add_chargebee(&mut self, records: JsValue) -> JsResult {
+        self.add(Side::Chargebee, &records)
+    }
+
+    /// Matches every record added; a Matcher matches once.
+    pub fn finish(&mut self) -> JsResult {
+        match self.0.finish() {
+            Ok(m) => to_js_exact(&m),
+            Err(e) => Err(to_js_error(&e)),
+        }
+    }
+}
+
+impl Matcher {
+    fn add(&mut self, side: Side, records: &JsValue) -> JsResult {
+        let root = if side == Side::Customerp { "/customerp" } else { "/chargebee" };
+        let flow = self.0.flow();
+        self.0.open().map_err(|e| to_js_error(&e))?;
+        let errors = match records.dyn_ref::<Array>() {
+            // Not a list: the whole-value path names what is wrong, as in `match`.
+            None => from_js(records, root).map_err(|e| e.in_flow(flow)).and_then(|v| self.0.add_list(side, &v)),
+            Some(list) => {
+                let first = self.0.next_index(side);
+                let mut errors = Vec::new();
+                for start in (0..list.length()).step_by(MATCH_PAGE as usize) {
+                    let end = (start + MATCH_PAGE).min(list.length());
+                    let one = |i: u32| from_js(&list.get(i), &format!("{root}/{}", first + i as usize));
+                    match self.0.add(side, read_slice(list, start, end, one)) {
+                        Ok(page) => errors.extend(page),
+                        Err(e) => return Err(to_js_error(&e)),
+                    }
+                }
+                Ok(errors)
+            }
+        };
+        let errors = errors.map_err(|e| to_js_error(&e))?;
+        Ok(errors.iter().map(to_js_error).collect::<Array>().into())
+    }
+}
+
 /// Plans one pair: the Chargebee requests and Customerp changes that bring it in sync.
 #[wasm_bindgen(unchecked_return_type = "Plan")]
 pub fn plan(
@@ -351,6 +415,23 @@ pub fn plan(
         let flow = flow_name(&flow)?;
         let input = from_js_record(&input, "", &flow)?;
         api::plan(&flow, &input, Some(&self::options(&options)?))
+    })
+}
+
+/// Plans the undo of a run's writes on one pair: properties put back where they still hold what the
+/// run wrote, or the record the run created released; `skipped` lists what was not put back.
+#[wasm_bindgen(js_name = planUndo, unchecked_return_type = "UndoPlan")]
+pub fn plan_undo(
+    #[wasm_bindgen(unchecked_param_type = "FlowId")] flow: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PlanInput")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "UndoInput")] undo: JsValue,
+    options: Option<JsOptions>,
+) -> JsResult {
+    run(|| {
+        let flow = flow_name(&flow)?;
+        let input = from_js_record(&input, "", &flow)?;
+        let undo = from_js(&undo, "/undo").map_err(|e| e.in_flow(&flow))?;
+        api::plan_undo(&flow, &input, &undo, Some(&self::options(&options)?))
     })
 }
 

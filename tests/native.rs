@@ -3,7 +3,7 @@
 mod common;
 
 use customerp_chargebee::api;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 struct Native;
 
@@ -21,10 +21,12 @@ impl common::Driver for Native {
             "toCustomerp" => api::to_customerp(&flow, &args[1], opt(&args, 2)),
             "match" => api::match_records(&flow, &args[1], &args[2], opt(&args, 3)).map(|m| serde_json::to_value(m).unwrap()),
             "plan" => api::plan(&flow, &args[1], opt(&args, 2)).map(|p| serde_json::to_value(p).unwrap()),
+            "planUndo" => api::plan_undo(&flow, &args[1], &args[2], opt(&args, 3)).map(|p| serde_json::to_value(p).unwrap()),
             "planBatch" => {
                 let inputs = args[1].as_array().unwrap().iter().cloned().map(Ok).collect();
                 api::plan_batch(&flow, inputs, opt(&args, 2)).map(|b| serde_json::to_value(b).unwrap())
             }
+            "Matcher" => return matcher(&flow, &args[1], opt(&args, 2)),
             "encodeForm" => api::encode_form(&args[0]).map(Value::from),
             "dataflowDocument" => api::dataflow_document(args.first().and_then(Value::as_str), opt(&args, 1)).map(Value::from),
             other => panic!("no function {other}"),
@@ -37,12 +39,34 @@ impl common::Driver for Native {
     }
 }
 
+/// The `Matcher` class, as `common::Driver::call` takes it: the steps' outcomes, or the constructor's error.
+fn matcher(flow: &str, steps: &Value, options: Option<&Value>) -> Result<Value, Value> {
+    use customerp_chargebee::options::Side;
+    let to_json = |e: customerp_chargebee::SyncError| serde_json::to_value(e).unwrap();
+    let mut m = api::MatchStream::new(flow, options).map_err(to_json)?;
+    let out = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| {
+            let r = match (step.get("customerp"), step.get("chargebee")) {
+                (Some(v), _) => m.add_list(Side::Customerp, v).map(|es| json!({"errors": es})),
+                (_, Some(v)) => m.add_list(Side::Chargebee, v).map(|es| json!({"errors": es})),
+                _ => m.finish().map(|r| json!({"result": r})),
+            };
+            r.unwrap_or_else(|e| json!({"error": e}))
+        })
+        .collect();
+    Ok(Value::Array(out))
+}
+
 /// Where a function's argument `i` sits in error paths, and the code its parse errors get.
 fn root(func: &str, i: usize) -> (&'static str, Option<customerp_chargebee::ErrorCode>) {
     match (func, i) {
         ("toChargebee" | "match", 1) => ("/customerp", None),
+        ("planUndo", 2) => ("/undo", None),
         ("toCustomerp", 1) | ("match", 2) => ("/chargebee", None),
-        ("flows" | "dataflowDocument", _) | ("toChargebee" | "toCustomerp" | "plan" | "planBatch", 2) | ("match", 3) => {
+        ("flows" | "dataflowDocument", _) | ("toChargebee" | "toCustomerp" | "plan" | "planBatch" | "Matcher", 2) | ("match" | "planUndo", 3) => {
             ("/options", Some(customerp_chargebee::ErrorCode::InvalidOptions))
         }
         _ => ("", None),

@@ -7,7 +7,9 @@
 //! - every conflict (both sides changed the same property differently) is reported, with the losing
 //!   value, and nothing else is;
 //! - with `readOnly`, that side is never written;
-//! - Chargebee ids and idempotency keys are equal for equal inputs.
+//! - Chargebee ids and idempotency keys are equal for equal inputs;
+//! - a plan's `changes` given back to `planUndo` put every property back where it was, and the
+//!   pair then plans nothing, with `repair` off and on.
 //!
 //! Chargebee's side of a write is applied by `common::fake_chargebee`, Customerp's by
 //! `common::apply_customerp`; a `manual` action (business entities) is applied the way the person
@@ -25,7 +27,7 @@ use customerp_chargebee::engine::{base::is_pending, Ctx, Links};
 use customerp_chargebee::flows;
 use customerp_chargebee::options::Options;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
 
 const CONTACT: &str = "contact-customer";
@@ -635,6 +637,90 @@ fn converges(flow: &'static str) {
         .unwrap();
 }
 
+/// The undo input that puts a plan's changes back: `before` each one's `from`, `after` its `to`;
+/// naming each one's Chargebee attribute with `keyed`.
+fn undo_of(changes: &Value, keyed: bool) -> Value {
+    let properties: Vec<Value> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut e = json!({"side": c["side"], "property": c["property"], "before": c["from"], "after": c["to"]});
+            if keyed {
+                e["chargebee"] = c["chargebee"].clone();
+            }
+            if let Some(line) = c.get("line") {
+                e["line"] = line.clone();
+            }
+            e
+        })
+        .collect();
+    json!({"properties": properties})
+}
+
+/// Plan with `changes`, apply, undo with those changes (with and without their Chargebee attributes),
+/// apply: the next plan writes nothing (with `repair` off and on), and every property of both sides is
+/// back to its value before the plan.
+fn undo_round_trip(flow: &'static str) {
+    let opts = options(flow);
+    let mut with_changes = opts.clone();
+    with_changes["changes"] = json!(true);
+    runner(96)
+        .run(&edits(flow), |e| {
+            let Some((cp, cb, base)) = scenario(flow, &e, &opts) else { return Ok(()) };
+            let input = json!({"customerp": cp, "chargebee": cb, "base": base, "links": links(flow)});
+            let p = plan(flow, &input, &with_changes);
+            let (cp1, cb1) = apply(flow, Some(cp.clone()), Some(cb.clone()), &p, 1_800_000_000, &opts);
+            let ran = json!({"customerp": cp1, "chargebee": cb1, "base": p["base"], "links": links(flow)});
+            for keyed in [true, false] {
+                undone_is_back(flow, &input, &p, &ran, keyed, &opts)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The undo of plan `p` (its changes, `keyed` with their Chargebee attributes) of `input`, from `ran`
+/// (the pair `p` left): applied, the pair is quiet and every property as it was in `input`.
+fn undone_is_back(flow: &str, input: &Value, p: &Value, ran: &Value, keyed: bool, opts: &Value) -> Result<(), TestCaseError> {
+    let undo = undo_of(&p["changes"], keyed);
+    let u = match api::plan_undo(flow, ran, &undo, Some(opts)) {
+        Ok(u) => serde_json::to_value(u).unwrap(),
+        Err(e) => panic!("planUndo failed: {e}\nundo: {undo}\ninput: {ran}"),
+    };
+    prop_assert_eq!(&u["skipped"], &json!([]), "{}: nothing changed since the plan: {}\ninput = {}", flow, u, input);
+    let (cp2, cb2) = apply(flow, Some(ran["customerp"].clone()), Some(ran["chargebee"].clone()), &u, 1_800_000_100, opts);
+    let (cp2, cb2) = (cp2.unwrap(), cb2.unwrap());
+    for repair in [false, true] {
+        let mut o = opts.clone();
+        o["repair"] = json!(repair);
+        let again = plan(flow, &json!({"customerp": cp2, "chargebee": cb2, "base": u["base"], "links": links(flow)}), &o);
+        let quiet = again["customerp"]["action"] == "none" && again["chargebee"]["action"] == "none" && again["conflicts"] == json!([]);
+        prop_assert!(quiet, "{} (repair {}, keyed {}): the plan after the undo is not quiet: {}\nundo: {}\nplan: {}\ninput = {}", flow, repair, keyed, again, u, p, input);
+    }
+    let before = canon(flow, Some(&input["customerp"]), Some(&input["chargebee"]), opts);
+    let after = canon(flow, Some(&cp2), Some(&cb2), opts);
+    // What the plan did not write itself (a person does a manual action), and what Chargebee cannot
+    // empty again (said by a `not_clearable` warning), is not put back.
+    let manual = p["chargebee"]["action"] == "manual";
+    let unclearable: Vec<&Value> = u["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "not_clearable").map(|w| &w["property"]).collect();
+    for (i, prop) in props(flow).iter().enumerate() {
+        if prop.dir == Dir::ToChargebeeOnCreate {
+            continue; // never compared, never written after the create
+        }
+        let not_back = manual || unclearable.iter().any(|w| *w == prop.cp);
+        for (side, was, now) in [("customerp", &before.cp, &after.cp), ("chargebee", &before.cb, &after.cb)] {
+            if side == "chargebee" && not_back {
+                continue;
+            }
+            let (was, now) = (&was.as_ref().unwrap()[i], &now.as_ref().unwrap()[i]);
+            prop_assert!(prop.same(was, now), "{} {} on {}: {} before the plan, {} after its undo (keyed {})\nplan: {}\nundo: {}\ninput = {}",
+                flow, prop.cp, side, was, now, keyed, p, u, input);
+        }
+    }
+    Ok(())
+}
+
 fn with_read_only(opts: &Value, sides: &[&str]) -> Value {
     let mut o = opts.clone();
     o["readOnly"] = json!(sides);
@@ -748,6 +834,7 @@ macro_rules! per_flow {
         mod apply_then_replan_converges { use super::*; $( #[test] fn $name() { converges($flow) } )* }
         mod read_only_side_is_never_written { use super::*; $( #[test] fn $name() { read_only($flow) } )* }
         mod ids_and_keys_are_deterministic { use super::*; $( #[test] fn $name() { deterministic($flow) } )* }
+        mod undo_of_a_plans_changes_puts_every_property_back { use super::*; $( #[test] fn $name() { undo_round_trip($flow) } )* }
         mod keys_ignore_json_key_order {
             use super::*;
             $( #[test]

@@ -7,3 +7,4 @@ export function toCustomerp<F extends FlowId>(flow: F, chargebee: ChargebeeResou
 export function match<F extends FlowId>(flow: F, customerp: CustomerpRecord<F>[], chargebee: ChargebeeResource<F>[], options?: Options | null): MatchResult;
 export function plan<F extends FlowId>(flow: F, input: PlanInput<F>, options?: Options | null): Plan<F>;
 export function planBatch<F extends FlowId>(flow: F, inputs: PlanInput<F>[], options?: Options | null): BatchResult<F>[];
+export function planUndo<F extends FlowId>(flow: F, input: PlanInput<F>, undo: UndoInput, options?: Options | null): UndoPlan<F>;

@@ -551,6 +551,98 @@ export interface Plan<F extends FlowId = FlowId> {
   conflicts: Conflict[];
   warnings: PlanWarning[];
   waitingFor: WaitingFor[];
+  /** Only with option `changes: true`: every property the plan writes, once per side (and line, for a line property). */
+  changes?: PlanChange[];
+}
+
+/**
+ * One property a plan writes to one side (option `changes`), for a journal: its value on that side before
+ * and after the write, in Customerp's canonical form (money as exact decimal strings, dates "YYYY-MM-DD",
+ * date-times in the time zone; a row computed from other records, such as a linked parent's Chargebee id,
+ * as written). A row Chargebee fills in after a create (`$pending` in the base) is listed by the plan that
+ * writes it, not by the create.
+ */
+export interface PlanChange {
+  /** The side the plan writes this property to. */
+  side: Side;
+  /** Customerp property path, as in `Conflict.property` ("email", "address.city", "lines.status"). */
+  property: string;
+  /** For a line property: the line, as in `Conflict.line`. */
+  line?: { customerp: string | null; chargebee: string | null };
+  /**
+   * The Chargebee attribute of the row, as in `FlowInfo.properties[].chargebee`. A property that feeds two
+   * attributes (a product's name and external_name) written alike is one change, named by its first attribute;
+   * written with different values (its kind: type and is_shippable), one change per attribute.
+   */
+  chargebee: string;
+  /** The value on `side` before the write; null when absent or on a create. */
+  from: unknown;
+  /** The value `side` holds after the write (for Customerp, as the next plan reads the record back). */
+  to: unknown;
+  /**
+   * Why, short and stable: "create", "delete", "changed in customerp", "changed in chargebee",
+   * "pending after create", "first sync: a filled value wins over an empty one", "first sync: one-way property",
+   * "first sync: <winner> wins (<rule>)", "conflict: <winner> wins (<rule>)", "repair: <rule>",
+   * "decided with status", "emptied with status", "as customerp reads it back"; in an undo plan "undo" and "release".
+   */
+  reason: string;
+}
+
+/** A line of a pair, by its Customerp and its Chargebee line id (as `Conflict.line` and `PlanChange.line`). */
+export interface LineRef {
+  customerp: string | null;
+  chargebee: string | null;
+}
+
+/** A property a run wrote, to put back (`PlanChange` gives each: `before` is its `from`, `after` its `to`). */
+export interface UndoProperty {
+  /** The side the run wrote it to. */
+  side: Side;
+  /** Customerp property path, as in `PlanChange.property`. */
+  property: string;
+  /**
+   * The Chargebee attribute, as in `PlanChange.chargebee`: the property's first attribute puts back its rows on
+   * `side` (a name, and the external name that followed it), another one that row alone. Without it, as if the
+   * first; entries of one property and side with different values take its rows in order, as `changes` lists them.
+   */
+  chargebee?: string;
+  /** For a line property: which line. */
+  line?: LineRef;
+  /** The value before the run, in Customerp's form (null: empty). */
+  before: unknown;
+  /** The value the run wrote, in Customerp's form. */
+  after: unknown;
+}
+
+/** What `planUndo` puts back. */
+export interface UndoInput {
+  /**
+   * Property values a run wrote, to put back on the side it wrote them: `side`'s `property` goes back to
+   * `before` only where it still holds `after`. Needs the pair linked (`input.base`) and both records.
+   */
+  properties?: UndoProperty[];
+  /**
+   * The run created this side's record of the pair: release it as a safe delete releases a record (tag,
+   * deactivate, cancel, archive per resource; never a hard delete), and end the link. Not with `properties`.
+   */
+  release?: Side | null;
+}
+
+/** A property `planUndo` did not put back: its value on that side changed since the run wrote it. */
+export interface UndoSkipped {
+  side: Side;
+  property: string;
+  chargebee: string;
+  line?: LineRef;
+  /** What the run wrote (`after`), in Customerp's form. */
+  wrote: unknown;
+  /** What that side holds now, in Customerp's form. */
+  now: unknown;
+}
+
+/** The result of `planUndo`: a plan like any other, and what it did not put back. */
+export interface UndoPlan<F extends FlowId = FlowId> extends Plan<F> {
+  skipped: UndoSkipped[];
 }
 
 /** Error codes of SyncError. */
@@ -603,6 +695,33 @@ export interface MatchResult {
   ambiguous: MatchAmbiguity[];
 }
 
+/**
+ * `match` fed page by page, for a host that reads a site a page at a time: give each side's unlinked
+ * records in pages, the sides in any order, then call `finish()` once. Only each record's id and keys are
+ * kept, never the records. `free()` releases its Wasm memory at once (else the garbage collector does).
+ */
+export class Matcher<F extends FlowId = FlowId> {
+  /** Throws a `SyncError` `unknown_flow` or `invalid_options`, as `match` does. */
+  constructor(flow: F, options?: Options | null);
+  /**
+   * Adds every record of the page it can, and returns the errors of the others (`[]` when all were added):
+   * each the `SyncError` `match` throws for that record, with the record's index across every page of this
+   * side in its path (`/customerp/1503/id`). A record it cannot add takes no part in the match.
+   * Throws a `SyncError` when `records` is not an array, or after `finish()`.
+   */
+  addCustomerp(records: CustomerpRecord<F>[]): SyncError[];
+  /** As `addCustomerp`, for Chargebee resources (paths `/chargebee/<index>/…`). */
+  addChargebee(records: ChargebeeResource<F>[]): SyncError[];
+  /**
+   * The links and ambiguities of every record added, in the shape and order `match` gives for the same
+   * records as two whole lists. A Matcher matches once: a second `finish()`, or an `add…` after it, throws a
+   * `SyncError` `invalid_type`.
+   */
+  finish(): MatchResult;
+  /** Frees the Matcher's Wasm memory now; the object must not be used afterwards. */
+  free(): void;
+}
+
 export interface Options {
   /** Default "newest". */
   conflicts?: "newest" | "customerp" | "chargebee";
@@ -640,4 +759,9 @@ export interface Options {
   orders?: "create" | "chargebee";
   /** Extra rows per flow; a call uses its own flow's rows. */
   mappings?: { [F in FlowId]?: Mapping[] };
+  /**
+   * `plan`, `planBatch` and `planUndo`: each plan lists in `changes` every property it writes, per side, with
+   * its value before and after and why (default false; without it a plan is exactly as before).
+   */
+  changes?: boolean;
 }

@@ -1,5 +1,6 @@
 #![no_main]
 use customerp_chargebee::api;
+use customerp_chargebee::options::Side;
 use customerp_chargebee_fuzz::*;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -13,9 +14,18 @@ fuzz_target!(|data: &[u8]| {
     };
     let a = api::match_records(i.flow, &cps, &cbs, opts(&i));
     check_deterministic(&a, &api::match_records(i.flow, &cps, &cbs, opts(&i)));
+    // The Matcher fed in pages of three: match's first error is its first, or else the same result.
+    let paged = paged(i.flow, &cps, &cbs, opts(&i));
     match a {
-        Err(e) => check_error(&e),
+        Err(e) => {
+            check_error(&e);
+            match paged {
+                Err(p) => assert_eq!(p, e, "the Matcher's first error differs from match's"),
+                Ok(_) => panic!("match refused what the Matcher took: {e}"),
+            }
+        }
         Ok(m) => {
+            assert_eq!(paged.as_ref(), Ok(&m), "the Matcher in pages differs from match");
             // A record is linked at most once (two live records of one id are an error), and never
             // both linked and ambiguous.
             let mut cp_seen = HashSet::new();
@@ -30,3 +40,23 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// The Matcher's result, or the first error any page gave (Customerp's pages first, as match reads them).
+fn paged(flow: &str, cps: &Value, cbs: &Value, options: Option<&Value>) -> Result<customerp_chargebee::engine::matching::MatchResult, customerp_chargebee::SyncError> {
+    let mut m = api::MatchStream::new(flow, options)?;
+    let mut errors = Vec::new();
+    for (side, list) in [(Side::Customerp, cps), (Side::Chargebee, cbs)] {
+        match list.as_array() {
+            Some(records) => {
+                for page in records.chunks(3) {
+                    errors.extend(m.add(side, page.iter().map(Ok))?);
+                }
+            }
+            None => errors.extend(m.add_list(side, list).err()),
+        }
+    }
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
+    }
+    m.finish()
+}

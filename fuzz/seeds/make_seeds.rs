@@ -132,8 +132,23 @@ fn main() {
             for (c, b) in [(cp_now.clone(), cb_now.clone()), (edited_cp.clone(), cb_now.clone()), (cp_now.clone(), edited_cb.clone()),
                            (edited_cp.clone(), edited_cb.clone()), (None, cb_now.clone()), (cp_now.clone(), None),
                            (cp_now.clone().map(|c| with(c, json!({"deleted": true}))), edited_cb.clone())] {
-                let input = json!({"customerp": c, "chargebee": b, "base": base, "links": links});
+                let input = json!({"customerp": c.clone(), "chargebee": b.clone(), "base": base, "links": links});
                 s.add("plan", fi, preset, &input);
+                // Its undo: the records it leaves, with its base, its changes to put back (`undo`, which the
+                // plan target plans with planUndo), and a release.
+                let mut with_changes = if opts.is_null() { json!({}) } else { opts.clone() };
+                with_changes["changes"] = json!(true);
+                if let Ok(run) = api::plan(flow, &input, Some(&with_changes)) {
+                    let run = serde_json::to_value(run).unwrap();
+                    let properties: Vec<Value> = run["changes"].as_array().unwrap().iter().map(|c| {
+                        json!({"side": c["side"], "property": c["property"], "chargebee": c["chargebee"], "line": c.get("line"), "before": c["from"], "after": c["to"]})
+                    }).collect();
+                    let b2 = std::panic::catch_unwind(|| fake_chargebee::apply(b.clone(), &run, 1_790_000_500)).ok().flatten();
+                    let c2 = apply_customerp(c.clone(), &run);
+                    for undo in [json!({"properties": properties}), json!({"release": "chargebee"})] {
+                        s.add("plan", fi, preset, &json!({"customerp": c2, "chargebee": b2, "base": run["base"], "links": links, "undo": undo}));
+                    }
+                }
                 for p in 0..8u8 {
                     if p != preset && (p == 2 || p == 3 || p == 4) {
                         s.add("plan", fi, p, &input);

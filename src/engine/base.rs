@@ -11,6 +11,10 @@
 //! holds Customerp's non-null values (an absent row is null), `chargebee` only the rows where
 //! Chargebee's value differs from Customerp's (an absent row is Customerp's value). Versions 1
 //! and 2 list every row on both sides, so reading them by the same rules gives what they wrote.
+//!
+//! `kept` (optional, any version) lists the rows, by Chargebee attribute, whose two sides an undo left
+//! apart on purpose: `repair` leaves such a difference alone until either side changes. A base
+//! without it is read as before, and only an undo's base (and the plans after it) write it.
 
 use crate::engine::keys::{hash_sorted_array, hash_sorted_object, HashWriter};
 use crate::engine::table::Prop;
@@ -32,6 +36,8 @@ pub struct Base {
     /// For a flow with lines: the line pairs the per-line values are listed in, each
     /// `{"customerp": line id | null, "chargebee": line id | null}`; `None` in a version 1 base.
     pub lines: Option<Vec<Value>>,
+    /// Per table row: its sides differ on purpose (an undo put one side back). Empty: none.
+    pub kept: Vec<bool>,
 }
 
 fn invalid(path: &str, why: impl std::fmt::Display) -> SyncError {
@@ -88,7 +94,20 @@ impl Base {
             Some(Value::Array(pairs)) if pairs.iter().all(Value::is_object) => Some(pairs.clone()),
             Some(_) => return Err(invalid(root, "base lines are a list of line pairs")),
         };
-        Ok(Some(Base { customerp, chargebee, lines }))
+        let kept = match m.get("kept") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(rows)) if rows.iter().all(Value::is_string) => {
+                // A row no longer in the table (a mapping removed) is forgotten.
+                flow.props().iter().map(|p| rows.iter().any(|r| r == p.cb)).collect()
+            }
+            Some(_) => return Err(invalid(root, "base kept is a list of Chargebee attributes")),
+        };
+        Ok(Some(Base { customerp, chargebee, lines, kept }))
+    }
+
+    /// Whether row `i`'s sides differ on purpose (see `kept` above).
+    pub fn is_kept(&self, i: usize) -> bool {
+        self.kept.get(i).copied().unwrap_or(false)
     }
 
     /// The line pairs of a base as given in a plan input, read leniently: they only steer which
@@ -113,6 +132,10 @@ impl BaseOut {
         BaseOut { flow: flow.id(), props: flow.props(), base }
     }
 
+    pub fn set_kept(&mut self, kept: Vec<bool>) {
+        self.base.kept = kept;
+    }
+
     fn customerp(&self) -> impl Iterator<Item = (&'static str, &Value)> + '_ {
         self.props.iter().zip(&self.base.customerp).filter(|(_, v)| !v.is_null()).map(|(p, v)| (p.cb, v))
     }
@@ -125,6 +148,12 @@ impl BaseOut {
             .map(|(p, (_, cb))| (p.cb, cb))
     }
 
+    /// The kept rows' Chargebee attributes, in table order; `None` when there are none.
+    fn kept(&self) -> Option<Vec<Value>> {
+        let kept: Vec<Value> = self.props.iter().enumerate().filter(|(i, _)| self.base.is_kept(*i)).map(|(_, p)| Value::from(p.cb)).collect();
+        (!kept.is_empty()).then_some(kept)
+    }
+
     /// Feeds the hasher the same text as `hash_sorted_json` of this base's JSON, without building it:
     /// keys sorted at every level.
     pub(crate) fn hash_sorted(&self, h: &mut HashWriter) {
@@ -134,6 +163,10 @@ impl BaseOut {
         hash_sorted_object(self.customerp(), h);
         h.raw(b",\"flow\":");
         h.json(self.flow.as_str());
+        if let Some(kept) = self.kept() {
+            h.raw(b",\"kept\":");
+            hash_sorted_array(&kept, h);
+        }
         if let Some(lines) = &self.base.lines {
             h.raw(b",\"lines\":");
             hash_sorted_array(lines, h);
@@ -166,6 +199,9 @@ impl Serialize for BaseOut {
         m.serialize_entry("chargebee", &Entries(|| self.chargebee()))?;
         if let Some(lines) = &self.base.lines {
             m.serialize_entry("lines", lines)?;
+        }
+        if let Some(kept) = self.kept() {
+            m.serialize_entry("kept", &kept)?;
         }
         m.end()
     }

@@ -70,8 +70,9 @@ impl HashWriter {
     }
 }
 
-/// Gives each request its idempotency key.
-pub fn keyed_requests(flow: FlowId, specs: Vec<RequestSpec>, expect: &Value, base: Option<&BaseOut>) -> Vec<Request> {
+/// Gives each request its idempotency key. `undo`, for an undo plan, is hashed in too: an undo's
+/// request never shares a key with a plan's, even where it sends the same params from the same state.
+pub fn keyed_requests(flow: FlowId, specs: Vec<RequestSpec>, expect: &Value, base: Option<&BaseOut>, undo: Option<&Value>) -> Vec<Request> {
     specs
         .into_iter()
         .enumerate()
@@ -88,6 +89,10 @@ pub fn keyed_requests(flow: FlowId, specs: Vec<RequestSpec>, expect: &Value, bas
             match base {
                 Some(b) => b.hash_sorted(&mut h),
                 None => h.json(&Value::Null),
+            }
+            if let Some(undo) = undo {
+                h.raw(b"\0undo\0");
+                hash_sorted_json(undo, &mut h);
             }
             let digest = h.0.finalize();
             const HEX: &[u8; 16] = b"0123456789abcdef";

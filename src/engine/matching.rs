@@ -88,7 +88,7 @@ struct Side {
     /// The records by id, to refuse a second record with an id already given.
     by_id: hashbrown::HashTable<u32>,
     hasher: std::collections::hash_map::RandomState,
-    /// List indices of the records left out (deleted, another flow's), ascending: only for messages.
+    /// List indices of the records left out (deleted, another flow's, refused), ascending: only for messages.
     skipped: Vec<usize>,
 }
 
@@ -151,14 +151,20 @@ impl<'f> Matcher<'f> {
         Matcher { flow, cps: Side::default(), cbs: Side::default() }
     }
 
-    /// Adds the Customerp record at index `i` of its list.
+    /// Adds the Customerp record at index `i` of its list. One it refuses takes no part.
     pub fn customerp(&mut self, i: usize, rec: &Value) -> Result<()> {
-        add(self.flow, &mut self.cps, rec, "/customerp", i, true)
+        add(self.flow, &mut self.cps, rec, "/customerp", i, true).inspect_err(|_| self.cps.skipped.push(i))
     }
 
-    /// Adds the Chargebee record at index `i` of its list.
+    /// Adds the Chargebee record at index `i` of its list. One it refuses takes no part.
     pub fn chargebee(&mut self, i: usize, rec: &Value) -> Result<()> {
-        add(self.flow, &mut self.cbs, rec, "/chargebee", i, false)
+        add(self.flow, &mut self.cbs, rec, "/chargebee", i, false).inspect_err(|_| self.cbs.skipped.push(i))
+    }
+
+    /// Record `i` of a side's list could not even be read: it takes no part, and the records after it
+    /// keep their indices (a duplicate id's message names the index of the first record with it).
+    pub fn refused(&mut self, customerp: bool, i: usize) {
+        if customerp { self.cps.skipped.push(i) } else { self.cbs.skipped.push(i) }
     }
 
     /// Room for this many records per side, when the caller knows how many will come.

@@ -274,6 +274,12 @@ pub trait Flow: Sync {
         true
     }
 
+    /// Whether a create's requests write this row (for a plan's `changes`): the rows written only on
+    /// create, and those a create can set.
+    fn create_writes(&self, prop: &Prop) -> bool {
+        prop.dir == table::Dir::ToChargebeeOnCreate || self.settable_on_create(prop)
+    }
+
     /// True when Chargebee has no API to write this resource: writes become `manual` actions.
     fn writes_by_hand(&self) -> bool {
         false
@@ -326,6 +332,33 @@ pub trait Flow: Sync {
 
     /// `deletes: "propagate"`.
     fn delete_requests(&self, id: &str, current: &Value) -> Vec<RequestSpec>;
+
+    /// The Chargebee record's row values after a safe or propagated delete's `requests`, from its
+    /// `current` values, for a plan's `changes`: the rows the requests' params set; none once a request
+    /// deletes the record.
+    fn values_after_delete(&self, current: &[Value], requests: &[RequestSpec], ctx: &mut Ctx) -> Vec<Value> {
+        let mut out = current.to_vec();
+        // The flow's rows with those `mappings` adds (the table the current values are of).
+        let props = match ctx.options.rows {
+            Some((id, rows)) if id == self.id() => rows,
+            _ => self.props(),
+        };
+        for r in requests {
+            if r.path.ends_with("/delete") {
+                return vec![Value::Null; current.len()];
+            }
+            let params = Value::Object(r.params.clone());
+            for (i, p) in props.iter().enumerate().take(out.len()) {
+                let settable = p.dir != table::Dir::ToChargebeeOnCreate && !matches!(p.kind, table::Kind::Each(_));
+                if settable && path::get_path(&params, p.cb, "").is_ok_and(|v| v.is_some()) {
+                    if let Ok(v) = p.read_chargebee(&params, "", ctx) {
+                        out[i] = v;
+                    }
+                }
+            }
+        }
+        out
+    }
 
     /// Rows decided together with a leading row (an order's status with its cancellation reason and
     /// date), by Chargebee attribute: when the leading row moves one way, they follow it.

@@ -80,6 +80,13 @@ pub fn settable_on_create(p: &Prop) -> bool {
     SET_BY_CREATE.contains(&p.cb) || p.cb.starts_with("shipping_address.")
 }
 
+/// What the invoice and `POST /orders` of a create write: the order's settable rows, its customer
+/// and currency, and each line's item price, quantity and unit price (a line's description is the item's).
+pub fn create_writes(p: &Prop) -> bool {
+    settable_on_create(p)
+        || matches!(p.cb, "customer_id" | "currency_code" | "order_line_items.entity_id" | "order_line_items.fulfillment_quantity" | "order_line_items.unit_price")
+}
+
 /// Reads the record's currency, and remembers the lines' ids and skus to pair Chargebee's lines with.
 pub fn check_customerp(rec: &Value, root: &str, ctx: &mut Ctx) -> Result<()> {
     ctx.currency = values::read_currency(rec.get("currency"), &pointer(root, "currency"))?;
@@ -446,6 +453,21 @@ pub fn hold_cancelled(rec: &Value) -> Option<String> {
     matches!(status, "cancelled" | "voided").then(|| {
         format!("order is {status} in Chargebee and linked to no Customerp record (a deleted quote or order releases its order so): not copied")
     })
+}
+
+/// An order's rows after its cancel (`requests`, from `cancel_requests`): cancelled, with the reason sent.
+pub fn values_after_cancel(props: &[Prop], current: &[Value], requests: &[RequestSpec]) -> Vec<Value> {
+    let mut out = current.to_vec();
+    for r in requests.iter().filter(|r| r.path.ends_with("/cancel")) {
+        for (i, p) in props.iter().enumerate().take(out.len()) {
+            match p.cb {
+                "status" => out[i] = json!("cancelled"),
+                "cancellation_reason" => out[i] = r.params.get("cancellation_reason").cloned().unwrap_or(Value::Null),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 pub fn cancel_requests(id: &str, current: &Value, reason: &str) -> Vec<RequestSpec> {

@@ -143,6 +143,9 @@ impl Flow for OrderOrder {
     fn settable_on_create(&self, p: &Prop) -> bool {
         order::settable_on_create(p)
     }
+    fn create_writes(&self, p: &Prop) -> bool {
+        order::create_writes(p)
+    }
     fn chargebee_id(&self, cp_id: &str, _rec: &Value, ctx: &Ctx) -> Result<String> {
         order::order_id(&ctx.options.id_prefix, "order", cp_id)
     }
@@ -190,6 +193,9 @@ impl Flow for OrderOrder {
     }
     fn mark_deleted_requests(&self, id: &str, current: &Value, _cp_id: Option<&str>) -> Vec<RequestSpec> {
         order::cancel_requests(id, current, "others")
+    }
+    fn values_after_delete(&self, current: &[Value], requests: &[RequestSpec], ctx: &mut Ctx) -> Vec<Value> {
+        order::values_after_cancel(crate::mappings::rows_of(self, &PROPS, ctx), current, requests)
     }
     fn delete_requests(&self, id: &str, current: &Value) -> Vec<RequestSpec> {
         // Chargebee deletes only imported orders: a propagated delete cancels.

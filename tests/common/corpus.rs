@@ -189,6 +189,37 @@ const CASES: &[(&str, &str)] = &[
     ("178-match-with-two-customerp-records-of-one-id.json", include_str!("../corpus/178-match-with-two-customerp-records-of-one-id.json")),
     ("179-match-with-two-chargebee-customers-of-one-id.json", include_str!("../corpus/179-match-with-two-chargebee-customers-of-one-id.json")),
     ("180-match-with-a-deleted-chargebee-item-and-a-new-one-of-its-id.json", include_str!("../corpus/180-match-with-a-deleted-chargebee-item-and-a-new-one-of-its-id.json")),
+    ("181-planundo-with-the-undo-input-as-a-string.json", include_str!("../corpus/181-planundo-with-the-undo-input-as-a-string.json")),
+    ("182-planundo-with-a-misspelt-undoinput-key.json", include_str!("../corpus/182-planundo-with-a-misspelt-undoinput-key.json")),
+    ("183-planundo-releasing-a-side-that-does-not-exist.json", include_str!("../corpus/183-planundo-releasing-a-side-that-does-not-exist.json")),
+    ("184-planundo-releasing-a-chargebee-record-the-input-does-not-hav.json", include_str!("../corpus/184-planundo-releasing-a-chargebee-record-the-input-does-not-hav.json")),
+    ("185-planundo-with-release-and-properties.json", include_str!("../corpus/185-planundo-with-release-and-properties.json")),
+    ("186-planundo-putting-properties-back-without-a-base.json", include_str!("../corpus/186-planundo-putting-properties-back-without-a-base.json")),
+    ("187-planundo-with-properties-as-an-object.json", include_str!("../corpus/187-planundo-with-properties-as-an-object.json")),
+    ("188-planundo-with-an-unknown-side.json", include_str!("../corpus/188-planundo-with-an-unknown-side.json")),
+    ("189-planundo-with-a-property-not-in-the-flow.json", include_str!("../corpus/189-planundo-with-a-property-not-in-the-flow.json")),
+    ("190-planundo-with-a-one-way-property-on-the-side-it-never-reache.json", include_str!("../corpus/190-planundo-with-a-one-way-property-on-the-side-it-never-reache.json")),
+    ("191-planundo-with-before-of-the-wrong-type.json", include_str!("../corpus/191-planundo-with-before-of-the-wrong-type.json")),
+    ("192-planundo-with-a-malformed-e-mail-as-before.json", include_str!("../corpus/192-planundo-with-a-malformed-e-mail-as-before.json")),
+    ("193-planundo-with-after-of-151-characters.json", include_str!("../corpus/193-planundo-with-after-of-151-characters.json")),
+    ("194-planundo-with-a-misspelt-key-of-a-property.json", include_str!("../corpus/194-planundo-with-a-misspelt-key-of-a-property.json")),
+    ("195-planundo-with-a-line-on-a-property-without-lines.json", include_str!("../corpus/195-planundo-with-a-line-on-a-property-without-lines.json")),
+    ("196-planundo-with-a-lone-surrogate-escape-in-before.json", include_str!("../corpus/196-planundo-with-a-lone-surrogate-escape-in-before.json")),
+    ("197-planundo-with-a-line-that-does-not-exist.json", include_str!("../corpus/197-planundo-with-a-line-that-does-not-exist.json")),
+    ("198-planundo-with-a-chargebee-line-the-customerp-line-has-no-par.json", include_str!("../corpus/198-planundo-with-a-chargebee-line-the-customerp-line-has-no-par.json")),
+    ("199-planundo-with-a-line-property-without-its-line.json", include_str!("../corpus/199-planundo-with-a-line-property-without-its-line.json")),
+    ("200-planundo-with-a-line-status-chargebee-does-not-have.json", include_str!("../corpus/200-planundo-with-a-line-status-chargebee-does-not-have.json")),
+    ("201-planundo-putting-back-a-line-price-chargebee-takes-only-on-cr.json", include_str!("../corpus/201-planundo-putting-back-a-line-price-chargebee-takes-only-on-cr.json")),
+    ("202-matcher-of-an-unknown-flow.json", include_str!("../corpus/202-matcher-of-an-unknown-flow.json")),
+    ("203-matcher-with-an-unknown-option.json", include_str!("../corpus/203-matcher-with-an-unknown-option.json")),
+    ("204-matcher-given-a-page-that-is-not-a-list.json", include_str!("../corpus/204-matcher-given-a-page-that-is-not-a-list.json")),
+    ("205-matcher-with-a-duplicate-id-across-pages.json", include_str!("../corpus/205-matcher-with-a-duplicate-id-across-pages.json")),
+    ("206-matcher-with-a-chargebee-record-without-id-in-its-second-pag.json", include_str!("../corpus/206-matcher-with-a-chargebee-record-without-id-in-its-second-pag.json")),
+    ("207-matcher-with-a-customerp-id-of-2-60-in-its-second-page.json", include_str!("../corpus/207-matcher-with-a-customerp-id-of-2-60-in-its-second-page.json")),
+    ("208-matcher-given-records-after-finish.json", include_str!("../corpus/208-matcher-given-records-after-finish.json")),
+    ("209-matcher-finished-twice.json", include_str!("../corpus/209-matcher-finished-twice.json")),
+    ("210-matcher-with-a-1e309-in-a-record-of-its-second-page.json", include_str!("../corpus/210-matcher-with-a-1e309-in-a-record-of-its-second-page.json")),
+    ("211-planundo-with-a-price-as-an-object.json", include_str!("../corpus/211-planundo-with-a-price-as-an-object.json")),
 ];
 
 fn driver_kind() -> &'static str {
@@ -286,14 +317,20 @@ fn check(expect: &Value, got: &Result<Value, Value>) -> Result<(), String> {
             Err(e) => Err(format!("expected success, got {}", short(e))),
         };
     }
-    let error = match (expect.get("slot").and_then(Value::as_u64), got) {
-        (Some(i), Ok(out)) => match out.get(i as usize) {
+    let error = match (expect.get("slot").and_then(Value::as_u64), expect.get("step").and_then(Value::as_u64), got) {
+        (Some(i), _, Ok(out)) => match out.get(i as usize) {
             Some(slot) if slot["ok"] == false => slot["error"].clone(),
             other => return Err(format!("expected slot {i} to fail, got {}", short(other.unwrap_or(&Value::Null)))),
         },
-        (Some(_), Err(e)) => return Err(format!("expected a result with a failed slot, the call threw {}", short(e))),
-        (None, Ok(v)) => return Err(format!("expected an error, got {}", short(v))),
-        (None, Err(e)) => e.clone(),
+        // A Matcher step: the error it threw, or the first error of the page it returned.
+        (None, Some(i), Ok(out)) => match out.get(i as usize) {
+            Some(step) if step.get("error").is_some() => step["error"].clone(),
+            Some(step) if step["errors"].get(0).is_some() => step["errors"][0].clone(),
+            other => return Err(format!("expected step {i} to give an error, got {}", short(other.unwrap_or(&Value::Null)))),
+        },
+        (Some(_), _, Err(e)) | (None, Some(_), Err(e)) => return Err(format!("expected a result with an error in it, the call threw {}", short(e))),
+        (None, None, Ok(v)) => return Err(format!("expected an error, got {}", short(v))),
+        (None, None, Err(e)) => e.clone(),
     };
     let mut why = Vec::new();
     if error["name"] != "SyncError" {
@@ -329,6 +366,9 @@ fn good_call(func: &str, t: &Map<String, Value>) -> Vec<Value> {
         "toCustomerp" => vec![json!("contact-customer"), t["cb_customer"].clone(), Value::Null],
         "match" => vec![json!("contact-customer"), json!([contact]), json!([t["cb_customer"]]), Value::Null],
         "planBatch" => vec![json!("contact-customer"), json!([{"customerp": contact}]), Value::Null],
+        "planUndo" => vec![json!("contact-customer"), json!({"customerp": contact, "chargebee": t["cb_customer"], "base": t["contact_base"]}),
+            json!({"release": "chargebee"}), Value::Null],
+        "Matcher" => vec![json!("contact-customer"), json!([{"customerp": [contact]}, {"chargebee": [t["cb_customer"]]}, {"finish": true}]), Value::Null],
         "encodeForm" => vec![json!({"first_name": "Åse", "billing_address": {"city": "Oslo"}})],
         "dataflowDocument" => vec![json!("markdown")],
         _ => vec![json!("contact-customer"), json!({"customerp": contact}), Value::Null],

@@ -6,8 +6,14 @@
 pub mod corpus;
 pub mod fake_chargebee;
 pub mod mappings;
+pub mod matcher;
+pub mod undo;
+#[allow(unused_imports)] // used by the scenario suites
+pub use undo::*;
 #[allow(unused_imports)] // used by the scenario suites
 pub use mappings::*;
+#[allow(unused_imports)] // used by the scenario suites
+pub use matcher::*;
 #[allow(unused_imports)] // used by the scenario suites, not by every test crate that includes `common`
 pub use corpus::bad_input_corpus;
 #[cfg(target_arch = "wasm32")]
@@ -58,7 +64,11 @@ macro_rules! scenario_suite {
             mapped_conflict_is_settled_by_property_winners, to_customerp_mapping_is_never_written_to_chargebee,
             invalid_mappings_are_refused_with_what_is_allowed, bases_without_a_mapping_work_when_it_is_added_or_removed,
             product_mappings_create_edit_and_conflict, order_mappings_create_edit_and_conflict,
-            flows_and_document_show_mapped_rows, product_and_order_bases_without_a_mapping_work_when_it_is_added_or_removed
+            flows_and_document_show_mapped_rows, product_and_order_bases_without_a_mapping_work_when_it_is_added_or_removed,
+            matcher_pages_give_what_match_gives, matcher_refuses_a_bad_record_and_keeps_the_rest, matcher_misuse_throws_a_sync_error,
+            changes_list_what_a_contact_plan_writes, changes_list_what_a_product_plan_writes, changes_list_what_an_order_plan_writes,
+            changes_give_first_sync_conflict_and_repair_reasons, undo_puts_a_contact_run_back_and_the_pair_stays_quiet,
+            undo_puts_product_and_order_runs_back, undo_releases_what_a_run_created, undo_refuses_bad_input_at_its_path
         );
     };
     (@each #[$attr:meta] $driver:expr; $($name:ident),* $(,)?) => {

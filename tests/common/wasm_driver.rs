@@ -53,7 +53,9 @@ fn call_js(func: &str, args: Vec<JsValue>, format: Option<String>) -> Result<Val
         "toCustomerp" => wasm::to_customerp(a(0), a(1), opts(&args, 2)),
         "match" => wasm::match_records(a(0), a(1), a(2), opts(&args, 3)),
         "plan" => wasm::plan(a(0), a(1), opts(&args, 2)),
+        "planUndo" => wasm::plan_undo(a(0), a(1), a(2), opts(&args, 3)),
         "planBatch" => wasm::plan_batch(a(0), a(1), opts(&args, 2)),
+        "Matcher" => return matcher(a(0), a(1), opts(&args, 2)),
         "encodeForm" => wasm::encode_form(a(0)).map(JsValue::from),
         "dataflowDocument" => wasm::dataflow_document(format, opts(&args, 1)).map(JsValue::from),
         other => panic!("no function {other}"),
@@ -62,4 +64,28 @@ fn call_js(func: &str, args: Vec<JsValue>, format: Option<String>) -> Result<Val
         assert!(e.is_instance_of::<js_sys::Error>(), "errors are JS Error objects");
         json(e)
     })
+}
+
+/// The `Matcher` class, as `super::Driver::call` takes it: each step (`{customerp: [...]}`,
+/// `{chargebee: [...]}`, `{finish: true}`) gives `{errors}`, `{result}` or, when it throws, `{error}`.
+fn matcher(flow: JsValue, steps: JsValue, options: Option<wasm::JsOptions>) -> Result<Value, Value> {
+    let thrown = |e: JsValue| {
+        assert!(e.is_instance_of::<js_sys::Error>(), "errors are JS Error objects");
+        json(e)
+    };
+    let mut m = wasm::Matcher::new(flow, options).map_err(thrown)?;
+    let steps: js_sys::Array = steps.unchecked_into();
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().filter(|v| !v.is_undefined());
+    let out = steps
+        .iter()
+        .map(|step| {
+            let r = match (get(&step, "customerp"), get(&step, "chargebee")) {
+                (Some(v), _) => m.add_customerp(v).map(|es| serde_json::json!({"errors": json(es)})),
+                (_, Some(v)) => m.add_chargebee(v).map(|es| serde_json::json!({"errors": json(es)})),
+                _ => m.finish().map(|r| serde_json::json!({"result": json(r)})),
+            };
+            r.unwrap_or_else(|e| serde_json::json!({"error": thrown(e)}))
+        })
+        .collect();
+    Ok(Value::Array(out))
 }

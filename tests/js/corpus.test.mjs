@@ -6,7 +6,7 @@
 // in Node and in Chromium by the Rust suites).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { plan, planBatch, toChargebee, toCustomerp, match, encodeForm } from "customerp-chargebee";
+import { plan, planBatch, planUndo, toChargebee, toCustomerp, match, Matcher, encodeForm } from "customerp-chargebee";
 
 const contact = () => ({
   id: "17", first_name: "Åse", last_name: "Ødegård", email: "ase.odegard@example.no",
@@ -241,4 +241,30 @@ test("encodeForm: a planned request's body decodes to its params", () => {
   assert.equal(pairs.last_name, "Smith & Sons=1&id=x[0]%20\nØ");
   assert.equal(pairs["billing_address[city]"], "Oslo");
   assert.deepEqual(JSON.parse(pairs.meta_data), params.meta_data);
+});
+
+test("planUndo and the Matcher: cycles, throwing getters, BigInt, NaN and lone surrogates are typed errors", () => {
+  const cycle = () => { const o = { id: "1" }; o.self = o; return o; };
+  const getter = () => ({ id: "2", get email() { throw new Error("getter threw"); } });
+  const input = { customerp: contact(), chargebee: null, base: null };
+  const undoWith = (v) => ({ properties: [{ side: "customerp", property: "email", before: v, after: null }] });
+  throwsSync("planUndo: a cycle", () => planUndo("contact-customer", input, cycle()), "invalid_value", "/undo");
+  throwsSync("planUndo: a throwing getter", () => planUndo("contact-customer", input, getter()), "invalid_value", "/undo");
+  throwsSync("planUndo: BigInt", () => planUndo("contact-customer", input, undoWith(1n)), "invalid_type", "/undo");
+  throwsSync("planUndo: NaN", () => planUndo("contact-customer", input, undoWith(NaN)), "invalid_value", "/undo/properties/0/before");
+  throwsSync("planUndo: a lone surrogate", () => planUndo("contact-customer", input, undoWith("a\uD800")), "invalid_value", "/undo/properties/0/before");
+  throwsSync("planUndo: a prototype key", () => planUndo("contact-customer", input, JSON.parse('{"__proto__": {"release": "chargebee"}}')),
+    "invalid_type", "/undo/__proto__");
+  // A Matcher returns them for the records of a page, at their index, and matches the others.
+  const m = new Matcher("contact-customer");
+  assert.deepEqual(m.addCustomerp([{ id: "0", email: "a@example.com" }]), []);
+  const errors = m.addCustomerp([cycle(), getter(), { id: 3n }, { id: "4", email: "x\uDC00" }, { id: "5", updated: Infinity }, { id: "6", email: "b@example.com" }]);
+  assert.deepEqual(errors.map((e) => [e.code, e.path]), [
+    ["invalid_value", "/customerp/1"], ["invalid_value", "/customerp/2"], ["invalid_type", "/customerp/3"],
+    ["invalid_value", "/customerp/4/email"], ["invalid_value", "/customerp/5/updated"],
+  ]);
+  assert.deepEqual(m.addChargebee([{ id: "cb", email: "B@example.com" }]), []);
+  assert.deepEqual(m.finish().links, [{ customerp: "6", chargebee: "cb", by: "email" }]);
+  m.free();
+  nextCallWorks("Matcher");
 });

@@ -65,6 +65,20 @@ export function plan(flow, input, options) {
   return checkPlan(out, `plan(${flow})`);
 }
 
+/** The package's planUndo(), checked by checkPlan. The inputs are never modified. */
+export function planUndo(flow, input, undo, options) {
+  const frozen = structuredClone([input, undo]);
+  const out = options === undefined ? pkg.planUndo(flow, input, undo) : pkg.planUndo(flow, input, undo, options);
+  assert.deepEqual([input, undo], frozen, "planUndo() modified its input");
+  assert.ok(Array.isArray(out.skipped), "an undo plan lists what it skipped");
+  return checkPlan(out, `planUndo(${flow})`);
+}
+
+/** The UndoInput that puts a plan's changes back: `before` each change's `from`, `after` its `to`. */
+export const undoOf = (changes) => ({
+  properties: changes.map(({ side, property, chargebee, line, from, to }) => ({ side, property, chargebee, ...(line ? { line } : {}), before: from, after: to })),
+});
+
 /** The package's planBatch(), every planned slot checked by checkPlan. */
 export function planBatch(flow, inputs, options) {
   const out = options === undefined ? pkg.planBatch(flow, inputs) : pkg.planBatch(flow, inputs, options);

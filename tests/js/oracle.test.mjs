@@ -13,6 +13,8 @@ import {
   validateRequest,
 } from "./oracle.mjs";
 
+import { applyChargebee, applyCustomerp, checked, plan, planUndo, syncRounds, undoOf } from "./helpers.mjs";
+
 const post = (path, params, extra = {}) => ({ method: "POST", path, params, idempotencyKey: "k-1", ...extra });
 
 // One valid request per endpoint, in the shapes plans use (SDK input types: arrays of objects, nested objects).
@@ -244,4 +246,38 @@ test("sdkEncodeForm gives the SDK's body: brackets, column indexes, JSON meta_da
 test("decodeForm decodes pairs", () => {
   assert.deepEqual(decodeForm(""), []);
   assert.deepEqual(decodeForm("a=1&b%5Bc%5D=x+y&d"), [["a", "1"], ["b[c]", "x y"], ["d", ""]]);
+});
+
+// Undo plans are built by the plan machinery: each of their requests must pass the oracle as a plan's do.
+test("undo plans of every flow pass the oracle: properties put back, and created records released", () => {
+  const before = { ...checked };
+  const links = { "contact-customer": { 17: "cp-contact-17" }, "product-item": { "P-KIT-1": "KIT-1" } };
+  const lines = [{ id: "L1", product_id: "P-KIT-1", sku: "KIT-1", quantity: 2, unit_price: "1499.50", status: "queued" }];
+  const FLOWS = {
+    "contact-customer": { record: { id: "17", first_name: "Åse", last_name: "Ødegård", email: "ase@example.no", address: { city: "Oslo", country: "NO" } },
+      cp: { last_name: "Berg", address: { city: "Bergen", country: "NO" } }, cb: { first_name: "Aase", phone: "+47 400 00 000" } },
+    "employee-customer": { record: { id: 4, employee_number: "E-4", first_name: "Jürgen", last_name: "Müller", email: "j@example.com" },
+      cp: { employee_number: "E-44", phone: "+49 30 1" }, cb: { last_name: "Mueller" } },
+    "product-item": { record: { id: "P-KIT-1", sku: "KIT-1", name: "Kit", kind: "goods", price: "1499.50", currency: "USD" },
+      cp: { price: "1599", description: "Ny" }, cb: { name: "Kit 2" }, options: { itemFamilyId: "hardware" } },
+    "quote-order": { record: { id: "42", number: "Q-1", contact_id: "17", status: "accepted", currency: "NOK", quote_date: "2026-03-02", lines },
+      cp: { note: "Levering før påske", delivery_address: { city: "Bergen", country: "NO" } }, cb: { order_date: 1_772_800_000 } },
+    "order-order": { record: { id: "107", number: "SO-1", contact_id: "17", status: "confirmed", currency: "NOK", order_date: "2026-03-05", lines },
+      cp: { status: "shipped", tracking_number: "TRK-1" }, cb: { note: "Kommer" } },
+  };
+  for (const [flow, { record, cp, cb, options = {} }] of Object.entries(FLOWS)) {
+    const opts = { timeZone: "Europe/Oslo", ...options };
+    const s = syncRounds(flow, { customerp: { ...record, updated: "2026-03-02T10:00:00Z" }, links }, opts, { maxRounds: 3 });
+    const customerp = { ...s.customerp, ...cp, updated: "2026-07-01T00:00:00Z" };
+    const chargebee = { ...s.chargebee, ...cb, updated_at: 1_780_000_500 };
+    const run = plan(flow, { customerp, chargebee, base: s.base, links }, { ...opts, changes: true });
+    assert.ok(run.changes.length >= 2, `${flow}: ${JSON.stringify(run.changes)}`);
+    const after = { customerp: applyCustomerp(customerp, run), chargebee: applyChargebee(chargebee, run, 1_790_000_000), base: run.base, links };
+    const undo = planUndo(flow, after, undoOf(run.changes), opts);
+    assert.deepEqual(undo.skipped, [], flow);
+    assert.ok(undo.chargebee.requests.length > 0, `${flow}: nothing put back in Chargebee: ${JSON.stringify(undo)}`);
+    const release = planUndo(flow, after, { release: "chargebee" }, opts);
+    assert.ok(release.chargebee.requests.length > 0, `${flow}: no release: ${JSON.stringify(release)}`);
+  }
+  assert.ok(checked.requests - before.requests >= 15, `${checked.requests - before.requests} requests checked`);
 });

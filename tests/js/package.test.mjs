@@ -16,7 +16,7 @@ const pkgDir = path.dirname(require.resolve("customerp-chargebee/package.json"))
 const pkgJson = JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8"));
 
 // The JS API of api.md.
-const API = ["flows", "toChargebee", "toCustomerp", "match", "plan", "planBatch", "encodeForm", "dataflowDocument"];
+const API = ["flows", "toChargebee", "toCustomerp", "match", "plan", "planBatch", "planUndo", "encodeForm", "dataflowDocument"];
 const FLOWS = ["contact-customer", "customer-business_entity", "employee-customer", "quote-order", "order-order", "product-item"];
 
 test("require() gives every API function, ready to call", () => {
@@ -78,6 +78,18 @@ test("the public .d.ts types every API function without `any`", () => {
       assert.doesNotMatch(decl, /\bany\b/, `dist/${file}: ${decl}`);
     }
     assert.match(dts, /export type FlowId\b/, `dist/${file}: the ts/types.d.ts custom section is missing`);
+  }
+});
+
+test("every entry exports the Matcher class, declared generic in the flow", async () => {
+  assert.equal(typeof esm.Matcher, "function");
+  assert.equal(esm.Matcher, cjs.Matcher);
+  const web = await import("customerp-chargebee/web");
+  assert.equal(typeof web.Matcher, "function");
+  for (const file of ["node.d.cts", "web.d.ts", "customerp_chargebee.d.ts"]) {
+    const dts = readFileSync(path.join(pkgDir, "dist", file), "utf8");
+    assert.match(dts, /^export class Matcher<F extends FlowId = FlowId> \{$/m, `dist/${file}`);
+    assert.doesNotMatch(dts, /^export class Matcher \{/m, `dist/${file}: wasm-bindgen's own declaration is left`);
   }
 });
 

@@ -6,8 +6,10 @@ import {
   encodeForm,
   flows,
   match,
+  Matcher,
   plan,
   planBatch,
+  planUndo,
   SyncError,
   toChargebee,
   toCustomerp,
@@ -23,9 +25,13 @@ import type {
   MatchResult,
   Options,
   Plan,
+  PlanChange,
   PlanInput,
   Side,
   SyncErrorCode,
+  UndoInput,
+  UndoPlan,
+  UndoSkipped,
   ChargebeeCustomer,
   ChargebeeOrder,
   ChargebeeItemWithPrices,
@@ -81,6 +87,20 @@ const fields: CustomerpFields<"contact-customer"> = toCustomerp("contact-custome
 const matched: MatchResult = match("contact-customer", [contact], [customer], { idPrefix: "cp" });
 const pairs: [string, string, string][] = matched.links.map((l) => [l.customerp, l.chargebee, l.by]);
 const unsure: string[] = matched.ambiguous.flatMap((a) => [...a.customerp, ...a.chargebee]);
+// Page by page: the same result, each page's refused records as SyncErrors.
+const matcher = new Matcher("contact-customer", { idPrefix: "cp" });
+const pageErrors: SyncError[] = [...matcher.addCustomerp([contact]), ...matcher.addChargebee([{ id: "cp-contact-17", email: "ada@example.com" }])];
+const paths: string[] = pageErrors.map((e) => e.path);
+const streamed: MatchResult = matcher.finish();
+matcher.free();
+const orderMatcher: Matcher<"order-order"> = new Matcher("order-order");
+orderMatcher.addCustomerp([{ id: 107, number: "SO-2026-0107" }]);
+orderMatcher.addChargebee([{ id: "o1", reference_id: "SO-2026-0107" }]);
+export type MatcherHasNoAny = [
+  Assert<NoAny<Matcher["addCustomerp"]>>,
+  Assert<NoAny<Matcher["addChargebee"]>>,
+  Assert<NoAny<Matcher["finish"]>>,
+];
 
 // --- planning ------------------------------------------------------------------------------------
 const input: PlanInput = {
@@ -101,6 +121,23 @@ const winners: Side[] = p.conflicts.map((c) => c.winner);
 const warnings: string[] = p.warnings.map((w) => `${w.code} ${w.property ?? ""} ${w.message}`);
 const waiting: FlowId[] = p.waitingFor.map((w) => w.flow);
 const next: PlanInput = { ...input, base: p.base };
+// Option `changes`: what the plan writes, per side, for a journal.
+const journal: PlanChange[] = plan("contact-customer", input, { changes: true }).changes ?? [];
+const journalRows: [Side, string, string, string | null, string][] = journal.map((c) =>
+  [c.side, c.property, c.chargebee, c.line?.customerp ?? null, c.reason]);
+const journalValues: unknown[] = journal.flatMap((c) => [c.from, c.to]);
+// Undo: the journal's changes put back, or a created record released.
+const undoInput: UndoInput = {
+  properties: journal.map((c) => ({ side: c.side, property: c.property, chargebee: c.chargebee, ...(c.line ? { line: c.line } : {}), before: c.from, after: c.to })),
+};
+const undone: UndoPlan = planUndo("contact-customer", next, undoInput, { changes: true });
+const notPutBack: UndoSkipped[] = undone.skipped;
+const skippedValues: unknown[] = notPutBack.flatMap((k) => [k.side, k.property, k.chargebee, k.line?.chargebee, k.wrote, k.now]);
+const undoBase = undone.base;
+const released: Plan = planUndo("contact-customer", next, { release: "chargebee" });
+const orderUndo: UndoPlan<"order-order"> = planUndo("order-order", { customerp: null, chargebee: null, base: null },
+  { properties: [{ side: "customerp", property: "lines.status", line: { customerp: "L1", chargebee: "o_li_1" }, before: "queued", after: "shipped" }] });
+export type UndoHasNoAny = [Assert<NoAny<typeof planUndo>>];
 
 const results: BatchResult[] = planBatch("contact-customer", [input, next], options);
 for (const r of results) {
@@ -186,6 +223,16 @@ toChargebee("contact", contact);
 dataflowDocument("html");
 // @ts-expect-error a misspelt option
 plan("contact-customer", input, { conflict: "newest" });
+// @ts-expect-error a misspelt UndoInput key
+planUndo("contact-customer", next, { relase: "chargebee" });
+// @ts-expect-error a misspelt key of a property to put back
+planUndo("contact-customer", next, { properties: [{ side: "chargebee", property: "email", befor: null, after: "a@example.com" }] });
+// @ts-expect-error release names one side
+planUndo("contact-customer", next, { release: "both" });
+// @ts-expect-error a property to put back names its side
+planUndo("contact-customer", next, { properties: [{ property: "email", before: null, after: "a@example.com" }] });
+// @ts-expect-error changes is a boolean
+plan("contact-customer", input, { changes: "yes" });
 // @ts-expect-error an unknown conflict rule
 plan("contact-customer", input, { conflicts: "oldest" });
 // @ts-expect-error PlanInput needs base
@@ -198,6 +245,12 @@ plan("contact-customer", input, { mappings: { "contact-customer": [{ customerp: 
 plan("contact-customer", input, { mappings: { contact: [] } });
 // @ts-expect-error match takes arrays
 match("contact-customer", contact, customer);
+// @ts-expect-error a Matcher takes pages (arrays) of records
+matcher.addCustomerp(contact);
+// @ts-expect-error a contact-customer Matcher takes no quote
+new Matcher("contact-customer").addCustomerp([{ id: "42", quote_date: "2026-03-01" }]);
+// @ts-expect-error an unknown flow id
+new Matcher("contact");
 
 // A misspelt field or a wrong value type, per flow (a record literal is checked against its flow's type).
 // @ts-expect-error contact: "emial"
@@ -245,5 +298,5 @@ const wrongFlow: Plan<"order-order"> = plan("quote-order", { customerp: null, ch
 // @ts-expect-error a thrown value is not a SyncError until checked
 const unchecked: SyncError = (() => { try { return null; } catch (e) { return e; } })();
 
-export const used = [mappedTypo, wrongFlow, unchecked, fields, ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
+export const used = [skippedValues, undoBase, released, orderUndo, journalRows, journalValues, paths, streamed, mappedTypo, wrongFlow, unchecked, fields, ids, directions, criteria, roundTrip, pairs, unsure, link, cpAction, cbAction, bodies, methods, keys,
   winners, warnings, waiting, rst, markdown, defaultDoc, mappedDoc, isMapped];

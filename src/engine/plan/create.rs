@@ -61,6 +61,7 @@ impl<'f, 'c> Planner<'f, 'c> {
             self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: None };
             self.plan.base = Some(self.new_base(cp.values.clone(), self.all_pending()));
             self.plan.customerp.reason = Some("new in Customerp: created in Chargebee".into());
+            self.created_in_chargebee(cp, &self.all_pending());
             return Ok(());
         }
         self.plan.link = Link { customerp: Some(cp.id.clone()), chargebee: Some(id) };
@@ -74,10 +75,24 @@ impl<'f, 'c> Planner<'f, 'c> {
                 _ if !self.flow.settable_on_create(p) => pending(),
                 _ => v.clone(),
             })
-            .collect();
+            .collect::<Vec<_>>();
+        self.created_in_chargebee(cp, &cb_side);
         self.plan.base = Some(self.new_base(cp.values.clone(), cb_side));
         self.plan.customerp.reason = Some("new in Customerp: created in Chargebee".into());
         Ok(())
+    }
+
+    /// `changes` of a create in Chargebee: the rows it sets, not those left to Chargebee (`$pending`
+    /// in the new base's Chargebee side `cb_side`), which the next plan writes.
+    fn created_in_chargebee(&mut self, cp: &Record, cb_side: &[Value]) {
+        let props = self.props();
+        let created = |p: &Prop, i: usize| {
+            p.dir.writes_chargebee() && self.flow.create_writes(p) && !is_pending(&cb_side[i]) && p.write_chargebee(&cp.values[i], &self.ctx).is_some()
+        };
+        let rows: Vec<usize> = (0..props.len()).filter(|&i| created(&props[i], i)).collect();
+        for i in rows {
+            self.changed_row(Side::Chargebee, i, &Value::Null, &cp.values[i], Why::Create);
+        }
     }
 
     /// A Chargebee side whose every row Customerp writes is still to be written (`$pending`).
@@ -112,7 +127,7 @@ impl<'f, 'c> Planner<'f, 'c> {
             self.hold_both(why);
             return Ok(());
         }
-        self.create_in_customerp_unchecked(cb)?;
+        self.create_in_customerp_unchecked(cb, Why::Create)?;
         self.plan.customerp.reason = Some("new in Chargebee: created in Customerp".into());
         Ok(())
     }
@@ -149,7 +164,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         })
     }
 
-    pub(super) fn create_in_customerp_unchecked(&mut self, cb: &Record) -> Result<()> {
+    pub(super) fn create_in_customerp_unchecked(&mut self, cb: &Record, why: Why) -> Result<()> {
         let changes = self.new_customerp_record(cb);
         let mut probe = changes.clone();
         probe.insert("id".into(), json!(cb.id)); // stands in for the id Customerp will assign
@@ -162,6 +177,8 @@ impl<'f, 'c> Planner<'f, 'c> {
             expect: Some(json!({"exists": false})),
             reason: None,
         };
+        let empty = vec![Value::Null; cp_side.len()];
+        self.changed_rows(Side::Customerp, &empty, &cp_side, |p| p.dir.writes_customerp(), why);
         self.plan.base = Some(self.new_base(cp_side, cb.values.clone()));
         Ok(())
     }

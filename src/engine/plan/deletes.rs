@@ -25,6 +25,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         }
         if self.changed_since(cb, &base.chargebee, Side::Chargebee).is_some() && !self.opts().is_read_only(Side::Customerp) {
             // A delete against an edit: the edit wins, and Customerp gets the record back.
+            let why = Why::Conflict(self.plan.conflicts.len(), false);
             self.plan.conflicts.push(Conflict {
                 property: "deleted".into(),
                 line: None,
@@ -53,10 +54,11 @@ impl<'f, 'c> Planner<'f, 'c> {
                     }
                     action.reason = Some("deleted in Customerp but edited in Chargebee: restored".into());
                     self.plan.customerp = action;
+                    self.changed_rows(Side::Customerp, &rec.values, &merged, |p| p.dir.writes_customerp(), why);
                     self.plan.base = Some(self.new_base(merged, cb.values.clone()));
                 }
                 None => {
-                    self.create_in_customerp_unchecked(cb)?;
+                    self.create_in_customerp_unchecked(cb, why)?;
                     self.plan.customerp.reason = Some("deleted in Customerp but edited in Chargebee: recreated".into());
                 }
             }
@@ -64,30 +66,61 @@ impl<'f, 'c> Planner<'f, 'c> {
         }
         self.plan.link = Link { customerp: None, chargebee: None };
         self.plan.customerp.reason = Some("deleted in Customerp; the link ends".into());
+        let propagate = self.opts().deletes == DeletePolicy::Propagate;
+        let why = if propagate { "deletes: \"propagate\": deleted in Chargebee" } else { "deletes: \"safe\": marked in Chargebee, not deleted" };
+        self.delete_in_chargebee(cb, cp_id.as_deref(), propagate, why, Why::Delete);
+        Ok(())
+    }
+
+    /// Chargebee's record of a pair whose link ends: marked (`propagate`: deleted), unless Chargebee is
+    /// read-only; a flow written by hand asks a person. `reason` says why.
+    pub(super) fn delete_in_chargebee(&mut self, cb: &Record, cp_id: Option<&str>, propagate: bool, reason: &str, why: Why) {
         if self.opts().is_read_only(Side::Chargebee) {
             self.plan.chargebee.reason = Some("Chargebee is read-only for this flow".into());
-            return Ok(());
+            return;
         }
-        let propagate = self.opts().deletes == DeletePolicy::Propagate;
         let op = if propagate { "delete" } else { "mark-deleted" };
         if self.manual() {
             let instruction = self.flow.manual_instruction(op, Some(&cb.id), &[], &cb.values);
             self.plan.chargebee = ChargebeeAction { action: "manual", id: Some(cb.id.clone()), reason: Some(instruction), ..ChargebeeAction::none() };
-            return Ok(());
+            return;
         }
-        let (action, specs, why) = if propagate {
-            ("delete", self.flow.delete_requests(&cb.id, &cb.raw), "deletes: \"propagate\": deleted in Chargebee")
+        let (action, specs) = if propagate {
+            ("delete", self.flow.delete_requests(&cb.id, &cb.raw))
         } else {
-            (
-                "update",
-                self.flow.mark_deleted_requests(&cb.id, &cb.raw, cp_id.as_deref()),
-                "deletes: \"safe\": marked in Chargebee, not deleted",
-            )
+            ("update", self.flow.mark_deleted_requests(&cb.id, &cb.raw, cp_id))
         };
+        if self.changes_on() {
+            let mut ctx = Ctx::new(self.ctx.options, self.ctx.links);
+            ctx.currency = self.ctx.currency;
+            let after = self.flow.values_after_delete(&cb.values, &specs, &mut ctx);
+            self.changed_rows(Side::Chargebee, &cb.values, &after, |_| true, why);
+        }
         let expect = json!({"updated_at": cb.raw.get("updated_at").cloned().unwrap_or(Value::Null)});
         self.plan.chargebee = self.chargebee_action(action, &cb.id, specs, expect);
-        self.plan.chargebee.reason = Some(why.into());
-        Ok(())
+        self.plan.chargebee.reason = Some(reason.into());
+    }
+
+    /// Customerp's record of a pair whose link ends: marked inactive (`propagate`: deleted), unless
+    /// Customerp is read-only. `reasons` say why, for each.
+    pub(super) fn delete_in_customerp(&mut self, cp: &Record, propagate: bool, reasons: [&str; 2], why: Why) {
+        if self.opts().is_read_only(Side::Customerp) {
+            self.plan.customerp.reason = Some("Customerp is read-only for this flow".into());
+            return;
+        }
+        let expect = json!({"updated": cp.raw.get("updated").cloned().unwrap_or(Value::Null)});
+        self.plan.customerp = if propagate {
+            let gone = vec![Value::Null; cp.values.len()];
+            self.changed_rows(Side::Customerp, &cp.values, &gone, |p| p.dir.writes_customerp(), why);
+            CustomerpAction { action: "delete", id: Some(cp.id.clone()), changes: None, expect: Some(expect), reason: Some(reasons[0].into()) }
+        } else {
+            let changes = self.flow.customerp_deactivate();
+            if self.changes_on() {
+                let after = self.read_customerp_after(cp, &changes);
+                self.changed_rows(Side::Customerp, &cp.values, &after, |p| p.dir.writes_customerp(), why);
+            }
+            CustomerpAction { action: "update", id: Some(cp.id.clone()), changes: Some(changes), expect: Some(expect), reason: Some(reasons[1].into()) }
+        };
     }
 
     /// Chargebee's record is gone or deleted; the Customerp record is alive.
@@ -115,27 +148,8 @@ impl<'f, 'c> Planner<'f, 'c> {
         }
         self.plan.link = Link { customerp: None, chargebee: None };
         self.plan.chargebee.reason = Some("deleted in Chargebee; the link ends".into());
-        if self.opts().is_read_only(Side::Customerp) {
-            self.plan.customerp.reason = Some("Customerp is read-only for this flow".into());
-            return Ok(());
-        }
-        let expect = json!({"updated": cp.raw.get("updated").cloned().unwrap_or(Value::Null)});
-        self.plan.customerp = match self.opts().deletes {
-            DeletePolicy::Propagate => CustomerpAction {
-                action: "delete",
-                id: Some(cp.id.clone()),
-                changes: None,
-                expect: Some(expect),
-                reason: Some("deletes: \"propagate\": deleted in Customerp".into()),
-            },
-            _ => CustomerpAction {
-                action: "update",
-                id: Some(cp.id.clone()),
-                changes: Some(self.flow.customerp_deactivate()),
-                expect: Some(expect),
-                reason: Some("deletes: \"safe\": marked inactive in Customerp, not deleted".into()),
-            },
-        };
+        let reasons = ["deletes: \"propagate\": deleted in Customerp", "deletes: \"safe\": marked inactive in Customerp, not deleted"];
+        self.delete_in_customerp(cp, self.opts().deletes == DeletePolicy::Propagate, reasons, Why::Delete);
         Ok(())
     }
 }

@@ -72,14 +72,20 @@ impl<'f, 'c> Planner<'f, 'c> {
                 let changed = base_cp.map_or(!a.is_null(), |bv| changed_from(p, a, bv));
                 let pending = base_cb.is_some_and(is_pending);
                 if (changed || pending) && !p.same(a, b) && !(a.is_null() && pending) {
-                    Outcome::CopyTo(Side::Chargebee)
+                    let why = match base_cp {
+                        None => Why::OneWay,
+                        Some(_) if changed => Why::Changed(Side::Customerp),
+                        Some(_) => Why::Pending,
+                    };
+                    Outcome::CopyTo(Side::Chargebee, why)
                 } else {
                     Outcome::Keep
                 }
             }
             Dir::ToCustomerp => {
                 let changed = base_cb.map_or(!b.is_null(), |bv| changed_from(p, b, bv));
-                if changed && !p.same(a, b) { Outcome::CopyTo(Side::Customerp) } else { Outcome::Keep }
+                let why = if base_cb.is_some() { Why::Changed(Side::Chargebee) } else { Why::OneWay };
+                if changed && !p.same(a, b) { Outcome::CopyTo(Side::Customerp, why) } else { Outcome::Keep }
             }
             Dir::Both => {
                 let raw = get_path(&cb.raw, p.cb, "").ok().flatten();
@@ -110,32 +116,33 @@ impl<'f, 'c> Planner<'f, 'c> {
             // not be it: then Customerp's value is written as it is.
             let written = if pending && !a.is_null() { p.write_chargebee_value(a, &self.ctx) } else { None };
             return match written {
-                Some(w) if raw != Some(&w) => Outcome::CopyTo(Side::Chargebee),
+                Some(w) if raw != Some(&w) => Outcome::CopyTo(Side::Chargebee, Why::Pending),
                 _ => Outcome::Keep,
             };
         }
         match (base_cp.filter(|v| !is_unknown(v)), base_cb.filter(|v| !is_unknown(v))) {
             // A create could not set this row: Chargebee's value is a default, not an edit.
             _ if pending => {
-                if a.is_null() { Outcome::CopyTo(Side::Customerp) } else { Outcome::CopyTo(Side::Chargebee) }
+                if a.is_null() { Outcome::CopyTo(Side::Customerp, Why::Pending) } else { Outcome::CopyTo(Side::Chargebee, Why::Pending) }
             }
             (Some(bcp), Some(bcb)) => match (!p.same(a, bcp), !p.same(b, bcb)) {
-                (true, false) => Outcome::CopyTo(Side::Chargebee),
-                (false, true) => Outcome::CopyTo(Side::Customerp),
-                (true, true) => self.settle(p, a, b, bcp, cp, cb, line),
-                (false, false) if self.opts().repairs(p.cp) => self.repair(p, a, b, bcp, cp, cb, line),
+                (true, false) => Outcome::CopyTo(Side::Chargebee, Why::Changed(Side::Customerp)),
+                (false, true) => Outcome::CopyTo(Side::Customerp, Why::Changed(Side::Chargebee)),
+                (true, true) => self.settle(p, a, b, bcp, cp, cb, line, false),
+                // Sides an undo left apart on purpose are no drift.
+                (false, false) if self.opts().repairs(p.cp) && !self.is_kept(p) => self.repair(p, a, b, bcp, cp, cb, line),
                 (false, false) => Outcome::Keep,
             },
             // This plugin created the Chargebee record (it has the id the plugin gives this
             // Customerp record) and its base was lost, e.g. in a crash before the host stored it:
             // rows the create could not set still hold Chargebee's defaults, not edits.
             (None, None) if made_here && !self.flow.settable_on_create(p) => {
-                if a.is_null() { Outcome::CopyTo(Side::Customerp) } else { Outcome::CopyTo(Side::Chargebee) }
+                if a.is_null() { Outcome::CopyTo(Side::Customerp, Why::Pending) } else { Outcome::CopyTo(Side::Chargebee, Why::Pending) }
             }
             // First sync of a pair (or of a line): a filled value never loses to an empty one.
-            _ if a.is_null() => Outcome::CopyTo(Side::Customerp),
-            _ if b.is_null() => Outcome::CopyTo(Side::Chargebee),
-            _ => self.settle(p, a, b, &Value::Null, cp, cb, line),
+            _ if a.is_null() => Outcome::CopyTo(Side::Customerp, Why::Filled),
+            _ if b.is_null() => Outcome::CopyTo(Side::Chargebee, Why::Filled),
+            _ => self.settle(p, a, b, &Value::Null, cp, cb, line, true),
         }
     }
 
@@ -171,16 +178,18 @@ impl<'f, 'c> Planner<'f, 'c> {
             let bcb = element(base.map(|bs| &bs.chargebee[i]), k);
             let raw = cb.raw.get(array).and_then(|l| l.get(k)).and_then(|l| l.get(field));
             match self.decide_both(p, &a[k], &b[k], bcp.as_ref(), bcb.as_ref(), made_here, cp, cb, pair, raw) {
-                Outcome::CopyTo(Side::Chargebee) if a[k].is_null() && p.write_chargebee_value(&Value::Null, &self.ctx).is_none() => {
+                Outcome::CopyTo(Side::Chargebee, _) if a[k].is_null() && p.write_chargebee_value(&Value::Null, &self.ctx).is_none() => {
                     self.ctx.warn("not_clearable", Some(p.cp), format!("{} was emptied in Customerp, but Chargebee cannot empty {}: not written", p.cp, p.cb));
                 }
-                Outcome::CopyTo(Side::Chargebee) => {
+                Outcome::CopyTo(Side::Chargebee, why) => {
                     mb[k] = a[k].clone();
                     write_cb = true;
+                    self.note(Side::Chargebee, i, Some(k), why);
                 }
-                Outcome::CopyTo(Side::Customerp) => {
+                Outcome::CopyTo(Side::Customerp, why) => {
                     ma[k] = b[k].clone();
                     write_cp = true;
+                    self.note(Side::Customerp, i, Some(k), why);
                 }
                 Outcome::Keep => {}
             }
@@ -239,15 +248,15 @@ impl<'f, 'c> Planner<'f, 'c> {
         if !is_pending(loser_base) && !p.same(loser_value, loser_base) {
             self.companion_conflict(i, &values, winner, &format!("{} wins it", winner.as_str()));
         }
-        Outcome::CopyTo(to)
+        Outcome::CopyTo(to, Why::WithLead)
     }
 
+    /// Settles a conflict (at a first sync, with `first_sync`): the loser takes the winner's value.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn settle(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record, line: Option<&Value>) -> Outcome {
-        match self.conflict(p, a, b, base, cp, cb, line) {
-            Side::Customerp => Outcome::CopyTo(Side::Chargebee),
-            Side::Chargebee => Outcome::CopyTo(Side::Customerp),
-        }
+    pub(super) fn settle(&mut self, p: &Prop, a: &Value, b: &Value, base: &Value, cp: &Record, cb: &Record, line: Option<&Value>, first_sync: bool) -> Outcome {
+        let winner = self.conflict(p, a, b, base, cp, cb, line);
+        let why = Why::Conflict(self.plan.conflicts.len().saturating_sub(1), first_sync);
+        Outcome::CopyTo(winner.other(), why)
     }
 
     /// Reports a conflict of one value (of one line, with `line`) and the side that won it.
@@ -284,10 +293,7 @@ impl<'f, 'c> Planner<'f, 'c> {
                 side
             }
         };
-        match winner {
-            Side::Customerp => Outcome::CopyTo(Side::Chargebee),
-            Side::Chargebee => Outcome::CopyTo(Side::Customerp),
-        }
+        Outcome::CopyTo(winner.other(), Why::Conflict(self.plan.conflicts.len().saturating_sub(1), false))
     }
 
     pub(super) fn merge(&mut self, cp: &Record, cb: &Record, base: Option<&Base>) -> Result<()> {
@@ -298,10 +304,13 @@ impl<'f, 'c> Planner<'f, 'c> {
             return Ok(());
         }
         let n = self.props().len();
+        self.kept = base.map(|b| b.kept.clone()).unwrap_or_default();
         let mut merged_cp = cp.values.clone();
         let mut merged_cb = cb.values.clone();
         let mut write_cp: Vec<usize> = Vec::new();
         let mut write_cb: Vec<usize> = Vec::new();
+        // Rows Chargebee empties itself when the lead is written (a reopen), for `changes`.
+        let mut emptied_cb: Vec<usize> = Vec::new();
         let cp_ro = self.opts().is_read_only(Side::Customerp);
         let cb_ro = self.opts().is_read_only(Side::Chargebee);
 
@@ -334,9 +343,12 @@ impl<'f, 'c> Planner<'f, 'c> {
                 // The lead's write (a reopen) empties it in Chargebee: it ends empty on both sides.
                 self.empty_with_lead(i, cp, cb, base);
                 merged_cb[i] = Value::Null;
+                emptied_cb.push(i);
+                self.note(Side::Chargebee, i, None, Why::EmptiedWithLead);
                 if !cp.values[i].is_null() && !cp_ro {
                     merged_cp[i] = Value::Null;
                     write_cp.push(i);
+                    self.note(Side::Customerp, i, None, Why::EmptiedWithLead);
                 }
                 continue;
             }
@@ -348,32 +360,36 @@ impl<'f, 'c> Planner<'f, 'c> {
                 Some(to) if companion && lead_conflict && !(to == Side::Chargebee && unwritable) => self.follow_lead(i, to, cp, cb, base),
                 _ => self.decide(i, cp, cb, base, made_here),
             };
-            if companion && lead_to == Some(Side::Chargebee) && !unwritable && matches!(outcome, Outcome::CopyTo(Side::Chargebee)) && cp.values[i].is_null() {
+            if companion && lead_to == Some(Side::Chargebee) && !unwritable && matches!(outcome, Outcome::CopyTo(Side::Chargebee, _)) && cp.values[i].is_null() {
                 // Emptied with its lead: the lead's write (a reopen) empties it in Chargebee.
                 merged_cb[i] = Value::Null;
+                emptied_cb.push(i);
+                self.note(Side::Chargebee, i, None, Why::EmptiedWithLead);
                 continue;
             }
             if Some(i) == lead {
                 lead_conflict = self.plan.conflicts.len() > conflicts_before;
                 lead_to = match outcome {
-                    Outcome::CopyTo(Side::Chargebee) if !cb_ro => Some(Side::Chargebee),
-                    Outcome::CopyTo(Side::Customerp) if !cp_ro => Some(Side::Customerp),
+                    Outcome::CopyTo(Side::Chargebee, _) if !cb_ro => Some(Side::Chargebee),
+                    Outcome::CopyTo(Side::Customerp, _) if !cp_ro => Some(Side::Customerp),
                     _ => None,
                 };
             }
             match outcome {
-                Outcome::CopyTo(Side::Chargebee) if !cb_ro && cp.values[i].is_null() && self.props()[i].write_chargebee(&Value::Null, &self.ctx).is_none() => {
+                Outcome::CopyTo(Side::Chargebee, _) if !cb_ro && cp.values[i].is_null() && self.props()[i].write_chargebee(&Value::Null, &self.ctx).is_none() => {
                     // Chargebee's API cannot empty this field: say so once; the base keeps both sides as they are.
                     let p = &self.props()[i];
                     self.ctx.warn("not_clearable", Some(p.cp), format!("{} was emptied in Customerp, but Chargebee cannot empty {}: not written", p.cp, p.cb));
                 }
-                Outcome::CopyTo(Side::Chargebee) if !cb_ro => {
+                Outcome::CopyTo(Side::Chargebee, why) if !cb_ro => {
                     merged_cb[i] = cp.values[i].clone();
                     write_cb.push(i);
+                    self.note(Side::Chargebee, i, None, why);
                 }
-                Outcome::CopyTo(Side::Customerp) if !cp_ro => {
+                Outcome::CopyTo(Side::Customerp, why) if !cp_ro => {
                     merged_cp[i] = cb.values[i].clone();
                     write_cp.push(i);
+                    self.note(Side::Customerp, i, None, why);
                 }
                 _ => {}
             }
@@ -388,6 +404,9 @@ impl<'f, 'c> Planner<'f, 'c> {
                     merged_cp[j] = merged_cp[i].clone();
                     merged_cb[j] = merged_cp[i].clone();
                     let needed = !q.same(&merged_cp[i], &cb.values[j]);
+                    if let Some(why) = self.noted(Side::Customerp, i, None) {
+                        self.note(Side::Chargebee, j, None, why);
+                    }
                     match (needed, write_cb.iter().position(|&k| k == j)) {
                         (true, None) => write_cb.push(j),
                         (false, Some(at)) => {
@@ -424,9 +443,17 @@ impl<'f, 'c> Planner<'f, 'c> {
             if p.dir == Dir::Both && !cb_ro && !p.same(&base_cp[i], &merged_cb[i]) && !write_cb.contains(&i) {
                 merged_cb[i] = base_cp[i].clone();
                 write_cb.push(i);
+                self.note(Side::Chargebee, i, None, Why::ReadBack);
             }
         }
         write_cb.sort_unstable();
+        // Each side's rows before and after this plan's writes (Customerp's as it reads them back).
+        self.changed_rows(Side::Customerp, &cp.values, &base_cp, |p| p.dir.writes_customerp(), Why::ReadBack);
+        if !self.manual() {
+            for &i in write_cb.iter().chain(&emptied_cb) {
+                self.changed_row(Side::Chargebee, i, &cb.values[i], &merged_cb[i], Why::Changed(Side::Customerp));
+            }
+        }
         if !write_cb.is_empty() {
             if self.manual() {
                 let instruction = self.flow.manual_instruction("update", Some(&cb.id), &write_cb, &merged_cb);
@@ -448,7 +475,14 @@ impl<'f, 'c> Planner<'f, 'c> {
                 self.plan.chargebee = self.chargebee_action("update", &cb.id, specs, expect);
             }
         }
-        self.plan.base = Some(self.new_base(base_cp, merged_cb));
+        // A row kept apart stays so while neither side is written and the sides still differ.
+        let kept: Vec<bool> = match self.kept.is_empty() {
+            true => Vec::new(),
+            false => (0..n)
+                .map(|i| self.kept.get(i) == Some(&true) && !write_cp.contains(&i) && !write_cb.contains(&i) && !self.props()[i].same(&base_cp[i], &merged_cb[i]))
+                .collect(),
+        };
+        self.plan.base = Some(self.new_base_kept(base_cp, merged_cb, kept));
         Ok(())
     }
 

@@ -10,10 +10,16 @@
 //! Customerp change and the Chargebee requests with their expectations, `deletes` a record gone on
 //! one side. Idempotency keys are in `engine::keys`.
 
+mod changes;
 mod create;
 mod deletes;
 mod merge;
+mod undo;
 mod writes;
+
+pub use changes::PlanChange;
+pub use undo::{Skipped, UndoPlan};
+use changes::Why;
 
 use merge::align_base;
 
@@ -39,6 +45,9 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     #[serde(rename = "waitingFor")]
     pub waiting_for: Vec<Wait>,
+    /// With option `changes`: each property the plan writes, per side, before and after, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<PlanChange>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -115,10 +124,17 @@ impl ChargebeeAction {
 
 /// Plans one pair. Errors name the flow and the record.
 pub fn plan(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan> {
-    plan_inner(flow, input, options).map_err(|e| e.in_flow(flow.id().as_str()))
+    plan_inner(flow, input, options, None).map(|(plan, _)| plan).map_err(|e| e.in_flow(flow.id().as_str()))
 }
 
-fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan> {
+/// Plans the undo of a run's writes on one pair (`planUndo`). Errors name the flow and the record.
+pub fn plan_undo(flow: &dyn Flow, input: &Value, undo: &Value, options: &Options) -> Result<UndoPlan> {
+    plan_inner(flow, input, options, Some(undo))
+        .map(|(plan, skipped)| UndoPlan { plan, skipped })
+        .map_err(|e| e.in_flow(flow.id().as_str()))
+}
+
+fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options, undo: Option<&Value>) -> Result<(Plan, Vec<Skipped>)> {
     let obj = input
         .as_object()
         .ok_or_else(|| SyncError::invalid_type("", "a PlanInput object {customerp, chargebee, base, links}"))?;
@@ -151,11 +167,17 @@ fn plan_inner(flow: &dyn Flow, input: &Value, options: &Options) -> Result<Plan>
     // changes, and hashed into the idempotency keys.
     let input_base = base.as_ref().map(|b| BaseOut::new(flow, b.clone()));
     let base = base.map(|b| align_base(flow, b, &ctx));
-    let mut p = Planner { flow, ctx, input_base, plan: empty_plan(flow, cp.as_ref(), cb.as_ref()) };
-    p.run(cp.as_ref(), cb.as_ref(), base.as_ref())?;
-    let Planner { ctx, mut plan, .. } = p;
-    plan.warnings = ctx.warnings;
-    Ok(plan)
+    let mut p = Planner::new(flow, ctx, input_base, empty_plan(flow, cp.as_ref(), cb.as_ref()));
+    match undo {
+        None => p.run(cp.as_ref(), cb.as_ref(), base.as_ref())?,
+        Some(undo) => {
+            p.undo = Some(undo.clone());
+            let record = cp_id.as_deref().or(cb.as_ref().map(|r| r.id.as_str()));
+            p.run_undo(cp.as_ref(), cb.as_ref(), base.as_ref(), undo).map_err(|e| e.for_record(record))?;
+        }
+    }
+    let skipped = std::mem::take(&mut p.skipped);
+    Ok((p.finish(), skipped))
 }
 
 fn empty_plan(flow: &dyn Flow, cp: Option<&Record>, cb: Option<&Record>) -> Plan {
@@ -168,6 +190,7 @@ fn empty_plan(flow: &dyn Flow, cp: Option<&Record>, cb: Option<&Record>) -> Plan
         conflicts: Vec::new(),
         warnings: Vec::new(),
         waiting_for: Vec::new(),
+        changes: None,
     }
 }
 
@@ -176,6 +199,15 @@ struct Planner<'f, 'c> {
     ctx: Ctx<'c>,
     input_base: Option<BaseOut>,
     plan: Plan,
+    /// With option `changes`: why each value was written, by side, row and line; and the changes.
+    whys: Vec<(changes::Written, Why)>,
+    changes: Vec<PlanChange>,
+    /// The base's rows whose sides differ on purpose (an undo's): `repair` leaves them alone.
+    kept: Vec<bool>,
+    /// An undo plan's undo input, hashed into its idempotency keys.
+    undo: Option<Value>,
+    /// An undo plan's properties not put back.
+    skipped: Vec<Skipped>,
 }
 
 /// Stands in a line value the base has no record of (a line paired for the first time): the
@@ -206,13 +238,27 @@ fn alive<'r, 'a>(r: Option<&'r Record<'a>>) -> Option<&'r Record<'a>> {
     r.filter(|r| !r.deleted)
 }
 
-/// What a merge decided for one row.
+/// What a merge decided for one row, and why.
 enum Outcome {
     Keep,
-    CopyTo(Side),
+    CopyTo(Side, Why),
 }
 
 impl<'f, 'c> Planner<'f, 'c> {
+    fn new(flow: &'f dyn Flow, ctx: Ctx<'c>, input_base: Option<BaseOut>, plan: Plan) -> Self {
+        Planner { flow, ctx, input_base, plan, whys: Vec::new(), changes: Vec::new(), kept: Vec::new(), undo: None, skipped: Vec::new() }
+    }
+
+    /// The plan, with the warnings collected and, when asked for, its changes.
+    fn finish(self) -> Plan {
+        let Planner { ctx, mut plan, changes, .. } = self;
+        if ctx.options.changes {
+            plan.changes = Some(changes::folded(changes));
+        }
+        plan.warnings = ctx.warnings;
+        plan
+    }
+
     fn props(&self) -> &'static [Prop] {
         self.flow.props()
     }
@@ -226,7 +272,19 @@ impl<'f, 'c> Planner<'f, 'c> {
                 _ => Vec::new(),
             },
         });
-        BaseOut::new(self.flow, Base { customerp, chargebee, lines })
+        BaseOut::new(self.flow, Base { customerp, chargebee, lines, kept: Vec::new() })
+    }
+
+    /// Whether the base says this row's sides differ on purpose.
+    fn is_kept(&self, p: &Prop) -> bool {
+        !self.kept.is_empty() && self.props().iter().position(|q| std::ptr::eq(q, p)).is_some_and(|i| self.kept.get(i) == Some(&true))
+    }
+
+    /// [`Planner::new_base`] with rows whose sides differ on purpose (an undo's).
+    fn new_base_kept(&self, customerp: Vec<Value>, chargebee: Vec<Value>, kept: Vec<bool>) -> BaseOut {
+        let mut out = self.new_base(customerp, chargebee);
+        out.set_kept(kept);
+        out
     }
 
     fn opts(&self) -> &Options {

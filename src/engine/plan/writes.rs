@@ -85,7 +85,7 @@ impl<'f, 'c> Planner<'f, 'c> {
         if specs.is_empty() {
             return ChargebeeAction { id: Some(id.to_string()), ..ChargebeeAction::none() };
         }
-        let requests = keyed_requests(self.flow.id(), specs, &expect, self.input_base.as_ref());
+        let requests = keyed_requests(self.flow.id(), specs, &expect, self.input_base.as_ref(), self.undo.as_ref());
         ChargebeeAction { action, id: Some(id.to_string()), requests, expect: Some(expect), reason: None }
     }
 }
