@@ -31,13 +31,13 @@ async function until(fn, ms) {
 }
 
 test("bin/sync.mjs --watch --webhooks: edits reach the other side through webhooks", async () => {
-  const servers = await startLocalServers({ webhooks: { retryDelaysMs: [200, 400, 800], timeoutMs: 2000 } });
+  const servers = await startLocalServers({ rateLimit: { limit: 100_000, windowMs: 60_000 }, webhooks: { retryDelaysMs: [200, 400, 800], timeoutMs: 2000 } });
   const dir = mkdtempSync(join(tmpdir(), "host-example-hooks-"));
   const port = await freePort();
   const secrets = { CHARGEBEE_WEBHOOK_USER: "cb-hooks", CHARGEBEE_WEBHOOK_PASSWORD: "cli-hook-password-42", CUSTOMERP_WEBHOOK_SECRET: "cli-customerp-secret-0123456789" };
   const child = spawn(process.execPath, [SYNC, "--watch", "3600", "--webhooks", String(port)], {
     env: {
-      PATH: process.env.PATH ?? "", CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CUSTOMERP_URL: servers.customerp.url,
+      PATH: process.env.PATH ?? "", CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CHARGEBEE_RATE_LIMIT: "100000", CUSTOMERP_URL: servers.customerp.url,
       CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: (await testDb(dir)), SYNC_TIME_ZONE: "Europe/Oslo", SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS",
       SYNC_ITEM_FAMILY_ID: "customerp-products", CUSTOMERP_WEBHOOK_URL: `http://127.0.0.1:${port}/webhooks/customerp`, ...secrets,
     },

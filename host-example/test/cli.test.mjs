@@ -22,11 +22,11 @@ function runSync(env) {
 }
 
 test("bin/sync.mjs syncs once against the endpoints in the environment and prints no secret", async () => {
-  const servers = await startLocalServers();
+  const servers = await startLocalServers({ rateLimit: { limit: 100_000, windowMs: 60_000 } });
   const dir = mkdtempSync(join(tmpdir(), "host-example-cli-"));
   try {
     const env = {
-      CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CUSTOMERP_URL: servers.customerp.url,
+      CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CHARGEBEE_RATE_LIMIT: "100000", CUSTOMERP_URL: servers.customerp.url,
       CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: (await testDb(dir)), SYNC_TIME_ZONE: "Europe/Oslo",
       SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS", SYNC_ITEM_FAMILY_ID: "customerp-products",
     };

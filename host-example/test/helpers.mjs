@@ -49,7 +49,7 @@ export async function rows(store, text) {
 /**
  * @param {{ rateLimit?: { limit: number, windowMs: number }, retry?: import("../src/app/clients/retry.mjs").RetryOptions,
  *   apiKey?: string, hooks?: import("../src/app/loop.mjs").SyncOptions["hooks"], db?: string, chargebeeUrl?: string, customerpUrl?: string,
- *   bucket?: import("../src/app/clients/rate.mjs").Bucket,
+ *   bucket?: import("../src/app/clients/rate.mjs").Bucket, concurrency?: number, pageSize?: number,
  *   options?: import("customerp-chargebee").Options, orders?: { delayMs?: number, unpaidStatuses?: string[] },
  *   webhooks?: import("../src/local/webhook-outbox.mjs").OutboxOptions }} [o]
  *   `orders`: the emulated site generates orders (order-generation.mjs)

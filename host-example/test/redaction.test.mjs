@@ -58,7 +58,7 @@ async function echoingProxy(target) {
 }
 
 test("a server echoing the auth header: neither the key (plain or base64) nor the token reaches stdout, stderr or any stored row", async () => {
-  const servers = await startLocalServers();
+  const servers = await startLocalServers({ rateLimit: { limit: 100_000, windowMs: 60_000 } });
   const cb = await echoingProxy(new URL(servers.chargebee.url).origin);
   const cp = await echoingProxy(new URL(servers.customerp.url).origin);
   const dir = mkdtempSync(join(tmpdir(), "host-example-redaction-"));
@@ -68,7 +68,7 @@ test("a server echoing the auth header: neither the key (plain or base64) nor th
     const db = (await testDb(dir));
     const env = {
       PATH: process.env.PATH ?? "",
-      CHARGEBEE_SITE: `${cb.origin}${cbPath}`, CHARGEBEE_API_KEY: LOCAL_API_KEY,
+      CHARGEBEE_SITE: `${cb.origin}${cbPath}`, CHARGEBEE_API_KEY: LOCAL_API_KEY, CHARGEBEE_RATE_LIMIT: "100000",
       // The token also written into the URL, as people do: it must not be printed either.
       CUSTOMERP_URL: `http://sync:${LOCAL_TOKEN}@${new URL(cp.origin).host}${cpUrl.pathname}`, CUSTOMERP_TOKEN: LOCAL_TOKEN,
       SYNC_DB: db, SYNC_TIME_ZONE: "Europe/Oslo", SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS", SYNC_ITEM_FAMILY_ID: "customerp-products",

@@ -141,6 +141,7 @@ test("a crash between the Chargebee write and the store commit: the rerun makes 
   const dir = mkdtempSync(join(tmpdir(), "host-example-crash-"));
   const t = await setup({
     db: (await testDb(dir)),
+    concurrency: 1, // one pair at a time: the crash comes right after the first create
     hooks: {
       // after the contact's customer is created in Chargebee, before link and base are stored
       afterChargebeeWrite: crashOnce(({ flow, plan }) => flow === "contact-customer" && plan.chargebee.action === "create"),
@@ -174,6 +175,7 @@ test("a create retried after Chargebee forgot its key, of a customer no match fi
   const t = await setup({
     // Customerp is read-only here, so the edited customer below is not copied to Customerp as a new contact
     options: { ...DEMO_OPTIONS, readOnly: ["customerp"] },
+    concurrency: 1, // one pair at a time: the crash comes right after the first create
     hooks: {
       afterChargebeeWrite: crashOnce(({ flow, plan }) => flow === "contact-customer" && plan.chargebee.action === "create"),
     },

@@ -93,7 +93,7 @@ static DOC: FlowDoc = FlowDoc {
     sentences: "A Customerp order is a confirmed sale to be delivered; in Chargebee an order is the fulfilment record \
                 of an invoice. Every confirmed order becomes a Chargebee order, and each Chargebee order that is not \
                 a quote's becomes a Customerp order.",
-    merge_criteria: &["Chargebee order `reference_id` equals the order `number`"],
+    merge_criteria: &["Chargebee order `reference_id` (its `id` when it has no reference) equals the order `number`"],
     rules: &[
         "As quote-order, with these as well; a `draft` order waits, and one cancelled before it reached Chargebee is not created.",
         "An order made from a quote (`quote_id` set, and that quote linked) takes over the quote's Chargebee order: \

@@ -53,7 +53,14 @@ fn reference_key(rec: &Value) -> Option<String> {
     rec.get("reference_id").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
-pub static CRITERIA: [Criterion; 1] = [Criterion { by: "number", customerp: number_key, chargebee: reference_key }];
+/// The number a Chargebee order is known by: its reference, or its id when it has none — the number a
+/// Customerp record made from it gets (`order::customerp_new`), so that a copy whose link was lost (a crash
+/// between the Customerp create and the store) is matched again, not copied back as a second order.
+fn match_key(rec: &Value) -> Option<String> {
+    reference_key(rec).or_else(|| rec.get("id").and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string))
+}
+
+pub static CRITERIA: [Criterion; 1] = [Criterion { by: "number", customerp: number_key, chargebee: match_key }];
 
 static DOC: FlowDoc = FlowDoc {
     customerp_type: "Quote",
@@ -61,7 +68,7 @@ static DOC: FlowDoc = FlowDoc {
     sentences: "A Customerp quote is an offer to a customer; in Chargebee an accepted offer becomes an order on an \
                 invoice. Every accepted quote becomes a Chargebee order, and a Chargebee order whose reference is a \
                 quote number stays linked to that quote.",
-    merge_criteria: &["Chargebee order `reference_id` equals the quote `number`"],
+    merge_criteria: &["Chargebee order `reference_id` (its `id` when it has no reference) equals the quote `number`"],
     rules: &[
         "Only an `accepted` quote gets a Chargebee order; a quote in any other state waits (action `none`, with the reason).",
         "A quote waits (`waitingFor`) until its contact (contact-customer) and every line's product (product-item) are linked.",

@@ -45,7 +45,7 @@ macro_rules! scenario_suite {
             first_sync_filled_never_loses_to_empty, replanning_after_applying_does_nothing,
             employee_sync_converges, deletes_safe_propagate_ignore, delete_against_edit_keeps_the_edit,
             chargebee_delete_marks_contact_inactive, match_by_email_case_and_spaces_with_ambiguity,
-            match_by_tag_first_and_employee_never_takes_a_contact, non_ascii_names_round_trip,
+            match_by_tag_first_and_employee_never_takes_a_contact, order_without_reference_matches_its_copy_by_id, non_ascii_names_round_trip,
             batch_isolates_the_bad_record, bad_inputs_give_typed_errors_and_the_next_call_works,
             read_only_sides_are_never_written, drift_is_repaired_only_when_asked, created_after_matches_but_never_copies,
             bases_from_other_flows_or_versions_are_refused, idempotency_keys_follow_request_and_state,
@@ -572,6 +572,17 @@ pub fn match_by_tag_first_and_employee_never_takes_a_contact(d: &dyn Driver) {
     let emps = json!([{"id": "E1", "email": "anna@example.com"}, {"id": "E2", "email": "bob@example.com"}]);
     let m = ok(d, "match", vec![json!("employee-customer"), emps, cbs, Value::Null]);
     assert_eq!(m["links"], json!([{"customerp": "E2", "chargebee": "cb_plain", "by": "email"}]));
+}
+
+/// A Customerp order made from a Chargebee order without a reference takes the order's id as its number; when
+/// the link is lost before it is stored (a crash), matching finds the pair again by that number.
+pub fn order_without_reference_matches_its_copy_by_id(d: &dyn Driver) {
+    let cbs = json!([{"id": "1187", "reference_id": null, "customer_id": "cb_c"}, {"id": "1188", "reference_id": "SO-9"}]);
+    let cps = json!([{"id": "3", "number": "1187"}, {"id": "4", "number": "SO-9"}, {"id": "5", "number": "1188"}]);
+    for flow in ["order-order", "quote-order"] {
+        let m = ok(d, "match", vec![json!(flow), cps.clone(), cbs.clone(), Value::Null]);
+        assert_eq!(m["links"], json!([{"customerp": "3", "chargebee": "1187", "by": "number"}, {"customerp": "4", "chargebee": "1188", "by": "number"}]), "{flow}");
+    }
 }
 
 pub fn non_ascii_names_round_trip(d: &dyn Driver) {

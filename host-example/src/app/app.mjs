@@ -8,6 +8,7 @@ import { Sync } from "./loop.mjs";
 import { FLOWS } from "./flows.mjs";
 import { chargebeeResources } from "./clients/chargebee-resources.mjs";
 import { UsageError } from "./errors.mjs";
+import { DEFAULT_RATE_LIMIT, TokenBucket } from "./clients/rate.mjs";
 
 /**
  * @typedef {object} App
@@ -28,11 +29,13 @@ export async function openApp(o = {}) {
   const systems = o.systems !== false;
   let chargebee;
   try {
-    chargebee = systems ? new ChargebeeClient({ site: config.chargebeeSite, apiKey: config.chargebeeApiKey, onRetry: o.onRetry }) : /** @type {any} */ (null);
+    chargebee = systems ? new ChargebeeClient({ site: config.chargebeeSite, apiKey: config.chargebeeApiKey, onRetry: o.onRetry,
+      bucket: new TokenBucket({ perMinute: config.chargebeeRateLimit ?? DEFAULT_RATE_LIMIT }) }) : /** @type {any} */ (null);
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const customerp = systems ? new CustomerpClient({ url: config.customerpUrl, token: config.customerpToken, onRetry: o.onRetry }) : /** @type {any} */ (null);
+  const customerp = systems ? new CustomerpClient({ url: config.customerpUrl, token: config.customerpToken, onRetry: o.onRetry,
+    concurrency: config.customerpConcurrency, pageSize: config.customerpPageSize }) : /** @type {any} */ (null);
   const store = await Store.open(config.db);
   return { config, chargebee, customerp, store, close: () => store.close() };
 }
@@ -45,7 +48,7 @@ export function syncOf(app, o = {}) {
   return new Sync({
     customerp: app.customerp, chargebee: app.chargebee, store: app.store,
     options: app.config.options, flowOptions: app.config.flowOptions, guard: app.config.guard,
-    only: app.config.flows ?? undefined,
+    only: app.config.flows ?? undefined, concurrency: app.config.concurrency, pageSize: app.config.pageSize,
     ...o,
   });
 }

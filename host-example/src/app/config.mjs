@@ -24,11 +24,28 @@ import { withoutCredentials } from "./clients/chargebee.mjs";
  * @property {string[] | null} flows the flows that run (null: all)
  * @property {GuardLimits} guard
  * @property {string | null} file the SYNC_CONFIG file
+ * @property {number} [concurrency] SYNC_CONCURRENCY (or SYNC_CONFIG's `concurrency`): pairs in flight at once (default 16)
+ * @property {number} [pageSize] SYNC_PAGE_SIZE (or `pageSize`): pairs planned at once (default 200)
+ * @property {number} [chargebeeRateLimit] CHARGEBEE_RATE_LIMIT (or `chargebeeRateLimit`): requests a minute the site allows
+ *   (default 150, what a test site and the Starter plan allow)
+ * @property {number} [customerpConcurrency] CUSTOMERP_CONCURRENCY (or `customerpConcurrency`): Customerp requests in flight at once (default 8)
+ * @property {number} [customerpPageSize] CUSTOMERP_PAGE_SIZE (or `customerpPageSize`): records a change-feed page asks for (default 100)
  */
 
 export const GUARD_DEFAULTS = Object.freeze({ max: 10, percent: 5 });
 const FLOW_IDS = FLOWS.map((f) => f.id);
-const TOP_KEYS = ["defaults", "flows", "guard"];
+const TOP_KEYS = ["defaults", "flows", "guard", ...Object.keys(/** @type {any} */ ({ concurrency: 0, pageSize: 0, chargebeeRateLimit: 0, customerpConcurrency: 0, customerpPageSize: 0 }))];
+/**
+ * The host's pace: key in SYNC_CONFIG, environment variable (over the file), allowed range, default.
+ * @type {[key: "concurrency" | "pageSize" | "chargebeeRateLimit" | "customerpConcurrency" | "customerpPageSize", env: string, min: number, max: number, dflt: number, what: string][]}
+ */
+export const PACE = [
+  ["concurrency", "SYNC_CONCURRENCY", 1, 256, 16, "pairs in flight at once"],
+  ["pageSize", "SYNC_PAGE_SIZE", 1, 10_000, 200, "pairs planned at once"],
+  ["chargebeeRateLimit", "CHARGEBEE_RATE_LIMIT", 1, 1_000_000, 150, "Chargebee requests a minute"],
+  ["customerpConcurrency", "CUSTOMERP_CONCURRENCY", 1, 256, 8, "Customerp requests in flight at once"],
+  ["customerpPageSize", "CUSTOMERP_PAGE_SIZE", 1, 500, 100, "records a Customerp change-feed page asks for"],
+];
 const FLOW_KEYS = ["enabled", "options"];
 
 /**
@@ -70,6 +87,7 @@ export function configFromEnv(env = process.env, o = {}) {
     }
   }
   const options = /** @type {Options} */ ({ ...(file?.defaults ?? {}), ...envOptions });
+  /** @type {Config} */
   const config = {
     chargebeeSite: env.CHARGEBEE_SITE ?? "",
     chargebeeApiKey: env.CHARGEBEE_API_KEY ?? "",
@@ -82,6 +100,14 @@ export function configFromEnv(env = process.env, o = {}) {
     guard: file?.guard ?? { ...GUARD_DEFAULTS },
     file: env.SYNC_CONFIG ?? null,
   };
+  for (const [key, name, min, max, dflt, what] of PACE) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== "") {
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max} (${what}), not ${JSON.stringify(raw)}`);
+      config[key] = n;
+    } else config[key] = file?.pace[key] ?? dflt;
+  }
   for (const flow of FLOW_IDS) {
     const where = config.flowOptions[flow] ? `flows.${flow}.options` : env.SYNC_CONFIG ? "defaults (or SYNC_OPTIONS)" : "SYNC_OPTIONS";
     checkOptions(flow, optionsFor(config, flow), env.SYNC_CONFIG ?? "the environment", where);
@@ -98,7 +124,7 @@ export function optionsFor(c, flow) {
 /** @param {unknown} v @returns {v is Record<string, any>} */
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** @param {string} path @returns {{ defaults: Options, flowOptions: Record<string, Options>, flows: string[] | null, guard: GuardLimits }} */
+/** @param {string} path @returns {{ defaults: Options, flowOptions: Record<string, Options>, flows: string[] | null, guard: GuardLimits, pace: Record<string, number> }} */
 function readConfigFile(path) {
   let text;
   try {
@@ -151,7 +177,14 @@ function readConfigFile(path) {
       } else throw bad(`guard.${k}`, "unknown key; allowed: max, percent");
     }
   }
-  return { defaults: /** @type {Options} */ (json.defaults ?? {}), flowOptions, flows, guard };
+  /** @type {Record<string, number>} */
+  const pace = {};
+  for (const [key, , min, max, , what] of PACE) {
+    if (json[key] === undefined) continue;
+    if (!Number.isInteger(json[key]) || json[key] < min || json[key] > max) throw bad(key, `expected a whole number from ${min} to ${max} (${what})`);
+    pace[key] = json[key];
+  }
+  return { defaults: /** @type {Options} */ (json.defaults ?? {}), flowOptions, flows, guard, pace };
 }
 
 /**

@@ -3,6 +3,7 @@
 import { plan as planOne } from "customerp-chargebee";
 import { RetryLater } from "./errors.mjs";
 import { WriteScope, inScope } from "./clients/write-scope.mjs";
+import { chargebeeVersion, customerpVersion } from "./versions.mjs";
 import { ChargebeeError } from "./clients/chargebee.mjs";
 import { CustomerpError } from "./clients/customerp.mjs";
 import { describeConflict, hasWrites, matchesExpect, plannedWrites, resolveRefs, sameJson, shortHash } from "./plans.mjs";
@@ -268,7 +269,7 @@ const isRefusedWrite = (e) => e instanceof ChargebeeError && e.status === 400 &&
  * @param {import("./loop.mjs").RunContext} ctx
  */
 function listPlan(f, input, plan, stats, ctx) {
-  ctx.planned.push(...plannedWrites(f, plan, input));
+  ctx.plan(plannedWrites(f, plan, input));
   stats.conflicts += plan.conflicts.length;
   stats.warnings += plan.warnings.length;
   const cb = plan.chargebee;
@@ -278,6 +279,20 @@ function listPlan(f, input, plan, stats, ctx) {
   }
   const cp = plan.customerp.action;
   if (cp === "create" || cp === "update" || cp === "delete") stats[cp === "create" ? "created" : cp === "update" ? "updated" : "deleted"].customerp++;
+}
+
+/**
+ * An item with its prices as the plan's answers leave it (an item's answer carries no prices): the
+ * item of the last answer that has one, its prices as read with those the answers hold put in.
+ * @param {Json | null} before @param {Json[]} responses @returns {Json | null}
+ */
+function itemAfter(before, responses) {
+  const item = responses.filter((r) => r?.item).at(-1)?.item ?? before;
+  if (!item) return null;
+  /** @type {Map<string, Json>} */
+  const prices = new Map((before?.item_prices ?? []).map((/** @type {Json} */ p) => [p.id, p]));
+  for (const r of responses) if (r?.item_price) prices.set(r.item_price.id, r.item_price);
+  return { ...item, item_prices: [...prices.values()].filter((p) => p.item_id === item.id).sort((a, b) => (a.id < b.id ? -1 : 1)) };
 }
 
 /** Whether a plan without writes still changes what the store holds. @param {Plan} plan @param {Link} link @param {Json | null} base */
@@ -414,6 +429,8 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
 
   let cpId = plan.link.customerp;
   const cp = plan.customerp;
+  /** Customerp's record after this plan: its answer, or the record as read when the plan leaves it. @type {Json | null} */
+  let cpAfter = cp.action === "none" ? input.customerp : null;
   if ((cp.action === "update" || cp.action === "delete") && cp.id && !etag) {
     // No ETag holds this write to the version it was planned on: the record is read again right before it.
     const again = await s.cp.get(f.customerp, cp.id);
@@ -423,11 +440,12 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   try {
     if (cp.action === "create") {
       const key = `${f.id}:${plan.link.chargebee ?? ""}:${shortHash(cp.changes)}`;
-      cpId = String((await s.cp.create(f.customerp, cp.changes ?? {}, key)).id);
+      cpAfter = await s.cp.create(f.customerp, cp.changes ?? {}, key);
+      cpId = String(/** @type {Json} */ (cpAfter).id);
       s.events.write({ system: "customerp", flow: f.id, outcome: "ok", tenant: s.store.tenant });
       stats.created.customerp++;
     } else if (cp.action === "update" && cp.id) {
-      await s.cp.update(f.customerp, cp.id, cp.changes ?? {}, etag);
+      cpAfter = await s.cp.update(f.customerp, cp.id, cp.changes ?? {}, etag);
       s.events.write({ system: "customerp", flow: f.id, outcome: "ok", tenant: s.store.tenant });
       stats.updated.customerp++;
     } else if (cp.action === "delete" && cp.id) {
@@ -442,7 +460,9 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   }
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
   if (refusedWrite) throw refusedWrite;
-  await s.store.commitPair(f.id, link, next, plan.base);
+  const answered = cb.requests.length > 0 ? s.readers[f.chargebee].fromResponse(responses.at(-1)) : null;
+  const cbAfter = cb.requests.length === 0 ? input.chargebee : f.chargebee === "item" ? itemAfter(input.chargebee, responses) : answered;
+  await s.store.commitPair(f.id, link, next, plan.base, { customerp: customerpVersion(cpAfter), chargebee: chargebeeVersion(f.chargebee, cbAfter) });
   if (link.chargebee && !next.chargebee) s.released.add(link.chargebee);
   // A relink (an order taking over its quote's order) is planned again with the other record; so is a
   // create that leaves rows to a second plan: a Chargebee order's date and statuses, and the tag
@@ -453,6 +473,6 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
     relinked,
     awaiting,
     followUp: (cb.action === "create" && Boolean(f.followsUp)) || cp.action === "create",
-    answered: cb.requests.length > 0 ? s.readers[f.chargebee].fromResponse(responses.at(-1)) : null,
+    answered,
   };
 }

@@ -19,7 +19,8 @@ export async function demo(out = console.log, o = {}) {
   const servers = await startLocalServers();
   const dir = mkdtempSync(join(tmpdir(), "customerp-chargebee-demo-"));
   const db = join(dir, "sync.sqlite");
-  const host = await localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, db, out });
+  // One pair at a time (the host's default is 16 in flight): the printed inbox keeps its order from run to run.
+  const host = await localSync({ concurrency: 1, chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, db, out });
   try {
     const cpDb = servers.customerp.db;
     const site = servers.chargebee.site;

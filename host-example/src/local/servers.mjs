@@ -53,7 +53,8 @@ export async function startLocalServers(o = {}) {
  *   options?: import("customerp-chargebee").Options, flowOptions?: Record<string, import("customerp-chargebee").Options>,
  *   guard?: { max: number, percent: number }, out?: (line: string) => void,
  *   retry?: import("../app/clients/retry.mjs").RetryOptions, hooks?: import("../app/loop.mjs").SyncOptions["hooks"], tenant?: string,
- *   bucket?: import("../app/clients/rate.mjs").Bucket }} o bucket: the Chargebee site's rate bucket (default: none)
+ *   bucket?: import("../app/clients/rate.mjs").Bucket, concurrency?: number, pageSize?: number }} o bucket: the Chargebee site's rate
+ *   bucket (default: none); concurrency: pairs in flight at once; pageSize: pairs planned at once
  */
 export async function localSync(o) {
   const chargebee = new ChargebeeClient({ site: o.chargebeeUrl, apiKey: o.apiKey ?? LOCAL_API_KEY, bucket: o.bucket, ...o.retry });
@@ -63,7 +64,10 @@ export async function localSync(o) {
   const config = {
     chargebeeSite: o.chargebeeUrl, chargebeeApiKey: "", customerpUrl: o.customerpUrl, customerpToken: "", db: store.path,
     options: o.options ?? DEMO_OPTIONS, flowOptions: o.flowOptions ?? {}, flows: null, guard: o.guard ?? { ...GUARD_DEFAULTS }, file: null,
+    concurrency: o.concurrency ?? (process.env.SYNC_TEST_CONCURRENCY ? Number(process.env.SYNC_TEST_CONCURRENCY) : undefined),
+    pageSize: o.pageSize ?? (process.env.SYNC_TEST_PAGE_SIZE ? Number(process.env.SYNC_TEST_PAGE_SIZE) : undefined),
   };
-  const sync = new Sync({ customerp, chargebee, store, options: config.options, flowOptions: config.flowOptions, guard: config.guard, out: o.out, hooks: o.hooks });
+  const sync = new Sync({ customerp, chargebee, store, options: config.options, flowOptions: config.flowOptions, guard: config.guard, out: o.out, hooks: o.hooks,
+    concurrency: config.concurrency, pageSize: config.pageSize });
   return { sync, store, chargebee, customerp, config };
 }

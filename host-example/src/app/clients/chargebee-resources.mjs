@@ -9,6 +9,8 @@
  * @typedef {object} ResourceReader
  * @property {string[]} cursorTypes the cursors this resource keeps (per system and type)
  * @property {(cursors: Cursors) => Promise<{ records: Json[], cursors: Cursors }>} changed
+ * @property {(cursors: Cursors) => AsyncGenerator<{ records: Json[], cursors: Cursors }>} changedPages the same, a page at a
+ *   time, each page with the cursors after it
  * @property {(ids: string[]) => Promise<Json[]>} byIds
  * @property {(id: string) => Promise<Json | null>} get
  * @property {(body: Json | undefined) => Json | null} fromResponse the record a write answered with, in the
@@ -26,6 +28,21 @@ const since = (/** @type {string | null} */ c, field = "updated_at") => (c ? { [
 const maxCursor = (rows, field, prev) =>
   rows.reduce((m, r) => (typeof r[field] === "number" && r[field] > Number(m ?? 0) ? String(r[field]) : m), prev);
 
+/**
+ * Every page of a reader, as one list (records read twice keep their last reading) with the last cursors.
+ * @param {AsyncGenerator<{ records: Json[], cursors: Cursors }>} pages @param {Cursors} start
+ */
+async function collectPages(pages, start) {
+  /** @type {Map<string, Json>} */
+  const byId = new Map();
+  let cursors = start;
+  for await (const p of pages) {
+    for (const r of p.records) byId.set(r.id, r);
+    cursors = p.cursors;
+  }
+  return { records: [...byId.values()], cursors };
+}
+
 /** @template T @param {T[]} xs @param {number} n @returns {T[][]} */
 const chunks = (xs, n) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
@@ -40,9 +57,16 @@ export function chargebeeResources(cb, store) {
     cursorTypes: [key],
     /** @param {Cursors} c */
     async changed(c) {
-      const rows = await cb.listAll(path, { include_deleted: true, ...since(c[key]), "sort_by[asc]": "updated_at" });
-      const records = rows.map((e) => e[key]);
-      return { records, cursors: { [key]: maxCursor(records, "updated_at", c[key]) } };
+      return collectPages(this.changedPages(c), c);
+    },
+    /** @param {Cursors} c */
+    async *changedPages(c) {
+      let cursor = c[key];
+      for await (const rows of cb.listPages(path, { include_deleted: true, ...since(c[key]), "sort_by[asc]": "updated_at" })) {
+        const records = rows.map((e) => e[key]);
+        cursor = maxCursor(records, "updated_at", cursor);
+        yield { records, cursors: { [key]: cursor } };
+      }
     },
     /** @param {string[]} ids */
     async byIds(ids) {
@@ -85,16 +109,27 @@ export function chargebeeResources(cb, store) {
   const item = {
     cursorTypes: ["item", "item_price"],
     async changed(c) {
+      return collectPages(this.changedPages(c), c);
+    },
+    // Changed items a page at a time with their prices; then the items of changed prices not seen yet.
+    async *changedPages(c) {
       const q = { "status[in]": ALL_STATUSES, "sort_by[asc]": "updated_at" };
-      const items = (await cb.listAll("/items", { ...q, ...since(c.item) })).map((e) => e.item);
-      const prices = (await cb.listAll("/item_prices", { ...q, ...since(c.item_price) })).map((e) => e.item_price);
-      const have = new Set(items.map((i) => i.id));
-      const missing = [...new Set(prices.map((p) => p.item_id))].filter((id) => !have.has(id));
-      const records = await withPrices([...items, ...(await itemsByIds(missing))]);
-      return {
-        records,
-        cursors: { item: maxCursor(items, "updated_at", c.item), item_price: maxCursor(prices, "updated_at", c.item_price) },
-      };
+      /** @type {Set<string>} */
+      const seen = new Set();
+      let cursors = { item: c.item, item_price: c.item_price };
+      for await (const rows of cb.listPages("/items", { ...q, ...since(c.item) })) {
+        const items = rows.map((e) => e.item);
+        items.forEach((i) => seen.add(i.id));
+        cursors = { ...cursors, item: maxCursor(items, "updated_at", cursors.item) };
+        yield { records: await withPrices(items), cursors };
+      }
+      for await (const rows of cb.listPages("/item_prices", { ...q, ...since(c.item_price) })) {
+        const prices = rows.map((e) => e.item_price);
+        cursors = { ...cursors, item_price: maxCursor(prices, "updated_at", cursors.item_price) };
+        const missing = [...new Set(prices.map((p) => p.item_id))].filter((id) => !seen.has(id));
+        missing.forEach((id) => seen.add(id));
+        yield { records: missing.length ? await withPrices(await itemsByIds(missing)) : [], cursors };
+      }
     },
     async byIds(ids) {
       return withPrices(await itemsByIds(ids));
@@ -110,18 +145,24 @@ export function chargebeeResources(cb, store) {
   const businessEntity = {
     cursorTypes: ["business_entity_event"],
     async changed(c) {
+      return collectPages(this.changedPages(c), c);
+    },
+    async *changedPages(c) {
       const key = "business_entity_event";
-      const rows = await cb.listAll("/events", {
+      let cursor = c[key];
+      for await (const rows of cb.listPages("/events", {
         "event_type[in]": JSON.stringify(BUSINESS_ENTITY_EVENTS), ...since(c[key], "occurred_at"), "sort_by[asc]": "occurred_at",
-      });
-      const events = rows.map((e) => e.event).filter((e) => e.content?.business_entity);
-      for (const e of events) {
-        const be = { ...e.content.business_entity };
-        if (e.event_type === "business_entity_deleted") be.deleted = true;
-        await store.saveBusinessEntity(be);
+      })) {
+        const events = rows.map((e) => e.event).filter((e) => e.content?.business_entity);
+        for (const e of events) {
+          const be = { ...e.content.business_entity };
+          if (e.event_type === "business_entity_deleted") be.deleted = true;
+          await store.saveBusinessEntity(be);
+        }
+        cursor = maxCursor(events, "occurred_at", cursor);
+        const ids = [...new Set(events.map((e) => e.content.business_entity.id))];
+        yield { records: await store.businessEntities(ids), cursors: { [key]: cursor } };
       }
-      const ids = [...new Set(events.map((e) => e.content.business_entity.id))];
-      return { records: await store.businessEntities(ids), cursors: { [key]: maxCursor(events, "occurred_at", c[key]) } };
     },
     async byIds(ids) {
       return store.businessEntities(ids);

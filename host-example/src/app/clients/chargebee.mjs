@@ -218,13 +218,23 @@ export class ChargebeeClient {
   async listAll(path, query = {}, maxPages = 10_000) {
     /** @type {Record<string, any>[]} */
     const out = [];
+    for await (const page of this.listPages(path, query, maxPages)) out.push(...page);
+    return out;
+  }
+
+  /**
+   * A list a page (100 entries) at a time: limit=100, offset=next_offset until there is none.
+   * @param {string} path @param {Record<string, string | number | boolean>} [query] @param {number} [maxPages] a bound on the loop
+   * @returns {AsyncGenerator<Record<string, any>[]>}
+   */
+  async *listPages(path, query = {}, maxPages = 1_000_000) {
     /** @type {string | undefined} */
     let offset;
     for (let page = 0; page < maxPages; page++) {
       const body = await this.get(path, { ...query, limit: 100, ...(offset ? { offset } : {}) });
-      out.push(...body.list);
+      yield body.list;
       offset = body.next_offset;
-      if (!offset) return out;
+      if (!offset) return;
     }
     throw new Error(`Chargebee ${path}: more than ${maxPages} pages`);
   }

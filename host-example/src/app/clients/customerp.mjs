@@ -28,7 +28,7 @@ export class CustomerpClient {
   #token;
 
   /**
-   * @param {{ url: string, token: string, concurrency?: number, events?: import("../events.mjs").HostEvents, tenant?: string }
+   * @param {{ url: string, token: string, concurrency?: number, pageSize?: number, events?: import("../events.mjs").HostEvents, tenant?: string }
    *   & import("./retry.mjs").RetryOptions} o concurrency: requests in flight at once (default 8)
    */
   constructor(o) {
@@ -46,6 +46,8 @@ export class CustomerpClient {
     this.#token = o.token;
     this.retry = { ...o, system: "Customerp", events: undefined };
     this.slots = new Semaphore(o.concurrency ?? 8);
+    /** Records a change-feed page asks for (the contract allows 1–500). */
+    this.pageSize = o.pageSize ?? 100;
     this.events = o.events ?? events;
     this.tenant = o.tenant ?? "";
     this.counters = { reads: 0, writes: 0, retries: 0 };
@@ -142,12 +144,26 @@ export class CustomerpClient {
   async changes(type, cursor, maxPages = 10_000) {
     /** @type {Rec[]} */
     const records = [];
+    let last = cursor;
+    for await (const page of this.changePages(type, cursor, maxPages)) {
+      records.push(...page.records);
+      last = page.cursor;
+    }
+    return { records, cursor: last ?? "0" };
+  }
+
+  /**
+   * The change feed a page at a time, each page with the cursor after it.
+   * @param {string} type @param {string | null} cursor @param {number} [maxPages]
+   * @returns {AsyncGenerator<{ records: Rec[], cursor: string }>}
+   */
+  async *changePages(type, cursor, maxPages = 1_000_000) {
     let since = cursor ?? "0";
     for (let page = 0; page < maxPages; page++) {
-      const { body } = await this.#call("GET", `/api/${type}?since=${encodeURIComponent(since)}&limit=100`);
-      records.push(...body.data);
+      const { body } = await this.#call("GET", `/api/${type}?since=${encodeURIComponent(since)}&limit=${this.pageSize}`);
       since = body.cursor;
-      if (!body.has_more) return { records, cursor: since };
+      yield { records: body.data, cursor: since };
+      if (!body.has_more) return;
     }
     throw new Error(`Customerp ${type}: more than ${maxPages} pages`);
   }
