@@ -329,11 +329,11 @@ export async function runConnectorChecks(o) {
         if (repeated.length) parts.push(`repeated ${repeated.length} (${listIds([...new Set(repeated)])})`);
         if (extra.length) parts.push(`gave ${extra.length} more (${listIds([...new Set(extra)])})`);
         if (!parts.length) parts.push(`gave them in another order (first difference at position ${at + 1}: ${got[at]} where one page has ${want[at]})`);
-        last = `following the cursors with limit=1 ${parts.join(" and ")} of the ${want.length} records one page of 500 holds`;
-        if (attempt === 2) {
-          const k = at < 0 ? small.pages.length - 1 : small.pageOf[at] ?? small.pages.length - 1;
-          throw new CheckFailure(last, small.pages[k]);
-        }
+        // The page shown: the last one before the readings part (its cursor led to the wrong next page).
+        const split = at < 0 ? got.length : at;
+        const shown = split === 0 ? 0 : small.pageOf[split - 1] ?? small.pages.length - 1;
+        last = `following the cursors with limit=1 ${parts.join(" and ")} of the ${want.length} records one page of 500 holds; the page shown is the last before they part`;
+        if (attempt === 2) throw new CheckFailure(last, small.pages[shown]);
       }
       throw new CheckFailure(last);
     });
