@@ -142,13 +142,16 @@ test("the CLI: exit 0 on the local server, 1 naming the failed checks, 2 without
     assert.equal(json.code, 0, "read-only, the If-Match fault goes unseen");
     assert.equal(JSON.parse(json.stdout).summary.passed, 28);
 
+    const api = await cli(["check-connector", `${server.url}/api`], { CUSTOMERP_TOKEN: TOKEN });
+    assert.equal(api.code, 2);
+    assert.match(api.stderr, /give the connector's base URL without \/api, as CUSTOMERP_URL/);
     const none = await cli(["check-connector", server.url], {});
     assert.equal(none.code, 2);
     assert.match(none.stderr, /set CUSTOMERP_TOKEN to the connector's bearer token/);
     const refused = await cli(["check-connector", server.url], { CUSTOMERP_TOKEN: `${TOKEN}-not-this-one` });
     assert.equal(refused.code, 5);
     assert.match(refused.stderr, /Customerp refused the token at http:\/\/127\.0\.0\.1:\d+\/: GET \/api\/contacts answered 401 unauthorized/);
-    for (const r of [ok, bad, json, none, refused]) assert.ok(!`${r.stdout}${r.stderr}`.includes(TOKEN), "the token is never printed");
+    for (const r of [ok, bad, json, api, none, refused]) assert.ok(!`${r.stdout}${r.stderr}`.includes(TOKEN), "the token is never printed");
   } finally {
     await broken.close();
     await server.close();

@@ -19,6 +19,7 @@ export async function checkConnector(a) {
     throw new UsageError(`check-connector takes the connector's base URL (as CUSTOMERP_URL, e.g. https://erp.example.com), not ${JSON.stringify(a.url ?? "")}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`the connector's URL must be http(s), not ${url.protocol}`);
+  if (/\/api\/?$/.test(url.pathname)) throw new UsageError(`give the connector's base URL without /api, as CUSTOMERP_URL (the paths start with /api): ${url.origin}${url.pathname.replace(/\/api\/?$/, "")}`);
   // Credentials written into the URL are secrets too, as for CUSTOMERP_URL.
   addSecret(decodeURIComponent(url.password));
   addSecret(decodeURIComponent(url.username));
