@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # THE test command (CI runs it through .ci/run). Fails at the first failing step.
+#   0. links            scripts/check-links.mjs: every relative link and #anchor of every tracked Markdown file
+#                       resolves (no network; external links are listed, not fetched), and its own tests
 #   1. setup            scripts/setup.sh (idempotent installs)
 #   2. native           cargo test --all-targets, cargo test --doc
 #   3. wasm in Node     cargo test --target wasm32-unknown-unknown --test node     (wasm-bindgen-test-runner)
@@ -31,6 +33,10 @@ cleanup() {
   relink "$host/node_modules" ../../pkg
 }
 trap cleanup EXIT
+
+section "links (every tracked Markdown file; external links listed, not fetched)"
+node --test scripts/check-links.test.mjs
+node scripts/check-links.mjs
 
 section "setup"
 bash scripts/setup.sh

@@ -13,6 +13,8 @@ import { linkPair, unlinkPair } from "../src/app/actions/link.mjs";
 import { confirmItem, resolveItem } from "../src/app/actions/resolve.mjs";
 import { retryRecord } from "../src/app/actions/retry.mjs";
 import { explainPair } from "../src/app/actions/explain.mjs";
+import { checkConnector } from "../src/app/actions/check-connector.mjs";
+import { formatCheckReport } from "../src/app/connector-check.mjs";
 import { KINDS } from "../src/app/inbox.mjs";
 import { FLOWS } from "../src/app/flows.mjs";
 import { sleep } from "../src/lib/http.mjs";
@@ -29,7 +31,7 @@ exit codes: 0 all written · 1 some records failed (see the inbox) · 2 usage or
   3 stopped by the guard · 4 the store is locked by another run · 5 a system could not be reached or refused the credentials`;
 const FLOW_LIST = `flows: ${FLOWS.map((f) => f.id).join(", ")}`;
 
-/** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number, systems: boolean, main: (app: any, v: any, pos: string[]) => Promise<number> }>} */
+/** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number, systems: boolean, app?: false, main: (app: any, v: any, pos: string[]) => Promise<number> }>} */
 const COMMANDS = {
   run: {
     usage: "run [--watch [s]] [--webhooks [P]] [--console [P]] [--runs N] [--full [--repair]] [--flows a,b] [--dry-run] [--json FILE] [--wait S]",
@@ -134,6 +136,28 @@ const COMMANDS = {
       console.log("stopping");
       await served.close();
       return EXIT.ok;
+    },
+  },
+  "check-connector": {
+    usage: "check-connector <url> [--token-env NAME] [--write [--type T]] [--sample N] [--json]",
+    about: `Checks a Customerp connector against the REST contract (docs/customerp-rest.md) before a first sync: auth,
+  the change feed's paging and cursors, ids=, GET by id with an ETag and one representation, 404 and limit errors.
+  --write also creates one record of --type T (default contacts; made inactive or a draft), replays and conflicts
+  its Idempotency-Key, edits it with the current and a stale ETag, and deletes it (its tombstone stays). <url> is
+  the base URL, as CUSTOMERP_URL; the token comes from the variable --token-env names (default CUSTOMERP_TOKEN);
+  --sample N pages at most N records per type one by one (default 100). Needs no store and no Chargebee.
+  Exit 0 when every check passes, 1 when one fails (they are named), 2 for usage, 5 when the URL cannot be reached.`,
+    options: { "token-env": { type: "string" }, write: { type: "boolean" }, type: { type: "string" }, sample: { type: "string" }, json: { type: "boolean" } },
+    positionals: 1, systems: false, app: false,
+    async main(_app, v, [url]) {
+      const tokenEnv = v["token-env"] ?? "CUSTOMERP_TOKEN";
+      const token = process.env[tokenEnv];
+      addSecret(token);
+      const { report, exitCode } = await checkConnector({ url, token, tokenEnv, write: v.write, type: v.type, sample: v.sample });
+      if (v.json) console.log(JSON.stringify(report, null, 2));
+      else formatCheckReport(report, { tokenEnv }).forEach((l) => console.log(l));
+      if (v.json && exitCode) console.error(`failed: ${report.summary.failedIds.join(", ")}`);
+      return exitCode;
     },
   },
   confirm: {
@@ -312,6 +336,7 @@ async function main(args) {
     return EXIT.ok;
   }
   if (positionals.length !== cmd.positionals) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
+  if (cmd.app === false) return await cmd.main(null, values, positionals);
   const app = await openApp({ systems: cmd.systems, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
   try {
     return await cmd.main(app, values, positionals);
