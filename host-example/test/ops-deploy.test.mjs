@@ -336,6 +336,7 @@ test("the npm package: packed with the plugin bundled, installed into an empty f
 
     // from another directory, by name on PATH
     const elsewhere = mkdtempSync(join(tmpdir(), "cpcb-cwd-"));
+    /** @type {NodeJS.ProcessEnv} */
     const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, SYNC_DB: join(elsewhere, "store.sqlite") };
     delete env.SYNC_CONFIG;
     delete env.SYNC_TEST_PG;
