@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { addSecret } from "../src/app/redact.mjs";
-import { createLogger, loggerFromEnv } from "../src/ops/log.mjs";
+import { HostEvents } from "../src/app/events.mjs";
+import { createLogger, loggerFromEnv, logEvents } from "../src/ops/log.mjs";
 
 /** A stream that keeps what is written. */
 function sink() {
@@ -118,4 +119,45 @@ test("LOG_FORMAT and LOG_LEVEL from the environment, checked", () => {
   assert.equal(loggerFromEnv({ LOG_FORMAT: "" }, { out }).level, "info");
   assert.throws(() => loggerFromEnv({ LOG_FORMAT: "yaml" }), (e) => /** @type {any} */ (e).name === "UsageError" && /LOG_FORMAT must be one of json, text/.test(/** @type {Error} */ (e).message));
   assert.throws(() => loggerFromEnv({ LOG_LEVEL: "verbose" }), /LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, not "verbose"/);
+});
+
+test("logEvents: the host's events as JSON lines — flows' ends with counts, the inbox, a system going and coming back, failed writes, refused webhooks; requests at debug", () => {
+  const out = sink();
+  const events = new HostEvents();
+  const stop = logEvents(events, createLogger({ format: "json", level: "info", out }));
+  events.run({ flow: "contact-customer", outcome: "ok", run: 4, tenant: "", at: 1, counts: { read: 9, errors: 0 } });
+  events.run({ flow: "product-item", outcome: "failed", run: 4, tenant: "acme", at: 1, counts: { errors: 2 } });
+  events.run({ flow: "quote-order", outcome: "guard", run: 4, tenant: "", at: 1, counts: {} });
+  events.inbox({ tenant: "", counts: { error: 2, waiting: 1 } });
+  events.request({ system: "chargebee", method: "GET", status: 0, ms: 3, tenant: "" });
+  events.request({ system: "chargebee", method: "GET", status: 0, ms: 3, tenant: "" });
+  events.request({ system: "chargebee", method: "GET", status: 200, ms: 80, tenant: "" });
+  events.write({ system: "customerp", flow: "order-order", outcome: "failed", tenant: "" });
+  events.write({ system: "customerp", flow: "order-order", outcome: "ok", tenant: "" });
+  events.webhook({ source: "customerp", outcome: "refused", tenant: "" });
+  events.webhook({ source: "customerp", outcome: "accepted", tenant: "" });
+  events.rateLimited({ system: "chargebee", tenant: "", retryAfterMs: 500 });
+  const lines = out.lines().map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => [l.level, l.msg]), [
+    ["info", "contact-customer ended ok"],
+    ["error", "product-item ended failed"],
+    ["warn", "quote-order ended guard"],
+    ["info", "inbox: 3 open"],
+    ["warn", "Chargebee did not answer"],
+    ["info", "Chargebee answers again"],
+    ["warn", "order-order: a write to Customerp failed"],
+    ["warn", "a webhook from Customerp: refused"],
+  ]);
+  assert.deepEqual([lines[0].run, lines[0].flow, lines[0].tenant, lines[0].outcome, lines[0].counts], [4, "contact-customer", "", "ok", { read: 9, errors: 0 }]);
+  assert.equal(lines[1].tenant, "acme");
+  assert.deepEqual(lines[3].inbox, { error: 2, waiting: 1 });
+
+  const dbg = sink();
+  const stop2 = logEvents(events, createLogger({ format: "json", level: "debug", out: dbg }));
+  events.request({ system: "customerp", method: "PATCH", status: 412, ms: 41, tenant: "" });
+  assert.deepEqual(dbg.lines().map((l) => JSON.parse(l).msg), ["Customerp PATCH 412 (41 ms)"]);
+  stop();
+  stop2();
+  assert.equal(events.eventNames().length, 0);
+  assert.doesNotThrow(() => events.emit("run", null));
 });

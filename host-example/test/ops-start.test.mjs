@@ -13,6 +13,7 @@ import { redact } from "../src/app/redact.mjs";
 import { opsConfigOf, readOpsConfig, OPS_KEYS } from "../src/ops/config.mjs";
 import { loadCredentials, CREDENTIALS } from "../src/ops/credentials.mjs";
 import { startOps, SHUTDOWN_MS, shutdownBoundMs } from "../src/ops/ops.mjs";
+import { createLogger } from "../src/ops/log.mjs";
 import { close, listen, readBody } from "../src/lib/http.mjs";
 import { get, parsePrometheus, valueOf } from "./ops-helpers.mjs";
 
@@ -93,13 +94,16 @@ test("startOps: the endpoint with its token, readiness and alerts from the envir
   });
   const { origin } = await listen(hook);
   const events = new HostEvents();
+  /** @type {string[]} */
+  const lines = [];
+  const logged = { write: (/** @type {string} */ s) => lines.push(s) };
   const token = "mt_Qs8Vn2Kx7Lp4Zr9W";
   const flows = ["contact-customer", "product-item"];
   const ops = await startOps({
     events, flows, metricsPort: 0, watchSeconds: 60, store: () => 2,
     env: { METRICS_TOKEN: token, ALERT_WEBHOOK_URL: `${origin}/services/T9/B9/Hk2Jq7Wm4Xz8` },
     config: { metrics: {}, health: { intervals: 2 }, alerts: { inbox: { error: 2 } } },
-    log: { warn() {}, info() {}, debug() {} },
+    log: createLogger({ format: "json", out: logged }),
   });
   try {
     assert.match(ops.lines[0], /^ {2}metrics {4}http:\/\/127\.0\.0\.1:\d+\/metrics, \/healthz, \/readyz {2}\(METRICS_TOKEN: set, not shown; \/metrics and \/readyz want it\)$/);
@@ -126,6 +130,8 @@ test("startOps: the endpoint with its token, readiness and alerts from the envir
     assert.equal(valueOf(fams, "customerp_chargebee_inbox_open", { tenant: "", kind: "error" }), 2);
     assert.ok(await ops.alerts?.flush(5000));
     assert.deepEqual(posted.map((p) => p.alert.key), ["run_failed::product-item", "inbox::error"]);
+    // a JSON logger gets the events as lines
+    assert.deepEqual(lines.map((l) => JSON.parse(l).msg), ["contact-customer ended ok", "product-item ended failed", "inbox: 2 open"]);
   } finally {
     const closed = ops.close();
     assert.equal(ops.close(), closed);

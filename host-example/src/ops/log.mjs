@@ -7,6 +7,7 @@
 import pino from "pino";
 import { UsageError } from "../app/errors.mjs";
 import { redact } from "../app/redact.mjs";
+import { listen } from "./listen.mjs";
 
 export const FORMATS = /** @type {const} */ (["json", "text"]);
 export const LEVELS = /** @type {const} */ (["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
@@ -116,4 +117,52 @@ function textOf(fields, msg) {
   if (!e) return m;
   if (!m) return e.message;
   return m.includes(e.message) ? m : `${m}: ${e.message}`;
+}
+
+const NAMES = { customerp: "Customerp", chargebee: "Chargebee" };
+
+/**
+ * Logs the host's events as structured lines (for LOG_FORMAT=json, where the text report is not what a log
+ * shipper wants): each flow's end with its counts (info; warn for the guard and a lost lease, error for a
+ * failure), the inbox after a run (info), a system that stops or starts answering (warn, info: only the
+ * changes), failed writes and refused webhooks (warn), and at debug each request, 429 and write.
+ * @param {import("../app/events.mjs").HostEvents} events @param {Logger} log
+ * @returns {() => void} stops
+ */
+export function logEvents(events, log) {
+  /** @type {Set<string>} tenant:system that did not answer last time */
+  const down = new Set();
+  const t = (/** @type {{ tenant?: string }} */ e) => (typeof e.tenant === "string" ? e.tenant : "");
+  return listen(events, "log", {
+    run(/** @type {import("../app/events.mjs").RunEvent} */ e) {
+      const level = e.outcome === "ok" ? "info" : e.outcome === "failed" ? "error" : "warn";
+      log[level]({ run: e.run, flow: e.flow, tenant: t(e), outcome: e.outcome, counts: e.counts }, `${e.flow} ended ${e.outcome}`);
+    },
+    inbox(/** @type {import("../app/events.mjs").InboxEvent} */ e) {
+      const open = Object.values(e.counts ?? {}).reduce((n, x) => n + (Number.isFinite(x) ? x : 0), 0);
+      log.info({ tenant: t(e), inbox: e.counts }, `inbox: ${open} open`);
+    },
+    reach(/** @type {import("../app/events.mjs").ReachEvent} */ e) {
+      const key = `${t(e)}:${e.system}`;
+      if (!e.ok && !down.has(key)) {
+        down.add(key);
+        log.warn({ tenant: t(e), system: e.system, ...(e.error ? { error: e.error } : {}) }, `${NAMES[e.system] ?? e.system} did not answer${e.error ? `: ${e.error}` : ""}`);
+      } else if (e.ok && down.delete(key)) {
+        log.info({ tenant: t(e), system: e.system }, `${NAMES[e.system] ?? e.system} answers again`);
+      }
+    },
+    request(/** @type {import("../app/events.mjs").RequestEvent} */ e) {
+      log.debug({ tenant: t(e), system: e.system, method: e.method, status: e.status, ms: e.ms }, `${NAMES[e.system] ?? e.system} ${e.method} ${e.status || "no answer"} (${e.ms} ms)`);
+    },
+    rateLimited(/** @type {import("../app/events.mjs").RateLimitedEvent} */ e) {
+      log.debug({ tenant: t(e), system: e.system, retryAfterMs: e.retryAfterMs }, `${NAMES[e.system] ?? e.system} answered 429`);
+    },
+    write(/** @type {import("../app/events.mjs").WriteEvent} */ e) {
+      log[e.outcome === "failed" ? "warn" : "debug"]({ tenant: t(e), system: e.system, flow: e.flow, outcome: e.outcome }, `${e.flow}: a write to ${NAMES[e.system] ?? e.system} ${e.outcome}`);
+    },
+    webhook(/** @type {import("../app/events.mjs").WebhookEvent} */ e) {
+      const bad = e.outcome === "refused" || e.outcome === "error";
+      log[bad ? "warn" : "debug"]({ tenant: t(e), source: e.source, outcome: e.outcome }, `a webhook from ${NAMES[e.source] ?? e.source}: ${e.outcome}`);
+    },
+  });
 }

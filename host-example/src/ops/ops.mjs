@@ -1,13 +1,23 @@
 // The operations side in one call, for the command that runs the host as a service
-// (`run --watch --webhooks --metrics`): metrics on the host's events, readiness, the HTTP endpoint and
-// alerts, from the environment, SYNC_CONFIG's ops keys and the command's flags; and one close() within
-// a known bound, for a clean stop.
+// (`run --watch --webhooks --metrics`): metrics on the host's events, readiness, the HTTP endpoint,
+// alerts and (with JSON logs) the events as log lines, from the environment, SYNC_CONFIG's ops keys and
+// the command's flags; and one close() within a known bound, for a clean stop.
+//
+// How bin/sync.mjs uses it:
+//   - first of all, before the configuration is read: loadCredentials(process.env) (./credentials.mjs);
+//   - a logger: loggerFromEnv() (./log.mjs), its line() for the report, info/warn/error for the rest;
+//   - `run --watch`: const ops = await startOps({ metricsPort: --metrics given ? its port (9484 bare) : null,
+//     metricsHost: --metrics-host, watchSeconds: the poll interval, flows: the enabled flows,
+//     store: () => app.store.schemaVersion(), config: SYNC_CONFIG's ops keys (./config.mjs), log }),
+//     print ops.lines, and on SIGTERM/SIGINT stop starting work, wait for the run under way up to
+//     SHUTDOWN_MS.sync, then `await ops.close()`.
 import { events as hostEvents } from "../app/events.mjs";
 import { attachMetrics } from "./metrics.mjs";
 import { attachHealth } from "./health.mjs";
 import { startOpsServer, DEFAULT_PORT } from "./server.mjs";
 import { attachAlerts } from "./alerts.mjs";
 import { ago } from "./health.mjs";
+import { logEvents } from "./log.mjs";
 
 /**
  * How long each part of a clean stop may take, in ms. A service manager's stop timeout must cover the
@@ -30,7 +40,8 @@ export const shutdownBoundMs = () => SHUTDOWN_MS.sync + SHUTDOWN_MS.server + SHU
  * @property {string[]} [flows] the enabled flows (default all)
  * @property {string[]} [tenants] default ['']
  * @property {() => unknown} [store] the store check, e.g. `() => app.store.schemaVersion()`
- * @property {Pick<import("./log.mjs").Logger, "warn" | "info" | "debug">} [log] for the alerts' delivery problems
+ * @property {import("./log.mjs").Logger} [log] for the alerts' delivery problems; a JSON logger also gets the
+ *   host's events as lines (logEvents: a flow's end with its counts, the inbox, a system going and coming back, …)
  */
 
 /**
@@ -46,6 +57,7 @@ export async function startOps(o = {}) {
   // the alerts first: a bad URL stops the start before a port is taken
   const alerts = alertsOn ? attachAlerts(events, { url: /** @type {string} */ (env.ALERT_WEBHOOK_URL), ...config.alerts, log: o.log }) : null;
   const metrics = attachMetrics(events, { flows: o.flows, tenants: o.tenants });
+  const stopLog = o.log?.json ? logEvents(events, o.log) : () => {};
   const health = attachHealth(events, {
     intervalMs: (o.watchSeconds ?? 600) * 1000, ...config.health, store: o.store, flows: o.flows, tenants: o.tenants,
   });
@@ -63,6 +75,7 @@ export async function startOps(o = {}) {
     alerts?.detach();
     metrics.detach();
     health.detach();
+    stopLog();
     throw e;
   }
 
@@ -85,6 +98,7 @@ export async function startOps(o = {}) {
       closing ??= (async () => {
         metrics.detach();
         health.detach();
+        stopLog();
         await Promise.all([server?.close(), alerts?.close(SHUTDOWN_MS.alerts)]);
       })();
       return closing;
