@@ -4,6 +4,7 @@
 #   - rustup target wasm32-unknown-unknown
 #   - wasm-bindgen-cli (wasm-bindgen + wasm-bindgen-test-runner) at exactly the crate's wasm-bindgen version
 #   - Debian's postgresql (the host's second store back end; scripts/postgres.sh starts a server for the tests)
+#   - Debian's systemd, for systemd-analyze (host-example/test/ops-deploy.test.mjs verifies the service unit with it)
 #   - Debian's chromium + chromium-driver, for the wasm-bindgen-test browser suite, the ./web smoke test and the
 #     host's console tests (host-example/test/console.test.mjs, through playwright-core)
 #   - the npm dependencies of tests/js (from its committed package-lock.json)
@@ -57,6 +58,19 @@ else
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
   as_root apt-get install -y -qq postgresql >/dev/null
+fi
+
+# --- systemd-analyze (Debian's systemd), to verify host-example/deploy/customerp-chargebee.service -------
+# Only the tools are wanted: the package does not make systemd this machine's init. Where it cannot be
+# installed, the unit's test says it skipped the check.
+if command -v systemd-analyze >/dev/null; then
+  echo "ok: systemd-analyze ($(systemd-analyze --version | head -n 1))"
+else
+  echo "installing systemd (apt), for systemd-analyze"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends systemd >/dev/null; }; then
+    echo "warning: systemd could not be installed: host-example's test of the service unit will skip systemd-analyze verify"
+  fi
 fi
 
 # --- Node dependencies of the JS tests ----------------------------------------------------------
