@@ -24,6 +24,10 @@ import { withoutCredentials } from "./clients/chargebee.mjs";
  * @property {string[] | null} flows the flows that run (null: all)
  * @property {GuardLimits} guard
  * @property {string | null} file the SYNC_CONFIG file
+ * @property {"rest" | "sesam"} [customerpSource] CUSTOMERP_SOURCE: the REST connector (CUSTOMERP_URL), or Sesam (the replica
+ *   Sesam pushes into the store, and the changes it pulls: docs/sesam.md); default rest
+ * @property {string} [sesamNamespace] SESAM_NAMESPACE: the namespace of the ERP's entities in Sesam, `{type}` the
+ *   datatype (default customerp-{type}:)
  */
 
 export const GUARD_DEFAULTS = Object.freeze({ max: 10, percent: 5 });
@@ -37,8 +41,11 @@ const FLOW_KEYS = ["enabled", "options"];
  * @returns {Config}
  */
 export function configFromEnv(env = process.env, o = {}) {
+  const source = env.CUSTOMERP_SOURCE || "rest";
+  if (source !== "rest" && source !== "sesam") throw new UsageError(`CUSTOMERP_SOURCE must be rest (CUSTOMERP_URL, CUSTOMERP_TOKEN) or sesam (through Sesam, see docs/sesam.md), not ${JSON.stringify(source)}`);
   if (o.systems !== false) {
-    const missing = ["CHARGEBEE_SITE", "CHARGEBEE_API_KEY", "CUSTOMERP_URL", "CUSTOMERP_TOKEN"].filter((k) => !env[k]);
+    const needed = ["CHARGEBEE_SITE", "CHARGEBEE_API_KEY", ...(source === "sesam" ? [] : ["CUSTOMERP_URL", "CUSTOMERP_TOKEN"])];
+    const missing = needed.filter((k) => !env[k]);
     if (missing.length) throw new UsageError(`set ${missing.join(", ")} (see host-example/README.md)`);
   }
   const file = env.SYNC_CONFIG ? readConfigFile(env.SYNC_CONFIG) : null;
@@ -81,6 +88,8 @@ export function configFromEnv(env = process.env, o = {}) {
     flows: file?.flows ?? null,
     guard: file?.guard ?? { ...GUARD_DEFAULTS },
     file: env.SYNC_CONFIG ?? null,
+    customerpSource: /** @type {"rest" | "sesam"} */ (source),
+    sesamNamespace: env.SESAM_NAMESPACE ?? "customerp-{type}:",
   };
   for (const flow of FLOW_IDS) {
     const where = config.flowOptions[flow] ? `flows.${flow}.options` : env.SYNC_CONFIG ? "defaults (or SYNC_OPTIONS)" : "SYNC_OPTIONS";
@@ -175,7 +184,9 @@ function checkOptions(flow, options, source, where) {
 export function describeConfig(c, base) {
   const lines = [
     `  Chargebee  ${withoutCredentials(base)}  (API key: set, not shown)`,
-    `  Customerp  ${withoutCredentials(c.customerpUrl)}  (token: set, not shown)`,
+    c.customerpSource === "sesam"
+      ? `  Customerp  through Sesam: the replica in the store (CUSTOMERP_SOURCE=sesam, namespace ${JSON.stringify(c.sesamNamespace ?? "")})`
+      : `  Customerp  ${withoutCredentials(c.customerpUrl)}  (token: set, not shown)`,
     `  store      ${c.db}`,
     `  options    ${JSON.stringify(c.options)}`,
   ];
