@@ -8,7 +8,7 @@
 //     delete is `_deleted: true`.
 // Both also say which kind of change it is in `sesam_change` (the contract's prefix for properties that
 // are not the system's own), so a pipe can route creates, updates and deletes to different operations.
-import { CUSTOMERP_TYPES, decodeValue, encodeValue, identifierNamespaces, namespaceOf, ni, stripKeys } from "./typed.mjs";
+import { customerpSchema, decodeValue, encodeValue, identifierNamespaces, namespaceOf, ni, stripKeys } from "./typed.mjs";
 
 /** @typedef {Record<string, any>} Json */
 
@@ -25,6 +25,7 @@ export const OWNED = Object.freeze(["id", "created", "updated"]);
  * @property {Json} record the record, decoded, with `id` and `deleted`
  * @property {Record<string, string>} tags the typed-string prefix of every string value, by JSON Pointer
  * @property {string[]} origins the origins it names in `$origin` and `$ids` (namespace:id, without "~:")
+ * @property {boolean} bare a deleted entity with nothing but its id (a tombstone): the record keeps its last values
  */
 
 /** Thrown for an entity that cannot be read; the request is refused with its index. */
@@ -83,7 +84,8 @@ export function readPushed(raw, index, o) {
   const id = given === undefined || given === null || given === "" ? localId : String(given);
   delete tags["/id"];
   const deleted = raw._deleted === true || record.deleted === true;
-  return { id, record: { ...record, id, deleted }, tags, origins };
+  const bare = deleted && Object.keys(record).every((k) => k === "id" || k === "deleted");
+  return { id, record: { ...record, id, deleted }, tags, origins, bare };
 }
 
 /**
@@ -140,7 +142,7 @@ export function mergePushed(pushed, base, desired) {
  */
 export function changeEntity(row, o) {
   const { record, erp, tags } = row;
-  const schema = CUSTOMERP_TYPES;
+  const schema = customerpSchema(o.namespace);
   const enc = (/** @type {Json} */ v) => encodeValue(v, tags, schema);
   /** @param {Json} r @param {string[]} drop */
   const without = (r, drop) => Object.fromEntries(Object.entries(r).filter(([k]) => !drop.includes(k)));

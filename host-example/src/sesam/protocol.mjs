@@ -40,10 +40,14 @@ export function pushParams(q) {
     const v = q.get(n);
     return v === null || v === "" ? null : v;
   };
-  return {
+  const p = {
     sequenceId: text("sequence_id"), isFull: queryBoolean(q, "is_full", false), requestId: text("request_id"),
     previousRequestId: text("previous_request_id"), isFirst: queryBoolean(q, "is_first", false), isLast: queryBoolean(q, "is_last", false),
   };
+  // A full sync is a chain of requests: it cannot be followed without its sequence and request ids.
+  if (p.isFull && p.sequenceId === null) throw new ParameterError("sequence_id", "a full sync (is_full=true) needs sequence_id");
+  if (p.isFull && p.requestId === null) throw new ParameterError("request_id", "a full sync (is_full=true) needs request_id");
+  return p;
 }
 
 /**
@@ -76,8 +80,6 @@ export function pushDecision(active, p) {
     }
     return { mode: "incremental" };
   }
-  if (p.sequenceId === null) throw new ParameterError("sequence_id", "a full sync (is_full=true) needs sequence_id");
-  if (p.requestId === null) throw new ParameterError("request_id", "a full sync (is_full=true) needs request_id");
   if (p.isFirst) {
     if (open && open.sequence_id === p.sequenceId && open.requests > 0) {
       return { conflict: `is_first=true in sequence ${JSON.stringify(p.sequenceId)}, which began ${open.requests} request${open.requests === 1 ? "" : "s"} ago` };

@@ -231,7 +231,7 @@ export class Replica {
       await this.#refreshChange(k, fresh);
       outcome = "created";
     } else {
-      const changed = this.#merge(row, e.record, e.tags);
+      const changed = this.#merge(row, e.bare ? { ...row.erp, id: e.id, deleted: true } : e.record, e.tags);
       if (seen) row.seen_in = seen;
       await this.#save(k, row, { changed: changed.record });
       if (changed.record || changed.erp) await this.#refreshChange(k, row);

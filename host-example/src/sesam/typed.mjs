@@ -21,6 +21,8 @@ const DATETIME_UTC = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3
 const DATETIME_OFFSET = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** A real calendar day (the pattern lets 2026-02-30 through). @param {string} d */
+const realDay = (d) => new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Customerp's record types and the singular Sesam datatype of each (SYSTEM-DATATYPE naming). */
@@ -43,6 +45,21 @@ export const CUSTOMERP_TYPES = Object.freeze(/** @type {Record<string, "~t" | "~
   "/price": "~f", "/vat_rate": "~f", "/total_net": "~f", "/total_vat": "~f", "/total": "~f",
   "/lines/*/unit_price": "~f", "/lines/*/discount_percent": "~f", "/lines/*/vat_rate": "~f",
 }));
+
+/**
+ * The types of Customerp's fields for a namespace: CUSTOMERP_TYPES, and the references to other records
+ * as namespaced identifiers of their datatype (`~:customerp-contact:17`); without a namespace, plain ids.
+ * @param {string} template SESAM_NAMESPACE
+ * @returns {Record<string, string>}
+ */
+export function customerpSchema(template) {
+  if (!template) return { ...CUSTOMERP_TYPES };
+  const ref = (/** @type {string} */ type) => `~:${namespaceOf(template, type)}`;
+  return {
+    ...CUSTOMERP_TYPES,
+    "/customer_id": ref("customers"), "/contact_id": ref("contacts"), "/quote_id": ref("quotes"), "/lines/*/product_id": ref("products"),
+  };
+}
 
 /** A JSON Pointer segment. @param {string | number} s */
 export const segment = (s) => String(s).replaceAll("~", "~0").replaceAll("/", "~1");
@@ -81,8 +98,8 @@ export function decodeString(s, o = {}) {
   const body = s.slice(2);
   switch (s[1]) {
     case "t":
-      if (DATE.test(body)) return { value: o.side === "chargebee" ? Math.floor(Date.parse(`${body}T00:00:00Z`) / 1000) : body, prefix: "~t" };
-      if (DATETIME_UTC.test(body) && Number.isFinite(Date.parse(body.replace(/\.(\d{3})\d*Z$/, ".$1Z")))) {
+      if (DATE.test(body) && realDay(body)) return { value: o.side === "chargebee" ? Math.floor(Date.parse(`${body}T00:00:00Z`) / 1000) : body, prefix: "~t" };
+      if (DATETIME_UTC.test(body) && realDay(body.slice(0, 10))) {
         return { value: o.side === "chargebee" ? Math.floor(Date.parse(body.replace(/\.(\d{3})\d*Z$/, ".$1Z")) / 1000) : body, prefix: "~t" };
       }
       return { value: s, prefix: "" };
