@@ -13,7 +13,7 @@ import { seedChargebee } from "../src/local/demo-data.mjs";
 import { LOCAL_API_KEY } from "../src/local/servers.mjs";
 import { SesamProtocolClient } from "../src/sesam/client.mjs";
 import { Store } from "../src/app/store/store.mjs";
-import { ErpBehindSesam, TYPES } from "./sesam-helpers.mjs";
+import { ErpBehindSesam, TYPES } from "../src/sesam/local.mjs";
 import { dumpStore, testDb } from "./helpers.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
@@ -94,7 +94,7 @@ test("sync.mjs sesam serves the endpoints from SYNC_DB; a run with CUSTOMERP_SOU
     assert.equal(explain.code, 0, explain.stderr);
     assert.match(explain.stdout, /contact-customer: Customerp 2 ⇄ Chargebee/);
     for (const text of [run.stdout, run.stderr, dry.stdout, inbox.stdout, explain.stdout, output]) assert.doesNotMatch(text, new RegExp(TOKEN));
-    assert.match(output, /push customerp-contacts: full sync "[^"]+" request "1" \(first\): 4 received · 4 new/);
+    assert.match(output, /push customerp-contacts: full sync "[^"]+" request "1" \(first\): 4 received: 4 new$/m);
 
     proc.kill("SIGTERM");
     const code = await new Promise((resolve) => proc.on("exit", resolve));

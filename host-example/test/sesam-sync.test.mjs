@@ -16,7 +16,7 @@ import { seedChargebee } from "../src/local/demo-data.mjs";
 import { DEMO_OPTIONS, LOCAL_API_KEY } from "../src/local/servers.mjs";
 import { explainPair } from "../src/app/actions/explain.mjs";
 import { listInbox } from "../src/app/actions/inbox.mjs";
-import { ErpBehindSesam, TYPES, singular } from "./sesam-helpers.mjs";
+import { ErpBehindSesam, TYPES, singular } from "../src/sesam/local.mjs";
 import { live, rows, setup, stats, testDb, total, writes } from "./helpers.mjs";
 import { sleep } from "../src/lib/http.mjs";
 

@@ -128,7 +128,8 @@ export function sesamHandler(o) {
       return sendJson(res, 409, fail("conflict", r.conflict));
     }
     const what = r.mode === "full" ? `full sync ${JSON.stringify(p.sequenceId)} request ${JSON.stringify(p.requestId)}${p.isFirst ? " (first)" : ""}${p.isLast ? " (last)" : ""}` : "incremental";
-    out(`  push customerp-${type}: ${what}: ${r.received} received · ${r.created} new · ${r.updated} changed · ${r.linked} created by the sync, now with ERP ids · ${r.deleted} deleted · ${r.unchanged} unchanged`);
+    const parts = /** @type {[number, string][]} */ ([[r.created, "new"], [r.updated, "changed"], [r.linked, "made by the sync, now with their ERP ids"], [r.unchanged, "unchanged"], [r.deleted, "deleted (not in the full sync)"]]);
+    out(`  push customerp-${type}: ${what}: ${r.received} received${parts.filter(([n]) => n > 0).map(([n, w], i) => `${i ? "," : ":"} ${n} ${w}`).join("")}`);
     return sendJson(res, 200, r);
   };
 }

@@ -1,10 +1,11 @@
-// A stand-in for what sits on Sesam's side in the tests: the ERP (a CustomerpDb with the demo data),
-// its collect datasets as Sesam entities (namespaced, typed strings: ~t instants and dates, ~f
-// decimals, ~: references), and the ERP connector's share pipe applying the change entities the host
-// publishes (inserts with their $origin, updates checked against $based_on, deletes). Written from
-// Sesam's documentation, independently of src/sesam/.
-import { CustomerpDb, formatInstant } from "../src/local/customerp-server.mjs";
-import { seedCustomerp } from "../src/local/demo-data.mjs";
+// A local stand-in for what sits on Sesam's side, for the tests and the trial (trial.mjs): the ERP (a
+// CustomerpDb with the demo data), its collect datasets as Sesam entities (namespaced, typed strings:
+// ~t instants and dates, ~f decimals, ~: references), and the ERP connector's share pipe applying the
+// change entities the host publishes (inserts with their $origin, updates checked against $based_on,
+// deletes). Written from Sesam's documentation, independently of the host's own reading and writing
+// of entities (typed.mjs, entities.mjs), so the tests do not check that code against itself.
+import { CustomerpDb, formatInstant } from "../local/customerp-server.mjs";
+import { seedCustomerp } from "../local/demo-data.mjs";
 
 /** @typedef {Record<string, any>} Json */
 
