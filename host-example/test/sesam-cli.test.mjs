@@ -107,3 +107,16 @@ test("sync.mjs sesam serves the endpoints from SYNC_DB; a run with CUSTOMERP_SOU
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the local trial (node src/sesam/trial.mjs) ends with a run that writes nothing, and prints no token", async () => {
+  const trial = fileURLToPath(new URL("../src/sesam/trial.mjs", import.meta.url));
+  const r = await new Promise((resolve) => {
+    execFile(process.execPath, [trial], { env: { PATH: process.env.PATH ?? "" }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+  });
+  const { code, stdout, stderr } = /** @type {{ code: number, stdout: string, stderr: string }} */ (r);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /Run 5 sent no writes/);
+  assert.match(stdout, /bearer token: set, not shown/);
+  assert.doesNotMatch(stdout, /[0-9a-f]{48}/, "the trial's token (48 hex digits) is not printed");
+});
