@@ -452,22 +452,5 @@ export class Replica {
       maxUpdated: Number(max?.m ?? 0),
     };
   }
-
-  /** Per type: records (deleted ones, the sync's creates the ERP has not shown yet) and open changes. */
-  async status() {
-    const records = await this.#from(this.store.k, "sesam_records").select(["type", "confirmed", "record"]).execute();
-    const changes = await this.#from(this.store.k, "sesam_changes").select(["type", "state"]).execute();
-    /** @type {Record<string, { records: number, deleted: number, unconfirmed: number, open: number }>} */
-    const out = {};
-    const of = (/** @type {string} */ t) => (out[t] ??= { records: 0, deleted: 0, unconfirmed: 0, open: 0 });
-    for (const r of records) {
-      const s = of(r.type);
-      s.records++;
-      if (JSON.parse(r.record).deleted === true) s.deleted++;
-      if (Number(r.confirmed) !== 1) s.unconfirmed++;
-    }
-    for (const c of changes) if (c.state === "open") of(c.type).open++;
-    return out;
-  }
 }
 
