@@ -244,3 +244,18 @@ test("a dry run plans on a copy: the replica's writes and link moves stay out of
   assert.equal(t.erp.db.get("contacts", "7").record.first_name, "Françoise");
   assert.equal(writes(await t.sync.run()), 0);
 });
+
+test("a full sync that leaves most records out is stopped by the guard; the next full sync brings them back and nothing is written", async () => {
+  const all = t.erp.collect("contacts");
+  const answers = await t.sesam.fullSync(receiver("contacts"), all.slice(0, 1), { batchSize: 100 });
+  assert.ok(answers.at(-1)?.body.deleted >= 8, JSON.stringify(answers.at(-1)?.body));
+  // The guard's limits as a site with a dozen contacts would set them (SYNC_CONFIG guard.max).
+  const guarded = new Sync({ customerp: /** @type {any} */ (t.client), chargebee: t.cb, store: t.store, options: DEMO_OPTIONS, guard: { max: 3, percent: 5 } });
+  const stopped = await guarded.run();
+  assert.ok(stats(stopped)["contact-customer"].guard, "the guard stopped contact-customer");
+  assert.equal(stopped.requests.chargebee.writes, 0);
+  assert.equal((await t.sesam.fullSync(receiver("contacts"), all, { batchSize: 5 })).every((a) => a.status === 200), true);
+  const back = await guarded.run();
+  assert.equal(total(back, "errors"), 0);
+  assert.equal(writes(back), 0);
+});
