@@ -21,12 +21,15 @@ import { sleep } from "../src/lib/http.mjs";
 import { addSecret, redactOutput } from "../src/app/redact.mjs";
 import { startConsole } from "../src/console/server.mjs";
 import { WebhookReceiver, subscribeCustomerp, webhookSecretsFromEnv } from "../src/app/webhooks.mjs";
+import { serveSesam } from "../src/sesam/command.mjs";
 
 redactOutput();
 
 const ENV = `environment: CHARGEBEE_SITE, CHARGEBEE_API_KEY, CUSTOMERP_URL, CUSTOMERP_TOKEN, SYNC_DB, SYNC_CONFIG (JSON file),
   SYNC_OPTIONS (JSON), SYNC_TIME_ZONE, SYNC_OWN_COMPANY_NAME, SYNC_ITEM_FAMILY_ID, SYNC_CONFLICTS, SYNC_DELETES;
   the console: CONSOLE_TOKEN (≥ 16 characters), CONSOLE_PORT, CONSOLE_HOST (for run --console)
+  through Sesam: CUSTOMERP_SOURCE=sesam (instead of CUSTOMERP_URL, CUSTOMERP_TOKEN), SESAM_TOKEN (≥ 16 characters),
+  SESAM_NAMESPACE (default customerp-{type}:), SESAM_PORT
 exit codes: 0 all written · 1 some records failed (see the inbox) · 2 usage or configuration error ·
   3 stopped by the guard · 4 the store is locked by another run · 5 a system could not be reached or refused the credentials`;
 const FLOW_LIST = `flows: ${FLOWS.map((f) => f.id).join(", ")}`;
@@ -158,6 +161,22 @@ const COMMANDS = {
       else formatCheckReport(report, { tokenEnv }).forEach((l) => console.log(l));
       if (v.json && exitCode) console.error(`failed: ${report.summary.failedIds.join(", ")}`);
       return exitCode;
+    },
+  },
+  sesam: {
+    usage: "sesam [--port P] [--host H]",
+    about: `Serves Sesam's endpoints for the store in SYNC_DB until Ctrl-C: POST /receivers/customerp-<type>/entities
+  (JSON push: the ERP's records, from a json sink) and GET /datasets/customerp-<type>-changes/entities (JSON pull: the
+  changes the sync wants made in the ERP, for a json source). Listens on 127.0.0.1:8686 (--port or SESAM_PORT; --host
+  to listen elsewhere); every request needs Authorization: Bearer <SESAM_TOKEN>. Sync beside it with
+  CUSTOMERP_SOURCE=sesam (run --watch). See docs/sesam.md.`,
+    options: { port: { type: "string" }, host: { type: "string" } }, positionals: 0, systems: false,
+    async main(app, v) {
+      const served = await serveSesam(app, { port: portOf("--port", v.port ?? process.env.SESAM_PORT, 8686), host: v.host, out: console.log });
+      await untilStopped();
+      console.log("stopping");
+      await served.close();
+      return EXIT.ok;
     },
   },
   confirm: {

@@ -2,6 +2,7 @@
 // The CLI (bin/sync.mjs) and the operator console open it the same way.
 import { ChargebeeClient } from "./clients/chargebee.mjs";
 import { CustomerpClient } from "./clients/customerp.mjs";
+import { SesamCustomerpClient } from "./clients/sesam-customerp.mjs";
 import { configFromEnv } from "./config.mjs";
 import { Store } from "./store/store.mjs";
 import { Sync } from "./loop.mjs";
@@ -34,9 +35,18 @@ export async function openApp(o = {}) {
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const customerp = systems ? new CustomerpClient({ url: config.customerpUrl, token: config.customerpToken, onRetry: o.onRetry,
-    concurrency: config.customerpConcurrency, pageSize: config.customerpPageSize }) : /** @type {any} */ (null);
   const store = await Store.open(config.db);
+  let customerp = /** @type {any} */ (null);
+  try {
+    if (systems && config.customerpSource === "sesam") customerp = new SesamCustomerpClient({ store, namespace: config.sesamNamespace });
+    else if (systems) {
+      customerp = new CustomerpClient({ url: config.customerpUrl, token: config.customerpToken, onRetry: o.onRetry,
+        concurrency: config.customerpConcurrency, pageSize: config.customerpPageSize });
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   return { config, chargebee, customerp, store, close: () => store.close() };
 }
 
@@ -45,8 +55,10 @@ export async function openApp(o = {}) {
  * @param {App} app @param {Partial<import("./loop.mjs").SyncOptions>} [o]
  */
 export function syncOf(app, o = {}) {
+  // Through Sesam, Customerp's records are in the store: the Sync's store (a dry run's copy) is read.
+  const customerp = /** @type {unknown} */ (app.customerp) instanceof SesamCustomerpClient ? /** @type {any} */ (app.customerp).forStore(app.store) : app.customerp;
   return new Sync({
-    customerp: app.customerp, chargebee: app.chargebee, store: app.store,
+    customerp, chargebee: app.chargebee, store: app.store,
     options: app.config.options, flowOptions: app.config.flowOptions, guard: app.config.guard,
     only: app.config.flows ?? undefined, concurrency: app.config.concurrency, pageSize: app.config.pageSize,
     ...o,

@@ -30,6 +30,10 @@ import { withoutCredentials } from "./clients/chargebee.mjs";
  *   (default 150, what a test site and the Starter plan allow)
  * @property {number} [customerpConcurrency] CUSTOMERP_CONCURRENCY (or `customerpConcurrency`): Customerp requests in flight at once (default 8)
  * @property {number} [customerpPageSize] CUSTOMERP_PAGE_SIZE (or `customerpPageSize`): records a change-feed page asks for (default 100)
+ * @property {"rest" | "sesam"} [customerpSource] CUSTOMERP_SOURCE: the REST connector (CUSTOMERP_URL), or Sesam (the replica
+ *   Sesam pushes into the store, and the changes it pulls: docs/sesam.md); default rest
+ * @property {string} [sesamNamespace] SESAM_NAMESPACE: the namespace of the ERP's entities in Sesam, `{type}` the
+ *   datatype (default customerp-{type}:)
  */
 
 export const GUARD_DEFAULTS = Object.freeze({ max: 10, percent: 5 });
@@ -54,8 +58,11 @@ const FLOW_KEYS = ["enabled", "options"];
  * @returns {Config}
  */
 export function configFromEnv(env = process.env, o = {}) {
+  const source = env.CUSTOMERP_SOURCE || "rest";
+  if (source !== "rest" && source !== "sesam") throw new UsageError(`CUSTOMERP_SOURCE must be rest (CUSTOMERP_URL, CUSTOMERP_TOKEN) or sesam (through Sesam, see docs/sesam.md), not ${JSON.stringify(source)}`);
   if (o.systems !== false) {
-    const missing = ["CHARGEBEE_SITE", "CHARGEBEE_API_KEY", "CUSTOMERP_URL", "CUSTOMERP_TOKEN"].filter((k) => !env[k]);
+    const needed = ["CHARGEBEE_SITE", "CHARGEBEE_API_KEY", ...(source === "sesam" ? [] : ["CUSTOMERP_URL", "CUSTOMERP_TOKEN"])];
+    const missing = needed.filter((k) => !env[k]);
     if (missing.length) throw new UsageError(`set ${missing.join(", ")} (see host-example/README.md)`);
   }
   const file = env.SYNC_CONFIG ? readConfigFile(env.SYNC_CONFIG) : null;
@@ -99,6 +106,8 @@ export function configFromEnv(env = process.env, o = {}) {
     flows: file?.flows ?? null,
     guard: file?.guard ?? { ...GUARD_DEFAULTS },
     file: env.SYNC_CONFIG ?? null,
+    customerpSource: /** @type {"rest" | "sesam"} */ (source),
+    sesamNamespace: env.SESAM_NAMESPACE ?? "customerp-{type}:",
   };
   for (const [key, name, min, max, dflt, what] of PACE) {
     const raw = env[name];
@@ -208,7 +217,9 @@ function checkOptions(flow, options, source, where) {
 export function describeConfig(c, base) {
   const lines = [
     `  Chargebee  ${withoutCredentials(base)}  (API key: set, not shown)`,
-    `  Customerp  ${withoutCredentials(c.customerpUrl)}  (token: set, not shown)`,
+    c.customerpSource === "sesam"
+      ? `  Customerp  through Sesam: the replica in the store (CUSTOMERP_SOURCE=sesam, namespace ${JSON.stringify(c.sesamNamespace ?? "")})`
+      : `  Customerp  ${withoutCredentials(c.customerpUrl)}  (token: set, not shown)`,
     `  store      ${c.db}`,
     `  options    ${JSON.stringify(c.options)}`,
   ];

@@ -2,6 +2,16 @@
 // (and optionally links) answers a JSON array of the same length: {_id, ok: true, plan} or
 // {_id, ok: false, error}. Plan options come from the server's defaults and `?options=<json>`.
 //
+// It takes entities as a Sesam pipe sends them (hub/documentation/service-configuration/pipes/
+// configuration-transforms-http.rst, entity-data-model.rst): reserved fields (`_updated`, `_ts`,
+// `_hash`, `_previous`, `$ids`, `$origin`, …) are kept and returned on the answer's entity; keys may be
+// namespaced (`contact-plan:customerp`, and the records' own keys); typed strings are read (`~t`
+// instants and dates, `~f` decimals, `~:` references, whose namespace SESAM_NAMESPACE names); an
+// entity with `_deleted: true` is a deleted Customerp record (or, without one, a deleted Chargebee
+// record) and is planned as a delete. An entity in Sesam's conventions is answered in them: the
+// Customerp values of its plan (`plan.customerp.changes`, `expect`) typed as they came. A bad entity
+// is an error in its own answer, never a non-2xx for the batch.
+//
 // The endpoint is safe to leave running: it wants a Bearer token (unless started with `noAuth` on
 // loopback), takes application/json only (a page cannot POST to it blind: that needs a CORS preflight,
 // which it never grants), answers 413 over its body and batch limits, and plans in worker threads so one
@@ -12,6 +22,8 @@ import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import { flows } from "customerp-chargebee";
 import { close, listen, readBody, sendJson } from "../lib/http.mjs";
+import { customerpSchema, decodeValue, encodeValue, identifierNamespaces } from "../sesam/typed.mjs";
+import { DEFAULT_NAMESPACE } from "../sesam/entities.mjs";
 
 /** @type {Readonly<{ body: number, batch: number, output: number, queue: number }>} */
 export const TRANSFORM_LIMITS = Object.freeze({
@@ -67,33 +79,106 @@ function nonFinite(v, at = "") {
 }
 
 /**
- * One array element as a plan input, or the error its slot answers with.
- * @param {unknown} e @param {number} i
- * @returns {{ ok: true, _id: string, input: any } | { ok: false, _id: string | null, error: Record<string, unknown> }}
+ * A record's root keys without their namespace (`customerp-contact:first_name` → `first_name`): no
+ * Customerp or Chargebee field has a colon in its name. Returns null when two keys become one.
+ * @param {Record<string, unknown>} r @returns {Record<string, unknown> | null}
  */
-export function readEntity(e, i) {
+function localKeys(r) {
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const [k, v] of Object.entries(r)) {
+    const local = /^[^:]+:(.+)$/.exec(k)?.[1] ?? k;
+    if (Object.hasOwn(out, local)) return null;
+    out[local] = v;
+  }
+  return out;
+}
+
+/**
+ * One array element as a plan input, or the error its slot answers with. `reserved` are the entity's
+ * reserved (`_…`) and special (`$…`) fields but `_id`, returned on its answer; `sesam` says whether it
+ * speaks Sesam's conventions (reserved fields, namespaced keys or typed strings), and `tags` how its
+ * Customerp values were typed.
+ * @param {unknown} e @param {number} i @param {{ namespace?: string }} [o] namespace: SESAM_NAMESPACE
+ * @returns {{ ok: true, _id: string, input: any, reserved: Record<string, unknown>, sesam: boolean, tags: Record<string, string> }
+ *   | { ok: false, _id: string | null, error: Record<string, unknown>, reserved: Record<string, unknown> }}
+ */
+export function readEntity(e, i, o = {}) {
+  /** @type {Record<string, unknown>} */
+  let reserved = {};
   const err = (/** @type {string} */ code, /** @type {string} */ path, /** @type {string} */ message, _id = /** @type {string | null} */ (null)) =>
-    ({ ok: /** @type {const} */ (false), _id, error: { name: "SyncError", code, message, path: `/${i}${path}` } });
+    ({ ok: /** @type {const} */ (false), _id, error: { name: "SyncError", code, message, path: `/${i}${path}` }, reserved });
   if (e === null || typeof e !== "object" || Array.isArray(e)) {
     return err("invalid_type", "", `entity ${i}: expected an object {_id, customerp, chargebee, base}, got ${Array.isArray(e) ? "an array" : e === null ? "null" : typeof e}`);
   }
-  const o = /** @type {Record<string, unknown>} */ (e);
-  const rawId = o._id;
+  const o0 = /** @type {Record<string, unknown>} */ (e);
+  reserved = Object.fromEntries(Object.entries(o0).filter(([k]) => (k.startsWith("_") || k.startsWith("$")) && k !== "_id"));
+  const rawId = o0._id;
   const _id = typeof rawId === "string" ? rawId : typeof rawId === "number" && Number.isSafeInteger(rawId) ? String(rawId) : null;
   if (rawId === undefined) return err("missing_field", "/_id", `entity ${i}: _id is missing`);
   if (_id === null || _id === "") return err("invalid_type", "/_id", `entity ${i}: _id must be a non-empty string`);
-  const unknown = Object.keys(o).filter((k) => !ENTITY_KEYS.has(k));
-  if (unknown.length) {
-    return err("invalid_type", `/${unknown[0]}`, `entity ${_id}: unknown key ${JSON.stringify(unknown[0])}; an entity has _id, customerp, chargebee, base and optionally links`, _id);
+  /** @type {Record<string, unknown>} */
+  const fields = {};
+  let namespaced = false;
+  for (const [k, v] of Object.entries(o0)) {
+    if (k.startsWith("_") || k.startsWith("$")) continue;
+    const local = ENTITY_KEYS.has(k) ? k : /^[^:]+:(.+)$/.exec(k)?.[1];
+    if (local === undefined || !ENTITY_KEYS.has(local) || local === "_id") {
+      return err("invalid_type", `/${k}`, `entity ${_id}: unknown key ${JSON.stringify(k)}; an entity has _id, customerp, chargebee, base and optionally links`, _id);
+    }
+    if (Object.hasOwn(fields, local)) return err("invalid_type", `/${k}`, `entity ${_id}: ${JSON.stringify(k)} is ${local} a second time`, _id);
+    namespaced ||= local !== k;
+    fields[local] = v;
   }
-  if (!("customerp" in o) || !("chargebee" in o)) {
-    return err("invalid_type", "", `entity ${_id}: expected {_id, customerp, chargebee, base}; ${"customerp" in o ? "chargebee" : "customerp"} is missing (give null for a record that does not exist)`, _id);
+  const deleted = o0._deleted === true;
+  if (!deleted && (!("customerp" in fields) || !("chargebee" in fields))) {
+    return err("invalid_type", "", `entity ${_id}: expected {_id, customerp, chargebee, base}; ${"customerp" in fields ? "chargebee" : "customerp"} is missing (give null for a record that does not exist)`, _id);
   }
-  const bad = nonFinite(o);
+  const bad = nonFinite(o0);
   if (bad !== null) return err("invalid_value", bad, `entity ${_id}: ${bad.slice(1)} is a number JSON cannot represent (out of range)`, _id);
-  const input = { customerp: o.customerp ?? null, chargebee: o.chargebee ?? null, base: o.base ?? null };
-  if (o.links !== undefined) Object.assign(input, { links: o.links });
-  return { ok: true, _id, input };
+  /** @type {Record<string, string>} */
+  const tags = {};
+  /** @type {Record<string, string>} */
+  const other = {};
+  const ids = identifierNamespaces(o.namespace ?? DEFAULT_NAMESPACE);
+  /** @param {"customerp" | "chargebee"} side @param {Record<string, string>} into */
+  const record = (side, into) => {
+    const r = fields[side];
+    if (r === null || r === undefined || typeof r !== "object" || Array.isArray(r)) return r ?? null;
+    const local = localKeys(/** @type {Record<string, unknown>} */ (r));
+    if (local === null) return undefined;
+    namespaced ||= Object.keys(local).some((k) => !Object.hasOwn(r, k));
+    return decodeValue(local, { side, identifierNamespaces: ids }, into);
+  };
+  let customerp = record("customerp", tags);
+  let chargebee = record("chargebee", other);
+  if (customerp === undefined || chargebee === undefined) {
+    return err("invalid_type", `/${customerp === undefined ? "customerp" : "chargebee"}`, `entity ${_id}: two keys of the record are one once their namespaces are taken off`, _id);
+  }
+  if (deleted) {
+    // A deleted entity is a deleted record: the Customerp one it carries, else the Chargebee one.
+    if (customerp && typeof customerp === "object") customerp = { ...customerp, deleted: true };
+    else if (chargebee && typeof chargebee === "object") chargebee = { ...chargebee, deleted: true };
+    else return err("missing_field", "/customerp", `entity ${_id}: _deleted is true, but the entity carries no record to delete: give customerp (its id at least) or chargebee`, _id);
+  }
+  const typed = [...Object.values(tags), ...Object.values(other)].some((p) => p !== "");
+  const input = { customerp, chargebee, base: fields.base ?? null };
+  if (fields.links !== undefined) Object.assign(input, { links: fields.links });
+  return { ok: true, _id, input, reserved, sesam: Object.keys(reserved).length > 0 || namespaced || typed, tags };
+}
+
+/**
+ * The Customerp values of a plan typed for Sesam (`changes` and `expect`): as they came in, else by
+ * Customerp's field types. @param {any} plan @param {Record<string, string>} tags @param {string} namespace
+ */
+export function sesamPlan(plan, tags, namespace) {
+  const cp = plan?.customerp;
+  if (!cp || typeof cp !== "object") return plan;
+  const schema = customerpSchema(namespace);
+  const typed = { ...cp };
+  if (cp.changes) typed.changes = encodeValue(cp.changes, tags, schema);
+  if (cp.expect) typed.expect = encodeValue(cp.expect, tags, schema);
+  return { ...plan, customerp: typed };
 }
 
 /** Constant-time comparison of a presented secret with the expected one. @param {string} given @param {string} expected */
@@ -105,7 +190,7 @@ export function sameSecret(given, expected) {
 
 /**
  * @typedef {{ options?: import("customerp-chargebee").Options, token?: string | null, limits?: Partial<typeof TRANSFORM_LIMITS>,
- *   pool: Piscina }} HandlerConfig
+ *   pool: Piscina, namespace?: string }} HandlerConfig namespace: SESAM_NAMESPACE (default: the environment's, else customerp-{type}:)
  */
 
 /**
@@ -115,10 +200,12 @@ export function sameSecret(given, expected) {
 export function transformHandler(cfg) {
   const limits = { ...TRANSFORM_LIMITS, ...cfg.limits };
   const defaults = cfg.options ?? {};
+  const namespace = cfg.namespace ?? process.env.SESAM_NAMESPACE ?? DEFAULT_NAMESPACE;
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (cfg.token) {
-      const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+      // The scheme in any case (RFC 9110): Sesam's URL system sends "bearer".
+      const m = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "");
       if (!m || !sameSecret(m[1], cfg.token)) {
         return sendJson(res, 401, fail("unauthorized", "send the transform token as Authorization: Bearer <TRANSFORM_TOKEN>"), { "www-authenticate": "Bearer" });
       }
@@ -180,7 +267,7 @@ export function transformHandler(cfg) {
     if (entities.length > limits.batch) {
       return sendJson(res, 413, fail("batch_too_large", `${entities.length} entities; at most ${limits.batch} per request`, { limit: limits.batch }));
     }
-    const read = entities.map(readEntity);
+    const read = entities.map((e, i) => readEntity(e, i, { namespace }));
     /** @type {Array<{ ok: true, _id: string, input: any }>} */
     const good = /** @type {any} */ (read.filter((r) => r.ok));
     /** @type {{ results?: any[], error?: any }} */
@@ -200,9 +287,10 @@ export function transformHandler(cfg) {
     const results = planned.results ?? [];
     let k = 0;
     const out = read.map((r) => {
-      if (!r.ok) return { _id: r._id, ok: false, error: r.error };
+      if (!r.ok) return { _id: r._id, ...r.reserved, ok: false, error: r.error };
       const p = results[k++];
-      return p.ok ? { _id: r._id, ok: true, plan: p.plan } : { _id: r._id, ok: false, error: p.error };
+      if (!p.ok) return { _id: r._id, ...r.reserved, ok: false, error: p.error };
+      return { _id: r._id, ...r.reserved, ok: true, plan: r.sesam ? sesamPlan(p.plan, r.tags, namespace) : p.plan };
     });
     const body = JSON.stringify(out);
     if (Buffer.byteLength(body) > limits.output) {
@@ -215,7 +303,7 @@ export function transformHandler(cfg) {
 
 /**
  * @param {{ port?: number, host?: string, options?: import("customerp-chargebee").Options, token?: string | null,
- *   noAuth?: boolean, limits?: Partial<typeof TRANSFORM_LIMITS>, workers?: number }} [o]
+ *   noAuth?: boolean, limits?: Partial<typeof TRANSFORM_LIMITS>, workers?: number, namespace?: string }} [o]
  */
 export async function startTransformServer(o = {}) {
   const host = o.host ?? "127.0.0.1";
@@ -227,7 +315,7 @@ export async function startTransformServer(o = {}) {
     maxThreads: o.workers ?? Math.max(1, availableParallelism() - 1),
     maxQueue: limits.queue,
   });
-  const handler = transformHandler({ options: o.options, token: o.token ?? null, limits, pool });
+  const handler = transformHandler({ options: o.options, token: o.token ?? null, limits, pool, namespace: o.namespace });
   const server = http.createServer((req, res) =>
     void handler(req, res).catch((e) => {
       if (!res.headersSent) sendJson(res, 500, fail("internal", e instanceof Error ? e.message : String(e)));

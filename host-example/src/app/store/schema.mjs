@@ -164,11 +164,54 @@ function migrations(db) {
           .addColumn("paused_until", "bigint", (c) => c.notNull().defaultTo(0)).execute();
       },
     },
+
+    // Customerp through Sesam (src/sesam/, docs/sesam.md): the replica of the ERP's records that Sesam
+    // pushes (JSON push protocol), with the state the sync wants them in; the changes Sesam pulls
+    // (JSON pull protocol); placeholder ids of records the sync created, and the ERP ids they became;
+    // per-tenant sequences; each receiver's active full-sync sequence.
+    "003_sesam": {
+      async up(k) {
+        // One row per Customerp record: `record` is what the sync reads (the ERP's state with the sync's
+        // own writes that the ERP has not shown yet), `erp` the baseline those writes are based on (the
+        // ERP's last pushed state; for a create not yet seen in the ERP, the record as created, with
+        // confirmed 0), `tags` the typed-string prefix of each value as Sesam sent it, `version` the
+        // ETag, `seq` the change cursor.
+        await k.schema.createTable("sesam_records").addColumn("tenant", "text", (c) => c.notNull()).addColumn("type", "text", (c) => c.notNull())
+          .addColumn("id", "text", (c) => c.notNull()).addColumn("record", "text", (c) => c.notNull()).addColumn("erp", "text", (c) => c.notNull())
+          .addColumn("confirmed", "integer", (c) => c.notNull()).addColumn("tags", "text", (c) => c.notNull())
+          .addColumn("version", "bigint", (c) => c.notNull()).addColumn("seq", "bigint", (c) => c.notNull())
+          .addColumn("origin", "text").addColumn("idempotency_key", "text").addColumn("request_hash", "text").addColumn("seen_in", "text")
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("sesam_records_pkey", ["tenant", "type", "id"]).execute();
+        await k.schema.createIndex("sesam_records_by_seq").on("sesam_records").columns(["tenant", "type", "seq"]).execute();
+        await k.schema.createIndex("sesam_records_by_origin").on("sesam_records").columns(["tenant", "type", "origin"]).execute();
+        await k.schema.createIndex("sesam_records_by_key").on("sesam_records").columns(["tenant", "type", "idempotency_key"]).execute();
+        // The pull dataset: the latest version of each change entity (one per record), as Sesam reads it.
+        await k.schema.createTable("sesam_changes").addColumn("tenant", "text", (c) => c.notNull()).addColumn("type", "text", (c) => c.notNull())
+          .addColumn("entity_id", "text", (c) => c.notNull()).addColumn("record_id", "text", (c) => c.notNull()).addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("updated", "bigint", (c) => c.notNull()).addColumn("entity", "text", (c) => c.notNull()).addColumn("state", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("sesam_changes_pkey", ["tenant", "type", "entity_id"]).execute();
+        await k.schema.createIndex("sesam_changes_by_updated").on("sesam_changes").columns(["tenant", "type", "updated"]).execute();
+        await k.schema.createIndex("sesam_changes_by_record").on("sesam_changes").columns(["tenant", "type", "record_id"]).execute();
+        // A placeholder id (a record the sync created) → the ERP id it was created with.
+        await k.schema.createTable("sesam_moves").addColumn("tenant", "text", (c) => c.notNull()).addColumn("type", "text", (c) => c.notNull())
+          .addColumn("from_id", "text", (c) => c.notNull()).addColumn("to_id", "text", (c) => c.notNull()).addColumn("at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("sesam_moves_pkey", ["tenant", "type", "from_id"]).execute();
+        await k.schema.createTable("sesam_sequences").addColumn("tenant", "text", (c) => c.notNull()).addColumn("name", "text", (c) => c.notNull())
+          .addColumn("value", "bigint", (c) => c.notNull()).addPrimaryKeyConstraint("sesam_sequences_pkey", ["tenant", "name"]).execute();
+        // Each receiver's active full-sync sequence (JSON push protocol).
+        await k.schema.createTable("sesam_push").addColumn("tenant", "text", (c) => c.notNull()).addColumn("type", "text", (c) => c.notNull())
+          .addColumn("sequence_id", "text", (c) => c.notNull()).addColumn("is_full", "integer", (c) => c.notNull()).addColumn("last_request_id", "text")
+          .addColumn("requests", "integer", (c) => c.notNull()).addColumn("started", "text", (c) => c.notNull()).addColumn("finished", "text")
+          .addPrimaryKeyConstraint("sesam_push_pkey", ["tenant", "type"]).execute();
+      },
+    },
   };
 }
 
 /** The migrations this host knows, in order. */
-export const MIGRATIONS = ["001_first_release", "002_tenants_leases_journal"];
+export const MIGRATIONS = ["001_first_release", "002_tenants_leases_journal", "003_sesam"];
 
 /** Raised when the store was written by a newer host. */
 export class StoreVersionError extends Error {}
@@ -212,4 +255,5 @@ export async function appliedNames(db) {
 
 /** Every table a tenant's state lives in (for a dry run's copy). */
 export const TENANT_TABLES = ["links", "cursors", "pending", "log", "runs", "business_entities", "inbox", "holds", "kept_apart",
-  "first_sync_keep", "overrides", "order_waits", "leases", "run_flows", "journal", "tenants"];
+  "first_sync_keep", "overrides", "order_waits", "leases", "run_flows", "journal", "tenants",
+  "sesam_records", "sesam_changes", "sesam_moves", "sesam_sequences", "sesam_push"];
