@@ -22,6 +22,7 @@ import { FencedError } from "./store/store.mjs";
 import { applyOverrides, droppedByReadOnly } from "./decisions.mjs";
 import { events } from "./events.mjs";
 import { Spool } from "./spool.mjs";
+import { Journal } from "./journal.mjs";
 import { chargebeeVersion, customerpVersion } from "./versions.mjs";
 
 /** @typedef {Record<string, any>} Json */
@@ -106,6 +107,8 @@ export class RunContext {
   /** @param {number} run @param {{ limit?: number, onPlanned?: (w: PlannedWrite) => void }} [o] */
   constructor(run, o = {}) {
     this.run = run;
+    /** The run an undo takes back (its writes are journaled as undos of that run). @type {number | null} */
+    this.undoOf = null;
     /** The first `limit` writes a dry run plans (all of them go to onPlanned). @type {PlannedWrite[]} */
     this.planned = [];
     this.plannedTotal = 0;
@@ -168,15 +171,27 @@ export class Sync {
     /** The orders of an invoice, read once a run (an invoice's generated twin is looked for by every order flow). @type {Map<string, Promise<Json[]>>} */
     this.invoiceOrders = new Map();
     this.inbox = new Inbox(this.store);
+    this.journal = new Journal(this.store);
+    /** @type {Map<string, Options>} */
+    this.optionCache = new Map();
     /** The run's spool, while a run is under way. @type {Spool | null} */
     this.spool = null;
     /** The reads of this run (resource and cursors → the cursors after them): each is made once a run. @type {Map<string, Record<string, string | null>>} */
     this.readCursors = new Map();
   }
 
-  /** The plan options of a flow. @param {string} flow @returns {Options} */
+  /**
+   * The plan options of a flow, one object per flow (pages of pairs with the flow's options are planned
+   * together), with `changes`: each plan lists what it writes, for the journal.
+   * @param {string} flow @returns {Options}
+   */
   optionsOf(flow) {
-    return optionsFor({ options: this.options, flowOptions: this.flowOptions }, flow);
+    let o = this.optionCache.get(flow);
+    if (!o) {
+      o = /** @type {Options} */ ({ ...optionsFor({ options: this.options, flowOptions: this.flowOptions }, flow), changes: true });
+      this.optionCache.set(flow, o);
+    }
+    return o;
   }
 
   /** @returns {Promise<RunContext>} */

@@ -4,6 +4,7 @@ import { plan as planOne } from "customerp-chargebee";
 import { RetryLater } from "./errors.mjs";
 import { WriteScope, inScope } from "./clients/write-scope.mjs";
 import { chargebeeVersion, customerpVersion } from "./versions.mjs";
+import { changesByRequest } from "./journal.mjs";
 import { ChargebeeError } from "./clients/chargebee.mjs";
 import { CustomerpError } from "./clients/customerp.mjs";
 import { describeConflict, hasWrites, matchesExpect, plannedWrites, resolveRefs, sameJson, shortHash } from "./plans.mjs";
@@ -394,12 +395,25 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   // the same invoice) names the invoice.
   const generated = leftToChargebee(plan) && plan.link.customerp ? plan.link.customerp : null;
   if (generated) await s.store.saveOrderWait(f.id, generated, null, plan.base);
+  const changes = /** @type {import("customerp-chargebee").PlanChange[]} */ (/** @type {any} */ (plan).changes ?? []);
+  const cbChanges = changesByRequest(changes.filter((c) => c.side === "chargebee"), cb.requests);
+  /** @param {Partial<import("./journal.mjs").JournalEntry>} e */
+  const journal = (e) => (s.dryRun ? undefined : s.journal.record(/** @type {import("./journal.mjs").JournalEntry} */ ({
+    run, flow: f.id, customerp: plan.link.customerp ?? input.customerp?.id ?? null, chargebee: plan.link.chargebee ?? cb.id ?? null,
+    undoOf: ctx.undoOf ?? null, ...e,
+  })));
   for (const [index, req] of cb.requests.entries()) {
     const params = resolveRefs(req.params, responses);
+    const entry = { side: /** @type {const} */ ("chargebee"), action: ctx.undoOf ? `undo ${cb.action}` : cb.action, method: req.method, path: req.path, params, idempotencyKey: req.idempotencyKey };
     try {
-      responses.push((await s.cb.send(req.method, req.path, params, { idempotencyKey: req.idempotencyKey })).body);
+      const body = (await s.cb.send(req.method, req.path, params, { idempotencyKey: req.idempotencyKey })).body;
+      responses.push(body);
+      const rec = body && typeof body === "object" ? Object.values(body).find((v) => v && typeof v === "object" && "resource_version" in v) : null;
+      await journal({ ...entry, status: 200, outcome: "ok", version: rec?.resource_version != null ? String(rec.resource_version) : null, changes: cbChanges[index] });
       s.events.write({ system: "chargebee", flow: f.id, outcome: "ok", tenant: s.store.tenant });
     } catch (e) {
+      const err = /** @type {any} */ (e);
+      await journal({ ...entry, status: err?.status ?? 0, outcome: e instanceof RetryLater ? "retried" : "failed", error: err?.message ?? String(e) });
       if (!(e instanceof RetryLater)) s.events.write({ system: "chargebee", flow: f.id, outcome: "failed", tenant: s.store.tenant });
       if (generated && refused(e)) await s.store.endOrderWait(f.id, generated);
       const taken = e instanceof ChargebeeError && e.apiErrorCode === "duplicate_entry" && e.param === "id";
@@ -437,10 +451,16 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
     if (!again || (cp.expect !== undefined && !matchesExpect(cp.expect, again.record))) throw new Moved();
     etag = again.etag;
   }
+  const cpChanges = changes.filter((c) => c.side === "customerp");
+  const cpKey = cp.action === "create" ? `${f.id}:${plan.link.chargebee ?? ""}:${shortHash(cp.changes)}` : null;
+  const cpEntry = {
+    side: /** @type {const} */ ("customerp"), action: ctx.undoOf ? `undo ${cp.action}` : cp.action,
+    method: cp.action === "create" ? "POST" : cp.action === "update" ? "PATCH" : "DELETE",
+    path: `/api/${f.customerp}${cp.id ? `/${encodeURIComponent(cp.id)}` : ""}`, params: cp.changes ?? null, idempotencyKey: cpKey,
+  };
   try {
     if (cp.action === "create") {
-      const key = `${f.id}:${plan.link.chargebee ?? ""}:${shortHash(cp.changes)}`;
-      cpAfter = await s.cp.create(f.customerp, cp.changes ?? {}, key);
+      cpAfter = await s.cp.create(f.customerp, cp.changes ?? {}, /** @type {string} */ (cpKey));
       cpId = String(/** @type {Json} */ (cpAfter).id);
       s.events.write({ system: "customerp", flow: f.id, outcome: "ok", tenant: s.store.tenant });
       stats.created.customerp++;
@@ -454,10 +474,16 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
       stats.deleted.customerp++;
     }
   } catch (e) {
+    const err = /** @type {any} */ (e);
+    if (cp.action !== "none") {
+      const moved = e instanceof CustomerpError && e.status === 412;
+      await journal({ ...cpEntry, customerp: cpId, status: err?.status ?? 0, outcome: moved || e instanceof RetryLater ? "retried" : "failed", error: err?.message ?? String(e) });
+    }
     if (e instanceof CustomerpError && e.status === 412) throw new Moved();
     if (!(e instanceof RetryLater)) s.events.write({ system: "customerp", flow: f.id, outcome: "failed", tenant: s.store.tenant });
     throw e;
   }
+  if (cp.action !== "none") await journal({ ...cpEntry, customerp: cpId, status: cp.action === "create" ? 201 : 200, outcome: "ok", version: customerpVersion(cpAfter), changes: cpChanges });
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
   if (refusedWrite) throw refusedWrite;
   const answered = cb.requests.length > 0 ? s.readers[f.chargebee].fromResponse(responses.at(-1)) : null;
