@@ -20,6 +20,12 @@ import { FLOWS } from "../src/app/flows.mjs";
 import { sleep } from "../src/lib/http.mjs";
 import { addSecret, redactOutput } from "../src/app/redact.mjs";
 import { startConsole } from "../src/console/server.mjs";
+import { format } from "node:util";
+import { loadCredentials } from "../src/ops/credentials.mjs";
+import { loggerFromEnv } from "../src/ops/log.mjs";
+import { startOps } from "../src/ops/ops.mjs";
+import { Shutdown, SHUTDOWN_MS } from "../src/app/shutdown.mjs";
+import { backupStore } from "../src/app/actions/backup.mjs";
 import { WebhookReceiver, subscribeCustomerp, webhookSecretsFromEnv } from "../src/app/webhooks.mjs";
 import { serveSesam } from "../src/sesam/command.mjs";
 
@@ -37,7 +43,7 @@ const FLOW_LIST = `flows: ${FLOWS.map((f) => f.id).join(", ")}`;
 /** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number, systems: boolean, app?: false, main: (app: any, v: any, pos: string[]) => Promise<number> }>} */
 const COMMANDS = {
   run: {
-    usage: "run [--watch [s]] [--webhooks [P]] [--console [P]] [--runs N] [--full [--repair]] [--flows a,b] [--dry-run] [--json FILE] [--wait S]",
+    usage: "run [--watch [s]] [--webhooks [P]] [--console [P]] [--metrics [P]] [--metrics-host H] [--exit-on-error] [--runs N] [--full [--repair]] [--flows a,b] [--dry-run] [--json FILE] [--wait S]",
     about: `One sync of every flow (the default command). --dry-run reads, matches and plans from the store's state and
   lists every planned write, sending none and changing nothing in the store; --json FILE writes that list (or, for
   a real run, its summary) as JSON. --full reads everything and reports drift; --repair brings drifted pairs
@@ -47,8 +53,13 @@ const COMMANDS = {
   reconciling poll (default 600 s). Env: CHARGEBEE_WEBHOOK_USER, CHARGEBEE_WEBHOOK_PASSWORD,
   CUSTOMERP_WEBHOOK_SECRET, CUSTOMERP_WEBHOOK_URL (subscribed at start). --console serves the operator console
   beside --watch (see \`console --help\`; default port CONSOLE_PORT or 8484, the webhooks' port + 1 when --webhooks
-  takes 8484).\n  ${FLOW_LIST}`,
-    options: { watch: { type: "string" }, webhooks: { type: "string" }, console: { type: "string" }, runs: { type: "string" }, full: { type: "boolean" }, repair: { type: "boolean" }, flows: { type: "string" },
+  takes 8484). --metrics serves /metrics (Prometheus), /healthz and /readyz on 127.0.0.1:P (default 9484; --metrics-host to
+  listen elsewhere, which needs METRICS_TOKEN) beside --watch or --webhooks. --runs N ends a --watch after N runs.
+  In --watch a run that fails is in the metrics, /readyz, the log and the inbox, and the loop goes on; --exit-on-error
+  ends it with that run's exit code instead. SIGTERM or Ctrl-C stops cleanly: the pairs in flight finish, no new one
+  starts, the leases are released and the exit code is 0; a second signal exits at once.\n  ${FLOW_LIST}`,
+    options: { watch: { type: "string" }, webhooks: { type: "string" }, console: { type: "string" }, metrics: { type: "string" }, "metrics-host": { type: "string" },
+      "exit-on-error": { type: "boolean" }, runs: { type: "string" }, full: { type: "boolean" }, repair: { type: "boolean" }, flows: { type: "string" },
       "dry-run": { type: "boolean" }, json: { type: "string" }, wait: { type: "string" } },
     positionals: 0, systems: true, main: runCommand,
   },
@@ -128,16 +139,19 @@ const COMMANDS = {
     },
   },
   console: {
-    usage: "console [--port P] [--host H]",
+    usage: "console [--port P] [--host H] [--metrics [P]] [--metrics-host H]",
     about: `Serves the operator console for the store in SYNC_DB until Ctrl-C: the runs, the inbox with its actions,
   explain. Listens on 127.0.0.1:8484 (--port or CONSOLE_PORT; --host to listen elsewhere). Log in with CONSOLE_TOKEN,
   or with the login link printed at start (a token made for this start, printed once).`,
-    options: { port: { type: "string" }, host: { type: "string" } }, positionals: 0, systems: true,
+    options: { port: { type: "string" }, host: { type: "string" }, metrics: { type: "string" }, "metrics-host": { type: "string" } }, positionals: 0, systems: true,
     async main(app, v) {
+      const stop = new Shutdown();
+      const ops = await opsOf(app, v, null, undefined);
       const served = await serveConsole(app, portOf("--port", v.port ?? process.env.CONSOLE_PORT, 8484), v.host);
-      await untilStopped();
-      console.log("stopping");
+      await stop.stopped;
       await served.close();
+      await ops.close();
+      stop.close();
       return EXIT.ok;
     },
   },
@@ -176,6 +190,19 @@ const COMMANDS = {
       await untilStopped();
       console.log("stopping");
       await served.close();
+      return EXIT.ok;
+    },
+  },
+  backup: {
+    usage: "backup <file>",
+    about: `An online, consistent copy of the store in SYNC_DB, while runs go on: SQLite's backup API into <file> (a
+  store file of its own: restore by stopping the host and putting it in SYNC_DB's place), or for PostgreSQL pg_dump's
+  custom format into <file> (restore with pg_restore --clean --if-exists -d <database> <file>). The store's schema
+  version goes with it; a host refuses a store newer than itself.`,
+    options: {}, positionals: 1, systems: false,
+    async main(app, _v, [file]) {
+      const r = await backupStore(app.store, file);
+      console.log(`backup of ${app.store.path} (schema version ${r.version}) written to ${r.file}: ${r.bytes} bytes${r.tool ? ` (${r.tool})` : ""}`);
       return EXIT.ok;
     },
   },
@@ -218,6 +245,13 @@ const untilStopped = () => new Promise((resolve) => {
   process.once("SIGTERM", resolve);
 });
 
+/** The process's logger (LOG_FORMAT, LOG_LEVEL): with LOG_FORMAT=json every line this command prints is a JSON object. */
+const log = loggerFromEnv();
+if (log.json) {
+  console.log = (/** @type {unknown[]} */ ...a) => log.line(format(...a));
+  console.error = (/** @type {unknown[]} */ ...a) => log.error(format(...a));
+}
+
 /**
  * Starts the operator console on the app and prints where; a token made at start is printed once, as
  * the login link, and from then on redacted like every secret.
@@ -253,6 +287,22 @@ async function runCommand(app, v) {
   }
 }
 
+/**
+ * The operations side beside a long-running command: metrics, readiness and their endpoint (with
+ * --metrics), alerts (ALERT_WEBHOOK_URL), JSON log lines of the host's events (LOG_FORMAT=json).
+ * @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v @param {number | null} every the poll interval (s)
+ * @param {string[] | undefined} flows
+ */
+async function opsOf(app, v, every, flows) {
+  const ops = await startOps({
+    metricsPort: v.metrics === undefined ? null : portOf("--metrics", v.metrics, 9484), metricsHost: v["metrics-host"],
+    watchSeconds: every ?? 600, flows: flows ?? app.config.flows ?? undefined, tenants: [app.store.tenant],
+    store: () => app.store.schemaVersion(), config: app.config.ops, log,
+  });
+  ops.lines.forEach((/** @type {string} */ l) => console.log(l));
+  return ops;
+}
+
 /** @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v */
 async function runLoop(app, v) {
   const every = v.watch === undefined ? null : Number(v.watch || "60");
@@ -260,31 +310,42 @@ async function runLoop(app, v) {
   const runs = v.runs ? Number(v.runs) : every === null ? 1 : Infinity;
   if (!(runs >= 1)) throw new UsageError(`--runs takes a count ≥ 1, not ${JSON.stringify(v.runs)}`);
   if (v.repair && !v.full) throw new UsageError("--repair needs --full");
+  if (v.metrics !== undefined && every === null && v.webhooks === undefined) throw new UsageError("--metrics serves beside a loop: add --watch [s] or --webhooks");
   const flows = checkFlows(v.flows?.split(",").map((/** @type {string} */ s) => s.trim()).filter(Boolean));
   const dryRun = Boolean(v["dry-run"]);
   describeConfig(app.config, app.chargebee.baseUrl).forEach((l) => console.log(l));
   if (v.webhooks !== undefined) {
     if (dryRun) throw new UsageError("--webhooks syncs as events arrive: it does not take --dry-run");
-    return serveWebhooks(app, flows, portOf("--webhooks", v.webhooks, 8484), every ?? 600);
+    return serveWebhooks(app, v, flows, portOf("--webhooks", v.webhooks, 8484), every ?? 600);
   }
+  const stop = new Shutdown();
+  const ops = every === null ? null : await opsOf(app, v, every, flows);
   const progress = new ProgressReporter({ tty: Boolean(process.stdout.isTTY), write: (t) => process.stdout.write(t) });
   const tick = setInterval(() => progress.current && progress.update(progress.current), 1000);
   tick.unref();
-  let stop = false;
-  process.once("SIGINT", () => {
-    stop = true;
-    console.log("stopping after this run");
-  });
   /** @type {number} */
   let code = EXIT.ok;
   try {
-    for (let i = 0; i < runs && !stop; i++) {
+    for (let i = 0; i < runs && !stop.requested; i++) {
       console.log(`\n${dryRun ? "dry run (no write is sent, the store is not changed)" : "sync"} ${new Date().toISOString()}`);
       const out = (/** @type {string} */ l) => {
         progress.clear();
         console.log(l);
       };
-      const { summary, exitCode } = await runOnce(app, { full: v.full, repair: v.repair, dryRun, flows, waitSeconds: seconds(v.wait), out, onProgress: (p) => progress.update(p) });
+      /** @type {Awaited<ReturnType<typeof runOnce>>} */
+      let result;
+      try {
+        result = await runOnce(app, { full: v.full, repair: v.repair, dryRun, flows, waitSeconds: seconds(v.wait), out, onProgress: (p) => progress.update(p), shouldStop: stop.shouldStop });
+      } catch (e) {
+        // In a loop a failed run is reported (metrics, /readyz, the log, the inbox) and the next one tries again.
+        if (every === null || v["exit-on-error"]) throw e;
+        progress.clear();
+        log.error(/** @type {any} */ (e), `the run failed (the next one tries again in ${every} s)`);
+        code = Math.max(code, exitCodeOf(e));
+        for (let t = 0; t < every * 10 && !stop.requested; t++) await sleep(100);
+        continue;
+      }
+      const { summary, exitCode } = result;
       progress.clear();
       console.log("");
       printSummary(summary, console.log);
@@ -295,26 +356,34 @@ async function runLoop(app, v) {
       if (dryRun) {
         console.log("");
         printPlanned(summary.planned, console.log);
+        if (summary.plannedTotal > summary.planned.length) console.log(`  … and ${summary.plannedTotal - summary.planned.length} more planned writes (all of them with --json FILE)`);
       }
       if (v.json) writeFileSync(v.json, JSON.stringify(dryRun ? summary.planned : { ...summary, planned: undefined }, null, 2) + "\n");
       const open = (await listInbox(app, { state: "open" })).length;
       if (!dryRun && open > 0) console.log(`  inbox: ${open} open items (node bin/sync.mjs inbox)`);
-      code = Math.max(code, exitCode);
-      if (every !== null && i + 1 < runs) for (let t = 0; t < every * 10 && !stop; t++) await sleep(100);
+      if (every !== null && exitCode !== EXIT.ok && v["exit-on-error"]) return exitCode;
+      // One run: its exit code. A loop: 0 unless asked to end on an error (the failure is in the metrics, /readyz, the log, the inbox).
+      if (every === null) code = Math.max(code, exitCode);
+      if (every !== null && i + 1 < runs) for (let t = 0; t < every * 10 && !stop.requested; t++) await sleep(100);
     }
   } finally {
     clearInterval(tick);
+    await ops?.close();
+    stop.close();
   }
-  return code;
+  return every === null ? code : EXIT.ok;
 }
 
 /**
  * `run --watch --webhooks`: a first sync, then what webhooks name, and a reconciling poll every `every` s.
- * @param {import("../src/app/app.mjs").App} app @param {string[] | undefined} flows @param {number} port @param {number} every
+ * @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v @param {string[] | undefined} flows @param {number} port @param {number} every
  */
-async function serveWebhooks(app, flows, port, every) {
-  const sync = syncOf(app, { only: flows, out: console.log });
-  const receiver = new WebhookReceiver({ sync, ...webhookSecretsFromEnv(), port, host: process.env.SYNC_WEBHOOKS_HOST, reconcileMs: every * 1000, out: console.log });
+async function serveWebhooks(app, v, flows, port, every) {
+  const stop = new Shutdown();
+  const sync = syncOf(app, { only: flows, out: console.log, shouldStop: stop.shouldStop });
+  const ops = await opsOf(app, v, every, flows);
+  const receiver = new WebhookReceiver({ sync, ...webhookSecretsFromEnv(), port, host: process.env.SYNC_WEBHOOKS_HOST, reconcileMs: every * 1000, out: console.log,
+    onFailed: v["exit-on-error"] ? (/** @type {unknown} */ e) => stop.fail(e) : undefined });
   const { url } = await receiver.start();
   console.log(`  webhooks   ${url}/webhooks/chargebee, ${url}/webhooks/customerp  (reconciling poll every ${every} s)`);
   const secret = process.env.CUSTOMERP_WEBHOOK_SECRET;
@@ -323,17 +392,31 @@ async function serveWebhooks(app, flows, port, every) {
   }
   try {
     console.log(`\nsync ${new Date().toISOString()}`);
-    printSummary(await receiver.poll(), console.log);
-    await untilStopped();
-    console.log("stopping");
+    try {
+      printSummary(await receiver.poll(), console.log);
+    } catch (e) {
+      if (v["exit-on-error"]) throw e;
+      log.error(/** @type {any} */ (e), "the first sync failed (the reconciling poll tries again)");
+    }
+    await stop.stopped;
+    if (stop.failure) throw stop.failure;
   } finally {
-    await receiver.close();
+    await withinBound(receiver.close(), SHUTDOWN_MS.sync);
+    await ops.close();
+    stop.close();
   }
   return EXIT.ok;
 }
 
+/** Waits for a promise, at most `ms`. @param {Promise<unknown>} p @param {number} ms */
+function withinBound(p, ms) {
+  return Promise.race([p, new Promise((r) => setTimeout(r, ms).unref())]);
+}
+
 /** @param {string[]} args */
 async function main(args) {
+  // Secrets from a service manager's credentials ($CREDENTIALS_DIRECTORY) or NAME_FILE, before anything reads the environment.
+  loadCredentials(process.env);
   const first = args[0];
   const name = first === undefined || first.startsWith("-") ? "run" : first;
   if (first === "help" || ((name === "run" && first !== "run") && (args.includes("--help") || args.includes("-h")) && args.length === 1)) {
@@ -364,9 +447,9 @@ async function main(args) {
   }
 }
 
-/** `--watch`, `--webhooks` and `--console` may come without a value. @param {string[]} args */
+/** `--watch`, `--webhooks`, `--console` and `--metrics` may come without a value. @param {string[]} args */
 function normaliseWatch(args) {
-  const bare = (/** @type {string} */ a, /** @type {number} */ i) => (a === "--watch" || a === "--webhooks" || a === "--console") && (args[i + 1] === undefined || args[i + 1].startsWith("--"));
+  const bare = (/** @type {string} */ a, /** @type {number} */ i) => (a === "--watch" || a === "--webhooks" || a === "--console" || a === "--metrics") && (args[i + 1] === undefined || args[i + 1].startsWith("--"));
   return args.flatMap((a, i) => (bare(a, i) ? [a, ""] : [a]));
 }
 

@@ -10,6 +10,7 @@ import { UsageError } from "./errors.mjs";
 /** @typedef {import("customerp-chargebee").Options} Options */
 /** @typedef {{ max: number, percent: number }} GuardLimits */
 import { addSecret } from "./redact.mjs";
+import { OPS_KEYS, opsConfigOf } from "../ops/config.mjs";
 import { withoutCredentials } from "./clients/chargebee.mjs";
 
 /**
@@ -24,6 +25,7 @@ import { withoutCredentials } from "./clients/chargebee.mjs";
  * @property {string[] | null} flows the flows that run (null: all)
  * @property {GuardLimits} guard
  * @property {string | null} file the SYNC_CONFIG file
+ * @property {import("../ops/config.mjs").OpsConfig} [ops] SYNC_CONFIG's metrics, health and alerts
  * @property {number} [concurrency] SYNC_CONCURRENCY (or SYNC_CONFIG's `concurrency`): pairs in flight at once (default 16)
  * @property {number} [pageSize] SYNC_PAGE_SIZE (or `pageSize`): pairs planned at once (default 200)
  * @property {number} [chargebeeRateLimit] CHARGEBEE_RATE_LIMIT (or `chargebeeRateLimit`): requests a minute the site allows
@@ -38,7 +40,7 @@ import { withoutCredentials } from "./clients/chargebee.mjs";
 
 export const GUARD_DEFAULTS = Object.freeze({ max: 10, percent: 5 });
 const FLOW_IDS = FLOWS.map((f) => f.id);
-const TOP_KEYS = ["defaults", "flows", "guard", ...Object.keys(/** @type {any} */ ({ concurrency: 0, pageSize: 0, chargebeeRateLimit: 0, customerpConcurrency: 0, customerpPageSize: 0 }))];
+const TOP_KEYS = ["defaults", "flows", "guard", ...OPS_KEYS, ...Object.keys(/** @type {any} */ ({ concurrency: 0, pageSize: 0, chargebeeRateLimit: 0, customerpConcurrency: 0, customerpPageSize: 0 }))];
 /**
  * The host's pace: key in SYNC_CONFIG, environment variable (over the file), allowed range, default.
  * @type {[key: "concurrency" | "pageSize" | "chargebeeRateLimit" | "customerpConcurrency" | "customerpPageSize", env: string, min: number, max: number, dflt: number, what: string][]}
@@ -84,7 +86,7 @@ export function configFromEnv(env = process.env, o = {}) {
   for (const [k, opt] of pick) if (env[k]) envOptions[opt] = env[k];
   addSecret(env.CHARGEBEE_API_KEY);
   addSecret(env.CUSTOMERP_TOKEN);
-  for (const url of [env.CUSTOMERP_URL, env.CHARGEBEE_SITE]) {
+  for (const url of [env.CUSTOMERP_URL, env.CHARGEBEE_SITE, env.SYNC_DB]) {
     try {
       const u = new URL(/** @type {string} */ (url));
       addSecret(decodeURIComponent(u.password));
@@ -106,6 +108,7 @@ export function configFromEnv(env = process.env, o = {}) {
     flows: file?.flows ?? null,
     guard: file?.guard ?? { ...GUARD_DEFAULTS },
     file: env.SYNC_CONFIG ?? null,
+    ops: file?.ops ?? { metrics: {}, health: {}, alerts: {} },
     customerpSource: /** @type {"rest" | "sesam"} */ (source),
     sesamNamespace: env.SESAM_NAMESPACE ?? "customerp-{type}:",
   };
@@ -133,7 +136,7 @@ export function optionsFor(c, flow) {
 /** @param {unknown} v @returns {v is Record<string, any>} */
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** @param {string} path @returns {{ defaults: Options, flowOptions: Record<string, Options>, flows: string[] | null, guard: GuardLimits, pace: Record<string, number> }} */
+/** @param {string} path @returns {{ defaults: Options, flowOptions: Record<string, Options>, flows: string[] | null, guard: GuardLimits, pace: Record<string, number>, ops: import("../ops/config.mjs").OpsConfig }} */
 function readConfigFile(path) {
   let text;
   try {
@@ -193,7 +196,7 @@ function readConfigFile(path) {
     if (!Number.isInteger(json[key]) || json[key] < min || json[key] > max) throw bad(key, `expected a whole number from ${min} to ${max} (${what})`);
     pace[key] = json[key];
   }
-  return { defaults: /** @type {Options} */ (json.defaults ?? {}), flowOptions, flows, guard, pace };
+  return { defaults: /** @type {Options} */ (json.defaults ?? {}), flowOptions, flows, guard, pace, ops: opsConfigOf(json, path) };
 }
 
 /**

@@ -96,6 +96,8 @@ export function newStats() {
  * @property {number} [plannedLimit] planned writes a dry run keeps in its summary (default 10,000; the rest go to `onPlanned`)
  * @property {(w: import("./loop.mjs").PlannedWrite) => void} [onPlanned] every planned write of a dry run, as it is planned
  * @property {string} [worker] who runs (a worker's name), for the run table
+ * @property {() => boolean} [shouldStop] asked between pairs: true stops the run cleanly (the pairs in flight finish,
+ *   no new one starts, the flow's cursors stay where they were so the next run does the rest)
  * @property {{ afterChargebeeRequest?: (e: { flow: string, plan: Plan, index: number }) => void | Promise<void>,
  *   afterChargebeeWrite?: (e: { flow: string, plan: Plan }) => void | Promise<void>,
  *   beforeExecute?: (e: { flow: string, plan: Plan, round: number }) => void }} [hooks] test seams: a hook
@@ -159,6 +161,7 @@ export class Sync {
     this.plannedLimit = o.plannedLimit;
     this.onPlanned = o.onPlanned;
     this.worker = o.worker;
+    this.shouldStop = o.shouldStop ?? (() => false);
     /** Waits for an answer a pair's writes may take in one run (429, 5xx, a lost answer), each followed by a new check. */
     this.maxWaits = o.maxWaits ?? this.cb.retry?.maxAttempts ?? 8;
     this.sleep = o.sleep ?? ((/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms)));
@@ -223,11 +226,15 @@ export class Sync {
       // Every flow's changes are read before any flow writes, each resource and cursor once: a flow never
       // reads what an earlier flow of this run wrote.
       const batches = new Map();
-      for (const f of active) batches.set(f.id, await this.readChanges(f, ctx, spool));
+      for (const f of active) if (!this.shouldStop()) batches.set(f.id, await this.readChanges(f, ctx, spool));
       // …and every flow matches before any flow plans: a record another flow of its resource matches (an
       // employee's Chargebee customer) is that flow's, never copied by this one.
-      for (const f of active) await this.sortPairs(f, /** @type {Batch} */ (batches.get(f.id)), ctx, {});
+      for (const f of active) if (!this.shouldStop()) await this.sortPairs(f, /** @type {Batch} */ (batches.get(f.id)), ctx, {});
       for (const f of active) {
+        if (this.shouldStop()) {
+          flows[f.id] = { skipped: "stopped before this flow (the next run syncs it)" };
+          continue;
+        }
         const started = Date.now();
         const stats = await this.syncFlow(f, /** @type {Batch} */ (batches.get(f.id)), ctx, { saveCursors: true });
         flows[f.id] = stats;
@@ -834,6 +841,12 @@ export class Sync {
       if (!stop) {
         const pages = kept ? (async function* () { yield /** @type {Planned[]} */ (kept); })() : this.plannedPages(f, () => {});
         await this.executeAll(f, pages, ctx, stats, later, () => progress("write"));
+        if (this.shouldStop() && stats.written < total) {
+          // Stopped between pairs: what was written is stored; the cursors stay, so the next run reads the rest again.
+          outcome = "stopped";
+          /** @type {any} */ (stats).stopped = true;
+          return stats;
+        }
       } else {
         // Nothing of this flow is written: read again next run, from the same cursors.
         outcome = "guard";
@@ -902,7 +915,7 @@ export class Sync {
     };
     const worker = async () => {
       for (;;) {
-        if (fatal) return;
+        if (fatal || this.shouldStop()) return;
         const p = await take();
         if (!p) return;
         const page = /** @type {any} */ (p).page;

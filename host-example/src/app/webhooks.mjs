@@ -76,6 +76,7 @@ function readLimited(req, limit) {
  * @property {number} [bodyLimit] default BODY_LIMIT
  * @property {() => number} [now] clock in ms, for the timestamp check
  * @property {(line: string) => void} [out]
+ * @property {(e: unknown) => void} [onFailed] a batch or a reconciling poll failed (after it is reported)
  */
 
 export class WebhookReceiver {
@@ -118,6 +119,7 @@ export class WebhookReceiver {
       this.reconciler = setInterval(() => void this.poll().catch((e) => {
         this.stats.errors++;
         this.out(`  reconciling poll failed (${e instanceof Error ? e.message : String(e)}); the next one tries again`);
+        this.o.onFailed?.(e);
       }), every);
       this.reconciler.unref();
     }
@@ -283,6 +285,7 @@ export class WebhookReceiver {
         // the records stay behind their cursors: the reconciling poll reads them again
         this.stats.errors++;
         this.out(`  webhooks: sync failed (${e instanceof Error ? e.message : String(e)}); the next poll catches up`);
+        this.o.onFailed?.(e);
       } finally {
         this.pendingBatches--;
       }

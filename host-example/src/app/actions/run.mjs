@@ -15,6 +15,8 @@ import { FLOWS } from "../flows.mjs";
  * @property {(p: import("../loop.mjs").Progress) => void} [onProgress]
  * @property {(line: string) => void} [out]
  * @property {import("../loop.mjs").SyncOptions["hooks"]} [hooks]
+ * @property {() => boolean} [shouldStop] a clean stop asked for (between pairs)
+ * @property {(w: import("../loop.mjs").PlannedWrite) => void} [onPlanned] every planned write of a dry run
  */
 
 /** @param {string[] | undefined} flows */
@@ -38,7 +40,8 @@ export async function runOnce(app, a = {}) {
   if (a.dryRun) {
     const copy = await app.store.snapshot();
     try {
-      const summary = await syncOf({ ...app, store: copy }, { only, full: a.full, repair: a.repair, dryRun: true, out: a.out, onProgress: a.onProgress, hooks: a.hooks }).run();
+      const summary = await syncOf({ ...app, store: copy }, { only, full: a.full, repair: a.repair, dryRun: true, out: a.out, onProgress: a.onProgress, hooks: a.hooks,
+        shouldStop: a.shouldStop, onPlanned: a.onPlanned }).run();
       return { summary, exitCode: exitCodeOf(summary) };
     } finally {
       await copy.close();
@@ -46,7 +49,7 @@ export async function runOnce(app, a = {}) {
   }
   const release = await acquireLock(app.store, { waitSeconds: a.waitSeconds });
   try {
-    const summary = await syncOf(app, { only, full: a.full, repair: a.repair, out: a.out, onProgress: a.onProgress, hooks: a.hooks }).run();
+    const summary = await syncOf(app, { only, full: a.full, repair: a.repair, out: a.out, onProgress: a.onProgress, hooks: a.hooks, shouldStop: a.shouldStop }).run();
     return { summary, exitCode: exitCodeOf(summary) };
   } finally {
     await release();

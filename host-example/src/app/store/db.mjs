@@ -141,6 +141,7 @@ function sqliteDialect(db) {
  * @property {string} target the file path or the URL without its password
  * @property {Database.Database} [sqlite]
  * @property {pg.Pool} [pool]
+ * @property {string} [url] PostgreSQL: the URL it was opened with (for pg_dump; never printed)
  * @property {() => Promise<void>} close
  */
 
@@ -154,7 +155,7 @@ export function openDb(target) {
     // A connection dropped by the server (a restart) must not take the process down: the next query reconnects.
     pool.on("error", () => {});
     const k = new Kysely({ dialect: new PostgresDialect({ pool }), plugins: [redacting] });
-    return { k, dialect: "postgres", target: printableDbUrl(target), pool, close: () => k.destroy() };
+    return { k, dialect: "postgres", target: printableDbUrl(target), url: target, pool, close: () => k.destroy() };
   }
   const sqlite = new Database(/** @type {any} */ (target));
   sqlite.pragma("busy_timeout = 5000");
