@@ -118,6 +118,8 @@ export class RunContext {
     this.onPlanned = o.onPlanned;
     /** @type {Set<string>} inbox causes seen in this run */
     this.seen = new Set();
+    /** @type {Set<string>} flows whose end this run has reported */
+    this.reported = new Set();
   }
 
   /** @param {PlannedWrite[]} ws */
@@ -223,6 +225,31 @@ export class Sync {
     }
     const spool = (this.spool = new Spool());
     try {
+      await this.runFlows(active, ctx, flows, spool);
+    } catch (e) {
+      // A run that stops on an error (a system that cannot be reached, a lost lease): every flow it did not
+      // finish has failed, for the metrics, /readyz and the alerts.
+      if (!this.dryRun) {
+        const outcome = e instanceof FencedError ? "fenced" : "failed";
+        for (const f of active) if (!(f.id in flows) && !ctx.reported.has(f.id)) this.events.run({ flow: f.id, outcome, run: ctx.run, tenant: this.store.tenant, at: Date.now(), counts: { error: e instanceof Error ? e.message : String(e) } });
+        await this.store.finishRun(ctx.run, { run: ctx.run, flows, error: e instanceof Error ? e.message : String(e) }, outcome).catch(() => {});
+      }
+      throw e;
+    } finally {
+      spool.close();
+      this.spool = null;
+    }
+    return await this.finish(ctx, flows, before);
+  }
+
+  /**
+   * The flows of a run, in phases: every flow's changes are read before any flow writes, each resource
+   * and cursor once (a flow never reads what an earlier flow of this run wrote); every flow matches
+   * before any flow plans; then each flow plans and writes, parents first.
+   * @param {FlowSpec[]} active @param {RunContext} ctx @param {Record<string, FlowStats | { skipped: string }>} flows @param {Spool} spool
+   */
+  async runFlows(active, ctx, flows, spool) {
+    {
       // Every flow's changes are read before any flow writes, each resource and cursor once: a flow never
       // reads what an earlier flow of this run wrote.
       const batches = new Map();
@@ -240,11 +267,7 @@ export class Sync {
         flows[f.id] = stats;
         this.out(progressLine(f.id, stats, Date.now() - started));
       }
-    } finally {
-      spool.close();
-      this.spool = null;
     }
-    return await this.finish(ctx, flows, before);
   }
 
   /**
@@ -867,6 +890,7 @@ export class Sync {
     } finally {
       if (!this.dryRun) {
         if (outcome !== "fenced") await this.store.finishRunFlow(run, f.id, outcome, stats.errors).catch(() => {});
+        ctx.reported.add(f.id);
         this.events.run({ flow: f.id, outcome: /** @type {any} */ (outcome), run, tenant: this.store.tenant, at: Date.now(), counts: { ...stats, guard: undefined } });
       }
     }
