@@ -26,6 +26,10 @@ import { loggerFromEnv } from "../src/ops/log.mjs";
 import { startOps } from "../src/ops/ops.mjs";
 import { Shutdown, SHUTDOWN_MS } from "../src/app/shutdown.mjs";
 import { backupStore } from "../src/app/actions/backup.mjs";
+import { addTenant, removeTenant } from "../src/tenants/tenants.mjs";
+import { tenantOverview, tenantSpecOf, describeRefs, printTenants } from "../src/tenants/commands.mjs";
+import { Worker, startTenantWebhooks } from "../src/tenants/worker.mjs";
+import { withoutCredentials } from "../src/app/clients/chargebee.mjs";
 import { WebhookReceiver, subscribeCustomerp, webhookSecretsFromEnv } from "../src/app/webhooks.mjs";
 import { serveSesam } from "../src/sesam/command.mjs";
 
@@ -193,6 +197,61 @@ const COMMANDS = {
       return EXIT.ok;
     },
   },
+  "tenant add": {
+    usage: "tenant add <id> --chargebee-site URL (--chargebee-key-env NAME | --chargebee-key-file PATH) (--customerp-url URL (--customerp-token-env NAME | --customerp-token-file PATH) | --customerp-source sesam) [--options JSON] [--config FILE] [--poll S] [--webhook-user-env NAME --webhook-password-env NAME] [--webhook-secret-env NAME]",
+    about: `Adds a tenant (or replaces its settings): one Chargebee site and one Customerp connector, with their plan options
+  (--options, a JSON object) and SYNC_CONFIG settings (--config, a file: its content is kept in the store). The store
+  keeps where each secret is — the name of an environment variable (--…-env) or a file (--…-file) — never the
+  secret: a worker reads it where it runs. --poll: how often workers run the tenant (seconds, default 600).
+  Every other command takes --tenant <id>; \`worker\` runs every tenant (PostgreSQL).`,
+    options: { "chargebee-site": { type: "string" }, "chargebee-key-env": { type: "string" }, "chargebee-key-file": { type: "string" },
+      "customerp-url": { type: "string" }, "customerp-token-env": { type: "string" }, "customerp-token-file": { type: "string" },
+      "customerp-source": { type: "string" }, options: { type: "string" }, config: { type: "string" }, poll: { type: "string" },
+      "webhook-user-env": { type: "string" }, "webhook-password-env": { type: "string" }, "webhook-secret-env": { type: "string" } },
+    positionals: 1, systems: false,
+    async main(app, v, [id]) {
+      const spec = tenantSpecOf(v);
+      await addTenant(app.store, id, spec);
+      console.log(`tenant ${id}: Chargebee ${withoutCredentials(spec.chargebeeSite)}, Customerp ${spec.customerpSource === "sesam" ? "through Sesam" : withoutCredentials(spec.customerpUrl ?? "")}, every ${spec.pollSeconds ?? 600} s; secrets: ${describeRefs(spec)}`);
+      return EXIT.ok;
+    },
+  },
+  "tenant list": {
+    usage: "tenant list [--json]",
+    about: "The tenants, each with its flows' last run (time, outcome, errors) and its open inbox items by kind.",
+    options: { json: { type: "boolean" } }, positionals: 0, systems: false,
+    async main(app, v) {
+      const rows = await tenantOverview(app.store);
+      if (v.json) console.log(JSON.stringify(rows, null, 2));
+      else printTenants(rows, console.log);
+      return EXIT.ok;
+    },
+  },
+  "tenant remove": {
+    usage: "tenant remove <id>",
+    about: "Removes a tenant and everything the store holds of it (links, bases, cursors, inbox, journal). Neither system is changed.",
+    options: {}, positionals: 1, systems: false,
+    async main(app, _v, [id]) {
+      if (!(await removeTenant(app.store, id))) throw new UsageError(`no tenant ${JSON.stringify(id)} (see tenant list)`);
+      console.log(`tenant ${id} removed, with everything the store held of it`);
+      return EXIT.ok;
+    },
+  },
+  worker: {
+    usage: "worker [--concurrency N] [--webhooks [P]] [--metrics [P]] [--metrics-host H] [--lease S]",
+    about: `Runs every tenant's flows, with any number of other workers on any machine that reaches the store (SYNC_DB, a
+  postgres:// URL): jobs from a queue in PostgreSQL (pg-boss), each tenant once per its poll interval, at most one run
+  of a tenant's flow at a time (leases with a heartbeat; --lease S: a lease not renewed for S seconds, default 60, is
+  free, and the worker that lost it writes nothing more), one rate bucket per Chargebee site for all workers.
+  --concurrency: jobs at once (default 2). --webhooks serves POST /webhooks/<tenant>/chargebee and /customerp on
+  127.0.0.1:P (default 8484), each checked with the tenant's own secrets. --metrics as for run. SIGTERM finishes
+  the pairs in hand, releases the leases and exits 0.`,
+    options: { concurrency: { type: "string" }, webhooks: { type: "string" }, metrics: { type: "string" }, "metrics-host": { type: "string" }, lease: { type: "string" } },
+    positionals: 0, systems: false,
+    async main(app, v) {
+      return runWorker(app, v);
+    },
+  },
   backup: {
     usage: "backup <file>",
     about: `An online, consistent copy of the store in SYNC_DB, while runs go on: SQLite's backup API into <file> (a
@@ -291,12 +350,12 @@ async function runCommand(app, v) {
  * The operations side beside a long-running command: metrics, readiness and their endpoint (with
  * --metrics), alerts (ALERT_WEBHOOK_URL), JSON log lines of the host's events (LOG_FORMAT=json).
  * @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v @param {number | null} every the poll interval (s)
- * @param {string[] | undefined} flows
+ * @param {string[] | undefined} flows @param {string[]} [tenants] whose metrics and readiness (default the app's)
  */
-async function opsOf(app, v, every, flows) {
+async function opsOf(app, v, every, flows, tenants) {
   const ops = await startOps({
     metricsPort: v.metrics === undefined ? null : portOf("--metrics", v.metrics, 9484), metricsHost: v["metrics-host"],
-    watchSeconds: every ?? 600, flows: flows ?? app.config.flows ?? undefined, tenants: [app.store.tenant],
+    watchSeconds: every ?? 600, flows: flows ?? app.config.flows ?? undefined, tenants: tenants ?? [app.store.tenant],
     store: () => app.store.schemaVersion(), config: app.config.ops, log,
   });
   ops.lines.forEach((/** @type {string} */ l) => console.log(l));
@@ -408,6 +467,37 @@ async function serveWebhooks(app, v, flows, port, every) {
   return EXIT.ok;
 }
 
+/**
+ * `worker`: runs every tenant until SIGTERM.
+ * @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v
+ */
+async function runWorker(app, v) {
+  if (app.store.dialect !== "postgres") throw new UsageError("worker needs the store on PostgreSQL: set SYNC_DB to a postgres:// URL (see README.md, Many tenants)");
+  const concurrency = v.concurrency === undefined ? 2 : Number(v.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency takes 1–64 jobs, not ${JSON.stringify(v.concurrency)}`);
+  const lease = v.lease === undefined ? 60 : Number(v.lease);
+  if (!(lease >= 2)) throw new UsageError(`--lease takes seconds (≥ 2), not ${JSON.stringify(v.lease)}`);
+  const stop = new Shutdown();
+  const url = /** @type {string} */ (app.store.db.url);
+  const tenants = (await tenantOverview(app.store)).map((t) => t.id);
+  const ops = await opsOf(app, v, 600, undefined, tenants);
+  const worker = new Worker({ root: app.store, url, concurrency, leaseSeconds: lease, out: console.log, shouldStop: stop.shouldStop });
+  await worker.start();
+  console.log(`worker ${worker.name}: ${concurrency} jobs at once, ${tenants.length} tenants (${tenants.join(", ") || "none yet"})`);
+  const hooks = v.webhooks === undefined ? null : await startTenantWebhooks({ root: app.store, url, port: portOf("--webhooks", v.webhooks, 8484), host: process.env.SYNC_WEBHOOKS_HOST, out: console.log });
+  if (hooks) console.log(`  webhooks   ${hooks.url}/webhooks/<tenant>/chargebee, /webhooks/<tenant>/customerp`);
+  try {
+    await stop.stopped;
+  } finally {
+    await hooks?.close();
+    await worker.stop(SHUTDOWN_MS.sync);
+    await ops.close();
+    stop.close();
+  }
+  console.log(`worker ${worker.name} stopped: ${worker.stats.jobs} jobs, ${worker.stats.runs} runs, ${worker.stats.busy} found their tenant running elsewhere, ${worker.stats.failed} failed`);
+  return EXIT.ok;
+}
+
 /** Waits for a promise, at most `ms`. @param {Promise<unknown>} p @param {number} ms */
 function withinBound(p, ms) {
   return Promise.race([p, new Promise((r) => setTimeout(r, ms).unref())]);
@@ -417,6 +507,15 @@ function withinBound(p, ms) {
 async function main(args) {
   // Secrets from a service manager's credentials ($CREDENTIALS_DIRECTORY) or NAME_FILE, before anything reads the environment.
   loadCredentials(process.env);
+  // --tenant <id> goes with every command: the tenant's settings from the store instead of the environment's.
+  let tenant;
+  const at = args.indexOf("--tenant");
+  if (at >= 0) {
+    tenant = args[at + 1];
+    if (!tenant || tenant.startsWith("-")) throw new UsageError("--tenant takes a tenant's id (see tenant list)");
+    args = [...args.slice(0, at), ...args.slice(at + 2)];
+  }
+  if (args[0] === "tenant" && args[1] && !args[1].startsWith("-")) args = [`tenant ${args[1]}`, ...args.slice(2)];
   const first = args[0];
   const name = first === undefined || first.startsWith("-") ? "run" : first;
   if (first === "help" || ((name === "run" && first !== "run") && (args.includes("--help") || args.includes("-h")) && args.length === 1)) {
@@ -439,7 +538,8 @@ async function main(args) {
   }
   if (positionals.length !== cmd.positionals) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
   if (cmd.app === false) return await cmd.main(null, values, positionals);
-  const app = await openApp({ systems: cmd.systems, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
+  if (tenant && (name.startsWith("tenant ") || name === "worker")) throw new UsageError(`${name} is not a command of one tenant: it does not take --tenant`);
+  const app = await openApp({ systems: cmd.systems, tenant, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
   try {
     return await cmd.main(app, values, positionals);
   } finally {

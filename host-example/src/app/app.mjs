@@ -10,6 +10,7 @@ import { FLOWS } from "./flows.mjs";
 import { chargebeeResources } from "./clients/chargebee-resources.mjs";
 import { UsageError } from "./errors.mjs";
 import { DEFAULT_RATE_LIMIT, TokenBucket } from "./clients/rate.mjs";
+import { SharedBucket } from "../tenants/bucket.mjs";
 
 /**
  * @typedef {object} App
@@ -20,34 +21,71 @@ import { DEFAULT_RATE_LIMIT, TokenBucket } from "./clients/rate.mjs";
  */
 
 /**
- * Opens the app from the environment. `systems: false` for actions that only use the store (the
+ * Opens the app from the environment, or for one tenant (`tenant`: its settings from the store; the
+ * store and its database from SYNC_DB). `systems: false` for actions that only use the store (the
  * clients are then not made, and credentials need not be set).
- * @param {{ env?: NodeJS.ProcessEnv, systems?: boolean, onRetry?: import("./clients/retry.mjs").RetryOptions["onRetry"] }} [o]
+ * @param {{ env?: NodeJS.ProcessEnv, systems?: boolean, tenant?: string, onRetry?: import("./clients/retry.mjs").RetryOptions["onRetry"] }} [o]
  * @returns {Promise<App & { close(): Promise<void> }>}
  */
 export async function openApp(o = {}) {
-  const config = configFromEnv(o.env ?? process.env, { systems: o.systems });
-  const systems = o.systems !== false;
-  let chargebee;
-  try {
-    chargebee = systems ? new ChargebeeClient({ site: config.chargebeeSite, apiKey: config.chargebeeApiKey, onRetry: o.onRetry,
-      bucket: new TokenBucket({ perMinute: config.chargebeeRateLimit ?? DEFAULT_RATE_LIMIT }) }) : /** @type {any} */ (null);
-  } catch (e) {
-    throw new UsageError(e instanceof Error ? e.message : String(e));
-  }
-  const store = await Store.open(config.db);
-  let customerp = /** @type {any} */ (null);
-  try {
-    if (systems && config.customerpSource === "sesam") customerp = new SesamCustomerpClient({ store, namespace: config.sesamNamespace });
-    else if (systems) {
-      customerp = new CustomerpClient({ url: config.customerpUrl, token: config.customerpToken, onRetry: o.onRetry,
-        concurrency: config.customerpConcurrency, pageSize: config.customerpPageSize });
+  const env = o.env ?? process.env;
+  if (o.tenant) {
+    const root = await Store.open(configFromEnv(env, { systems: false }).db);
+    try {
+      return { ...(await tenantApp(root, o.tenant, { ...o, env })), close: () => root.close() };
+    } catch (e) {
+      await root.close();
+      throw e;
     }
+  }
+  const config = configFromEnv(env, { systems: o.systems });
+  const store = await Store.open(config.db);
+  try {
+    return { ...clientsOf(config, store, o), close: () => store.close() };
   } catch (e) {
     await store.close();
     throw e;
   }
-  return { config, chargebee, customerp, store, close: () => store.close() };
+}
+
+/**
+ * A tenant's app on an open store (the same database for every tenant; this tenant's rows).
+ * @param {Store} root @param {string} tenant
+ * @param {{ env?: NodeJS.ProcessEnv, systems?: boolean, onRetry?: import("./clients/retry.mjs").RetryOptions["onRetry"] }} [o]
+ * @returns {Promise<App>}
+ */
+export async function tenantApp(root, tenant, o = {}) {
+  const { configOfTenant, tenantSpec } = await import("../tenants/tenants.mjs");
+  const spec = await tenantSpec(root, tenant);
+  if (!spec) throw new UsageError(`no tenant ${JSON.stringify(tenant)} in ${root.path} (see tenant list)`);
+  const config = configOfTenant(tenant, spec, { db: root.path, env: o.env, secrets: o.systems !== false });
+  return clientsOf(config, root.forTenant(tenant), o);
+}
+
+/**
+ * The clients of a configuration, on a store. The Chargebee site's rate bucket is the process's own on
+ * SQLite, and shared by every process through PostgreSQL (src/tenants/bucket.mjs).
+ * @param {import("./config.mjs").Config} config @param {Store} store
+ * @param {{ systems?: boolean, onRetry?: import("./clients/retry.mjs").RetryOptions["onRetry"] }} o
+ * @returns {App}
+ */
+function clientsOf(config, store, o) {
+  const systems = o.systems !== false;
+  if (!systems) return { config, chargebee: /** @type {any} */ (null), customerp: /** @type {any} */ (null), store };
+  const perMinute = config.chargebeeRateLimit ?? DEFAULT_RATE_LIMIT;
+  let chargebee;
+  try {
+    chargebee = new ChargebeeClient({ site: config.chargebeeSite, apiKey: config.chargebeeApiKey, onRetry: o.onRetry, tenant: store.tenant,
+      bucket: new TokenBucket({ perMinute }) });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (store.dialect === "postgres") chargebee.bucket = new SharedBucket({ store, name: chargebee.baseUrl, perMinute });
+  const customerp = config.customerpSource === "sesam"
+    ? /** @type {any} */ (new SesamCustomerpClient({ store, namespace: config.sesamNamespace }))
+    : new CustomerpClient({ url: config.customerpUrl, token: config.customerpToken, onRetry: o.onRetry, tenant: store.tenant,
+      concurrency: config.customerpConcurrency, pageSize: config.customerpPageSize });
+  return { config, chargebee, customerp, store };
 }
 
 /**

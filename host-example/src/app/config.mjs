@@ -56,7 +56,8 @@ const FLOW_KEYS = ["enabled", "options"];
 
 /**
  * @param {NodeJS.ProcessEnv} [env]
- * @param {{ systems?: boolean }} [o] systems: false for commands that only use the store (inbox, resolve, confirm)
+ * @param {{ systems?: boolean, source?: string }} [o] systems: false for commands that only use the store (inbox, resolve, confirm);
+ *   source: where the environment came from, for messages (a tenant)
  * @returns {Config}
  */
 export function configFromEnv(env = process.env, o = {}) {
@@ -67,7 +68,8 @@ export function configFromEnv(env = process.env, o = {}) {
     const missing = needed.filter((k) => !env[k]);
     if (missing.length) throw new UsageError(`set ${missing.join(", ")} (see host-example/README.md)`);
   }
-  const file = env.SYNC_CONFIG ? readConfigFile(env.SYNC_CONFIG) : null;
+  // A tenant's configuration comes from the store (SYNC_CONFIG_JSON, src/tenants/tenants.mjs), a process's from its file.
+  const file = env.SYNC_CONFIG ? readConfigFile(env.SYNC_CONFIG) : env.SYNC_CONFIG_JSON ? configOfJson(JSON.parse(env.SYNC_CONFIG_JSON), o.source ?? "the tenant's configuration") : null;
   /** @type {Record<string, unknown>} */
   let envOptions = {};
   if (env.SYNC_OPTIONS) {
@@ -121,8 +123,8 @@ export function configFromEnv(env = process.env, o = {}) {
     } else config[key] = file?.pace[key] ?? dflt;
   }
   for (const flow of FLOW_IDS) {
-    const where = config.flowOptions[flow] ? `flows.${flow}.options` : env.SYNC_CONFIG ? "defaults (or SYNC_OPTIONS)" : "SYNC_OPTIONS";
-    checkOptions(flow, optionsFor(config, flow), env.SYNC_CONFIG ?? "the environment", where);
+    const where = config.flowOptions[flow] ? `flows.${flow}.options` : file ? "defaults (or SYNC_OPTIONS)" : "SYNC_OPTIONS";
+    checkOptions(flow, optionsFor(config, flow), env.SYNC_CONFIG ?? o.source ?? "the environment", where);
   }
   return config;
 }
@@ -150,6 +152,14 @@ function readConfigFile(path) {
   } catch (e) {
     throw new UsageError(`SYNC_CONFIG ${path}: not JSON (${e instanceof Error ? e.message : e})`);
   }
+  return configOfJson(json, path);
+}
+
+/**
+ * A SYNC_CONFIG's content, checked. @param {any} json @param {string} path where it came from, for messages
+ * @returns {ReturnType<typeof readConfigFile>}
+ */
+export function configOfJson(json, path) {
   const bad = (/** @type {string} */ key, /** @type {string} */ why) => new UsageError(`SYNC_CONFIG ${path}: ${key}: ${why}`);
   if (!isObject(json)) throw bad("(top level)", `expected an object with ${TOP_KEYS.join(", ")}`);
   for (const k of Object.keys(json)) if (!TOP_KEYS.includes(k)) throw bad(k, `unknown key; allowed: ${TOP_KEYS.join(", ")}`);

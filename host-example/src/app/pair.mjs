@@ -147,6 +147,8 @@ async function attempt(s, f, a) {
       scope.tokens = need;
     }
   }
+  // A process that stalled past its lease (and woke up after another took the flow over) sends nothing.
+  if (!s.dryRun) await s.store.assertFence(f.id);
   const check = await checkExpect(s, f, input, plan, a.fresh);
   if (check.replan) {
     stats.replanned++;

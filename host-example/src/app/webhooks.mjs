@@ -17,6 +17,7 @@ import { close } from "../lib/http.mjs";
 import { acquireLock } from "./lock.mjs";
 import { addSecret } from "./redact.mjs";
 import { UsageError } from "./errors.mjs";
+import { events as hostEvents } from "./events.mjs";
 
 /** @typedef {Record<string, any>} Json */
 /** @typedef {Record<string, { customerp: Set<string>, chargebee: Set<string> }>} Queue */
@@ -77,6 +78,9 @@ function readLimited(req, limit) {
  * @property {() => number} [now] clock in ms, for the timestamp check
  * @property {(line: string) => void} [out]
  * @property {(e: unknown) => void} [onFailed] a batch or a reconciling poll failed (after it is reported)
+ * @property {(touched: Record<string, { customerp: string[], chargebee: string[] }>) => Promise<void>} [deliver] instead of syncing
+ *   a batch here, hand it on (the workers' receiver queues it for a worker)
+ * @property {import("./events.mjs").HostEvents} [events] where events are counted (default: the process's)
  */
 
 export class WebhookReceiver {
@@ -105,7 +109,10 @@ export class WebhookReceiver {
       refused: { auth: 0, signature: 0, stale: 0, tooLarge: 0, bad: 0 },
       batches: 0, reconciles: 0, errors: 0, writes: 0,
     };
-    this.server = http.createServer((req, res) => void this.#handle(req, res));
+    this.events = o.events ?? hostEvents;
+    /** Whether the last event given to #first was a duplicate (for the count of webhook events). */
+    this.lastDuplicate = false;
+    this.server = http.createServer((req, res) => void this.#handle(req, res, null));
   }
 
   /** Starts listening (and the reconciling poll). @returns {Promise<{ url: string, port: number }>} */
@@ -158,15 +165,26 @@ export class WebhookReceiver {
     await this.chain;
   }
 
-  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
-  async #handle(req, res) {
+  /**
+   * Answers one request as this receiver's own server does, for a server in front of several receivers
+   * (one per tenant) that routed it here. @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {string} path
+   */
+  handle(req, res, path) {
+    return this.#handle(req, res, path);
+  }
+
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res @param {string | null} routed the path, when another server routed it */
+  async #handle(req, res, routed) {
+    const count = (/** @type {import("./events.mjs").WebhookEvent["outcome"]} */ outcome) => {
+      if (source) this.events.webhook({ source, outcome, tenant: this.sync.store.tenant });
+    };
     const answer = (/** @type {number} */ status, /** @type {Json} */ body) => {
       const text = JSON.stringify(body);
       if (status === 401 && source === "chargebee") res.setHeader("www-authenticate", 'Basic realm="webhooks"');
       res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
       res.end(text);
     };
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const path = routed ?? new URL(req.url ?? "/", "http://localhost").pathname;
     /** @type {"chargebee" | "customerp" | null} */
     const source = path === "/webhooks/chargebee" && this.expectedAuth ? "chargebee" : path === "/webhooks/customerp" && this.o.customerp ? "customerp" : null;
     if (!source) return void (req.resume(), answer(404, { error: "not_found" }));
@@ -175,17 +193,22 @@ export class WebhookReceiver {
       if (source === "chargebee" && !sameSecret(String(req.headers.authorization ?? ""), /** @type {string} */ (this.expectedAuth))) {
         req.resume();
         this.stats.refused.auth++;
+        count("refused");
         return answer(401, { error: "unauthorized" });
       }
       const body = await readLimited(req, this.bodyLimit);
       if (body === null) {
         this.stats.refused.tooLarge++;
+        count("refused");
         res.setHeader("connection", "close");
         return answer(413, { error: "body_too_large", limit: this.bodyLimit });
       }
       if (source === "customerp") {
         const refusal = this.#checkSignature(req, body);
-        if (refusal) return answer(refusal === "stale" ? 400 : 401, { error: refusal });
+        if (refusal) {
+          count("refused");
+          return answer(refusal === "stale" ? 400 : 401, { error: refusal });
+        }
       }
       let msg;
       try {
@@ -196,13 +219,17 @@ export class WebhookReceiver {
       const touched = msg && typeof msg === "object" ? (source === "chargebee" ? await this.#fromChargebee(msg) : this.#fromCustomerp(msg)) : undefined;
       if (touched === undefined) {
         this.stats.refused.bad++;
+        count("refused");
         return answer(400, { error: "bad_request" });
       }
       this.stats.received[source]++;
       answer(200, { ok: true });
+      count(touched ? "accepted" : this.lastDuplicate ? "duplicate" : "ignored");
+      this.lastDuplicate = false;
       if (touched) this.#enqueue(touched);
     } catch {
       this.stats.errors++;
+      count("error");
       if (!res.headersSent) answer(500, { error: "internal_error" });
     }
   }
@@ -228,6 +255,7 @@ export class WebhookReceiver {
   #first(id) {
     if (this.seen.has(id)) {
       this.stats.duplicates++;
+      this.lastDuplicate = true;
       return false;
     }
     this.seen.set(id, true);
@@ -274,6 +302,15 @@ export class WebhookReceiver {
     const touched = Object.fromEntries(Object.entries(batch).map(([flow, s]) => [flow, { customerp: [...s.customerp], chargebee: [...s.chargebee] }]));
     if (Object.keys(touched).length === 0) return;
     this.pendingBatches++;
+    if (this.o.deliver) {
+      this.stats.batches++;
+      const done = this.o.deliver(touched).catch((e) => {
+        this.stats.errors++;
+        this.out(`  webhooks: could not be queued (${e instanceof Error ? e.message : String(e)}); the next poll catches up`);
+      }).finally(() => this.pendingBatches--);
+      this.chain = this.chain.then(() => done);
+      return;
+    }
     void this.#exclusive(async () => {
       try {
         this.stats.batches++;

@@ -161,6 +161,7 @@ function migrations(db) {
         // Requests a minute per Chargebee site, shared by every process that writes to it (PostgreSQL).
         await k.schema.createTable("rate_buckets").addColumn("name", "text", (c) => c.primaryKey()).addColumn("tokens", "double precision", (c) => c.notNull())
           .addColumn("updated_ms", "bigint", (c) => c.notNull()).addColumn("per_minute", "double precision", (c) => c.notNull())
+          .addColumn("limit_per_minute", "double precision", (c) => c.notNull()).addColumn("limited_ms", "bigint", (c) => c.notNull().defaultTo(0))
           .addColumn("paused_until", "bigint", (c) => c.notNull().defaultTo(0)).execute();
       },
     },

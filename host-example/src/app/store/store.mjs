@@ -130,6 +130,18 @@ export class Store {
     if (Number(r.numUpdatedRows) !== 1) throw new FencedError(flow, this.tenant);
   }
 
+  /**
+   * Throws FencedError when this process held the lease of `flow` and holds it no more (another process
+   * took it over after this one stalled): the write path asks before it sends anything.
+   * @param {string} flow
+   */
+  async assertFence(flow) {
+    const token = this.fences.get(flow);
+    if (token === undefined) return;
+    const r = await this.k.selectFrom("leases").select("token").where("tenant", "=", this.tenant).where("name", "=", flow).executeTakeFirst();
+    if (!r || Number(r.token) !== token) throw new FencedError(flow, this.tenant);
+  }
+
   // ---- links -------------------------------------------------------------------------------
 
   /** @param {string} flow @param {string} id @returns {Promise<LinkRow | undefined>} */
