@@ -88,7 +88,13 @@ export function configFromEnv(env = process.env, o = {}) {
   for (const [k, opt] of pick) if (env[k]) envOptions[opt] = env[k];
   addSecret(env.CHARGEBEE_API_KEY);
   addSecret(env.CUSTOMERP_TOKEN);
-  for (const url of [env.CUSTOMERP_URL, env.CHARGEBEE_SITE, env.SYNC_DB]) {
+  // A database URL's password is a secret (its user name is not: often a plain word such as "sync").
+  try {
+    if (env.SYNC_DB && /^postgres/i.test(env.SYNC_DB)) addSecret(decodeURIComponent(new URL(env.SYNC_DB).password));
+  } catch {
+    // not a URL
+  }
+  for (const url of [env.CUSTOMERP_URL, env.CHARGEBEE_SITE]) {
     try {
       const u = new URL(/** @type {string} */ (url));
       addSecret(decodeURIComponent(u.password));

@@ -100,7 +100,7 @@ export function newStats() {
  *   no new one starts, the flow's cursors stay where they were so the next run does the rest)
  * @property {{ afterChargebeeRequest?: (e: { flow: string, plan: Plan, index: number }) => void | Promise<void>,
  *   afterChargebeeWrite?: (e: { flow: string, plan: Plan }) => void | Promise<void>,
- *   beforeExecute?: (e: { flow: string, plan: Plan, round: number }) => void }} [hooks] test seams: a hook
+ *   beforeExecute?: (e: { flow: string, plan: Plan, round: number }) => void | Promise<void> }} [hooks] test seams: a hook
  *   that throws an error with `fatal: true` stops the run there, as a crash would
  */
 

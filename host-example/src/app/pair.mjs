@@ -170,7 +170,7 @@ async function attempt(s, f, a) {
     if (leftToChargebee(plan) && plan.link.customerp) await s.store.saveOrderWait(f.id, plan.link.customerp, `(new:${plan.link.customerp})`, plan.base);
     return { done: undefined };
   }
-  s.hooks.beforeExecute?.({ flow: f.id, plan, round: a.round });
+  await s.hooks.beforeExecute?.({ flow: f.id, plan, round: a.round });
   let result;
   try {
     result = await execute(s, f, input, plan, link, check.etag, stats, ctx);
@@ -396,6 +396,8 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   // order Chargebee generates until the retried create (the same request and key: Chargebee replays
   // the same invoice) names the invoice.
   const generated = leftToChargebee(plan) && plan.link.customerp ? plan.link.customerp : null;
+  // The last look before anything is sent: the lease must still be this process's.
+  await s.store.assertFence(f.id);
   if (generated) await s.store.saveOrderWait(f.id, generated, null, plan.base);
   const changes = /** @type {import("customerp-chargebee").PlanChange[]} */ (/** @type {any} */ (plan).changes ?? []);
   const cbChanges = changesByRequest(changes.filter((c) => c.side === "chargebee"), cb.requests);
