@@ -27,6 +27,7 @@ export function printSummary(s, out) {
   out(`  requests sent: Customerp ${cp.reads} reads, ${cp.writes} writes · Chargebee ${cb.reads} reads, ${cb.writes} writes` +
     (cb.retries ? ` (${cb.retries} retried, ${cb.rateLimited} after 429)` : ""));
   out(`  totals: ${total.conflicts} conflicts, ${total.warnings} warnings, ${total.waiting} waiting, ${total.manual} manual, ${total.errors} errors`);
+  if (s.journal?.pruned) out(`  journal: ${s.journal.pruned} writes older than ${s.journal.days} days pruned`);
 }
 
 /** Writes sent to either system in a run. @param {Summary} s */
