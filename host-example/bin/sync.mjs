@@ -6,13 +6,14 @@ import { writeFileSync } from "node:fs";
 import { openApp, syncOf } from "../src/app/app.mjs";
 import { describeConfig } from "../src/app/config.mjs";
 import { EXIT, UsageError, exitCodeOf } from "../src/app/errors.mjs";
-import { ProgressReporter, printExplain, printInbox, printItem, printPlanned, printSummary } from "../src/app/report.mjs";
+import { ProgressReporter, printExplain, printHistory, printInbox, printItem, printPlanned, printSummary } from "../src/app/report.mjs";
 import { checkFlows, runOnce } from "../src/app/actions/run.mjs";
 import { listInbox } from "../src/app/actions/inbox.mjs";
 import { linkPair, unlinkPair } from "../src/app/actions/link.mjs";
 import { confirmItem, resolveItem } from "../src/app/actions/resolve.mjs";
 import { retryRecord } from "../src/app/actions/retry.mjs";
 import { explainPair } from "../src/app/actions/explain.mjs";
+import { pairHistory } from "../src/app/actions/history.mjs";
 import { checkConnector } from "../src/app/actions/check-connector.mjs";
 import { formatCheckReport } from "../src/app/connector-check.mjs";
 import { KINDS } from "../src/app/inbox.mjs";
@@ -124,6 +125,20 @@ const COMMANDS = {
       const r = await explainPair(app, { flow, record });
       if (v.json) console.log(JSON.stringify(r, null, 2));
       else printExplain(r, console.log);
+      return EXIT.ok;
+    },
+  },
+  history: {
+    usage: "history <flow> customerp:<id>|chargebee:<id> [--json]",
+    about: `A pair's history, newest first: every write the journal holds for it (by either id, and the ids it had before
+  a relink), each with the values it changed (from → to) and why, its run, time and outcome; and what the run log
+  says of the pair (conflicts, warnings, errors, what an undo could not put back). Reads the store only; --json
+  prints the full rows (requests, idempotency keys, versions, details).`,
+    options: { json: { type: "boolean" } }, positionals: 2, systems: false,
+    async main(app, v, [flow, record]) {
+      const h = await pairHistory(app, { flow, record });
+      if (v.json) console.log(JSON.stringify(h, null, 2));
+      else printHistory(h, console.log);
       return EXIT.ok;
     },
   },

@@ -114,6 +114,50 @@ export function printExplain(e, out) {
   if (e.writes.length) printPlanned(e.writes, out);
 }
 
+/** A value as the history shows it: a string quoted, empty as (empty), long ones cut. @param {unknown} v */
+const valueOf = (v) => {
+  const s = show(v);
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+};
+
+/**
+ * A pair's history as a table, newest first: one line per value a write changed (from → to, and why), a
+ * write's request when it names no value, a failed write's error, and each log entry's message.
+ * @param {Awaited<ReturnType<typeof import("./actions/history.mjs").pairHistory>>} h @param {(line: string) => void} out
+ */
+export function printHistory(h, out) {
+  const names = (/** @type {string[]} */ ids) => (ids.length ? ids.join(", ") : "-");
+  out(`  ${h.flow}: ${h.link ? `Customerp ${h.link.customerp} ⇄ Chargebee ${h.link.chargebee} (linked)` : `${h.record.side === "customerp" ? "Customerp" : "Chargebee"} ${h.record.id} (not linked)`}` +
+    `; ids in its history: Customerp ${names(h.ids.customerp)} · Chargebee ${names(h.ids.chargebee)}`);
+  if (h.entries.length === 0) return void out("  nothing journaled or logged for this pair");
+  const writes = h.entries.filter((e) => e.source === "write").length;
+  out(`  ${writes} write${writes === 1 ? "" : "s"} and ${h.entries.length - writes} log entr${h.entries.length - writes === 1 ? "y" : "ies"}, newest first (times in UTC)${h.truncated ? `; the oldest are left out` : ""}`);
+  /** @type {string[][]} */
+  const rows = [];
+  for (const e of h.entries) {
+    const at = e.at.slice(0, 19).replace("T", " ");
+    const head = [at, e.run === null ? "-" : String(e.run), e.what, e.side ?? "-", e.outcome ?? "-"];
+    const blank = head.map(() => "");
+    if (e.source === "log") {
+      rows.push([...head, e.property ?? "", e.message ?? ""]);
+      continue;
+    }
+    const why = (/** @type {string} */ r) => (e.undoOf !== null ? `${r} (undo of run ${e.undoOf})` : r);
+    if (e.outcome !== "ok") rows.push([...head, "", `${e.method ?? ""} ${e.path ?? ""}: ${e.message ?? e.outcome}`]);
+    else if (e.changes.length === 0) rows.push([...head, "", `${e.method ?? ""} ${e.path ?? ""}`]);
+    e.changes.forEach((c, i) => {
+      const line = c.line ? `[line ${c.line.customerp ?? c.line.chargebee ?? "?"}]` : "";
+      rows.push([...(i === 0 && e.outcome === "ok" ? head : blank), `${c.property}${line}`, `${valueOf(c.from)} → ${valueOf(c.to)}  ${why(c.reason)}`]);
+    });
+  }
+  const headers = ["at", "run", "entry", "side", "outcome", "property", "change or message"];
+  const last = headers.length - 1;
+  const widths = headers.map((t, c) => (c === last ? 0 : Math.max(t.length, ...rows.map((r) => r[c].length))));
+  const line = (/** @type {string[]} */ r) => ("  " + r.map((x, c) => (c === last ? x : x.padEnd(widths[c]))).join("  ")).trimEnd();
+  out(line(headers));
+  rows.forEach((r) => out(line(r)));
+}
+
 /**
  * Progress lines: on a TTY one line rewritten in place at least every 2 s; otherwise a line every
  * 10 s or every 1,000 records. Read, planned, written, rate, and an ETA where the total is known.
