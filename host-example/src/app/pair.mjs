@@ -402,7 +402,8 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   const cbChanges = changesByRequest(changes.filter((c) => c.side === "chargebee"), cb.requests);
   /** @param {Partial<import("./journal.mjs").JournalEntry>} e */
   const journal = (e) => (s.dryRun ? undefined : s.journal.record(/** @type {import("./journal.mjs").JournalEntry} */ ({
-    run, flow: f.id, customerp: plan.link.customerp ?? input.customerp?.id ?? null, chargebee: plan.link.chargebee ?? cb.id ?? null,
+    // A plan that ends the link (a delete, an undo's release) names the pair as it was.
+    run, flow: f.id, customerp: plan.link.customerp ?? (input.customerp?.id != null ? String(input.customerp.id) : null), chargebee: plan.link.chargebee ?? cb.id ?? input.chargebee?.id ?? null,
     undoOf: ctx.undoOf ?? null, ...e,
   })));
   for (const [index, req] of cb.requests.entries()) {
@@ -480,13 +481,13 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
     const err = /** @type {any} */ (e);
     if (cp.action !== "none") {
       const moved = e instanceof CustomerpError && e.status === 412;
-      await journal({ ...cpEntry, customerp: cpId, status: err?.status ?? 0, outcome: moved || e instanceof RetryLater ? "retried" : "failed", error: err?.message ?? String(e) });
+      await journal({ ...cpEntry, customerp: cpId ?? cp.id ?? null, status: err?.status ?? 0, outcome: moved || e instanceof RetryLater ? "retried" : "failed", error: err?.message ?? String(e) });
     }
     if (e instanceof CustomerpError && e.status === 412) throw new Moved();
     if (!(e instanceof RetryLater)) s.events.write({ system: "customerp", flow: f.id, outcome: "failed", tenant: s.store.tenant });
     throw e;
   }
-  if (cp.action !== "none") await journal({ ...cpEntry, customerp: cpId, status: cp.action === "create" ? 201 : 200, outcome: "ok", version: customerpVersion(cpAfter), changes: cpChanges });
+  if (cp.action !== "none") await journal({ ...cpEntry, customerp: cpId ?? cp.id ?? null, status: cp.action === "create" ? 201 : 200, outcome: "ok", version: customerpVersion(cpAfter), changes: cpChanges });
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
   if (refusedWrite) throw refusedWrite;
   const answered = cb.requests.length > 0 ? s.readers[f.chargebee].fromResponse(responses.at(-1)) : null;
