@@ -142,7 +142,7 @@ export function printHistory(h, out) {
       rows.push([...head, e.property ?? "", e.message ?? ""]);
       continue;
     }
-    const why = (/** @type {string} */ r) => (e.undoOf !== null ? `${r} (undo of run ${e.undoOf})` : r);
+    const why = (/** @type {string} */ r) => (e.undoOf === null ? r : r === "undo" ? `undo of run ${e.undoOf}` : `${r} (undo of run ${e.undoOf})`);
     if (e.outcome !== "ok") rows.push([...head, "", `${e.method ?? ""} ${e.path ?? ""}: ${e.message ?? e.outcome}`]);
     else if (e.changes.length === 0) rows.push([...head, "", `${e.method ?? ""} ${e.path ?? ""}`]);
     e.changes.forEach((c, i) => {
