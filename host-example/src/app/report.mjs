@@ -159,6 +159,49 @@ export function printHistory(h, out) {
 }
 
 /**
+ * What an undo did (or, in a dry run, would do): the values put back, the records released, the values
+ * not put back and why, then the requests (a dry run lists each request it would send).
+ * @param {Awaited<ReturnType<typeof import("./actions/undo.mjs").undoRun>>} u @param {(line: string) => void} out
+ */
+export function printUndo(u, out) {
+  const { summary: s, report: r } = u;
+  const would = s.dryRun ? "would be " : "";
+  const per = (/** @type {Side} */ side) => r.values.filter((v) => v.side === side).length;
+  const now = r.released.filter((x) => !x.already).length;
+  const before = r.released.length - now;
+  out(`${s.dryRun ? "dry run (nothing is written, the store is not changed): " : ""}undo of run ${r.undoOf}${s.dryRun ? "" : ` (run ${s.run})`}: ` +
+    `${r.values.length} value${r.values.length === 1 ? "" : "s"} ${would}put back (Customerp ${per("customerp")}, Chargebee ${per("chargebee")}), ` +
+    `${now} record${now === 1 ? "" : "s"} ${would}released${before ? ` (${before} released before)` : ""}, ${r.skipped.length} not put back (changed since)` +
+    (r.notes.length ? `, ${r.notes.length} note${r.notes.length === 1 ? "" : "s"}` : ""));
+  const pair = (/** @type {{ flow: string, customerp: string | null, chargebee: string | null }} */ x) => [x.flow, `Customerp ${x.customerp ?? "-"} ⇄ Chargebee ${x.chargebee ?? "-"}`];
+  /** @param {string} title @param {string[][]} rows */
+  const table = (title, rows) => {
+    if (!rows.length) return;
+    out(`  ${title}`);
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((x) => x[c].length)));
+    for (const row of rows) out(("  " + row.map((x, c) => (c === row.length - 1 ? x : x.padEnd(widths[c]))).join("  ")).trimEnd());
+  };
+  const lineOf = (/** @type {any} */ l) => (l ? `[line ${l.customerp ?? l.chargebee ?? "?"}]` : "");
+  table(`values ${would}put back, on the side run ${r.undoOf} wrote them:`, r.values.map((v) => [...pair(v), v.side, `${v.property}${lineOf(v.line)}`, `${valueOf(v.from)} → ${valueOf(v.to)}`]));
+  table(`records run ${r.undoOf} created, ${would}released (as a safe delete releases them; their pairs held):`, r.released.map((x) => [...pair(x), x.side,
+    `${x.already ? "released before (by an earlier undo): the link ends" : "released"}; held: ${x.held.map((h) => `${h.side} ${h.id}`).join(", ")}`]));
+  table("not put back: changed since the run (nothing written; each is an inbox item of kind undo):", r.skipped.map((k) => [...pair(k), k.side, `${k.property}${lineOf(k.line)}`,
+    `run ${r.undoOf} wrote ${valueOf(k.wrote)}, now ${valueOf(k.now)}; before the run ${valueOf(k.before)}${k.item !== null ? `  (item ${k.item})` : ""}`]));
+  table("notes:", r.notes.map((n) => [...pair(n), `${n.message}${n.item !== null ? `  (item ${n.item})` : ""}`]));
+  for (const g of r.guard) {
+    out(`  GUARD ${g.flow}: ${Object.entries(g.counts).map(([k, n]) => `${n} ${k}`).join(", ")} destructive actions for ${g.linked} linked pairs: nothing of this flow was written (inbox item ${g.item}; \`confirm ${g.item}\`, then run the undo again)`);
+  }
+  const { customerp: cp, chargebee: cb } = s.requests;
+  out(`  requests sent: Customerp ${cp.reads} reads, ${cp.writes} writes · Chargebee ${cb.reads} reads, ${cb.writes} writes`);
+  if (s.dryRun) {
+    out("");
+    printPlanned(s.planned, out);
+  }
+}
+
+/** @typedef {"customerp" | "chargebee"} Side */
+
+/**
  * Progress lines: on a TTY one line rewritten in place at least every 2 s; otherwise a line every
  * 10 s or every 1,000 records. Read, planned, written, rate, and an ETA where the total is known.
  */

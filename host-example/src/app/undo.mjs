@@ -316,7 +316,7 @@ export class Undoer {
         }
         if (step.kind === "release" && !why) this.report.released.push({ flow: f.id, customerp: t.customerp, chargebee: t.chargebee, side: step.side, already: false, held });
         if (s.dryRun && hasWrites(last)) {
-          for (const c of last.changes ?? []) this.report.values.push({ flow: f.id, customerp: t.customerp, chargebee: t.chargebee, side: c.side, property: c.property, ...(c.line ? { line: c.line } : {}), from: c.from, to: c.to });
+          for (const c of (last.changes ?? []).filter((x) => x.reason === "undo")) this.report.values.push({ flow: f.id, customerp: t.customerp, chargebee: t.chargebee, side: c.side, property: c.property, ...(c.line ? { line: c.line } : {}), from: c.from, to: c.to });
         }
         if (step.kind === "restore") for (const k of last.skipped ?? []) await this.skipped(f, t, step, k);
         if (why) await this.note(f, t, `the undo of this pair is not finished: ${why}; run the undo again once that is settled`);
