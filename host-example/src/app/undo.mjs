@@ -15,7 +15,7 @@ import { planUndo } from "customerp-chargebee";
 import { reread, settle } from "./pair.mjs";
 import { newStats } from "./loop.mjs";
 import { Journal } from "./journal.mjs";
-import { destructiveActions, hasWrites } from "./plans.mjs";
+import { destructiveActions, hasWrites, shortHash } from "./plans.mjs";
 import { UnreachableError } from "./errors.mjs";
 import { FencedError } from "./store/store.mjs";
 
@@ -40,9 +40,8 @@ import { FencedError } from "./store/store.mjs";
  */
 
 /**
- * One step of a pair's undo: put values back, or release the record the run created on one side.
- * Values come first (on the side the run did not create), then the release, each planned from the
- * records as they are then.
+ * One step of a pair's undo: put values back, or release the record the run created on one side, each
+ * planned from the records as they are then.
  * @typedef {{ kind: "restore", properties: UndoProperty[] } | { kind: "release", side: Side }} Step
  */
 
@@ -119,13 +118,14 @@ export function pairsOf(rows) {
   });
 }
 
-/** The steps of a pair's undo. @param {Touched} t @returns {Step[]} */
+/**
+ * The steps of a pair's undo: a pair whose record the run created is released (its link ends; what the
+ * run wrote to its other record, the tag naming the new one, goes with it); any other pair has its
+ * values put back. @param {Touched} t @returns {Step[]}
+ */
 export function stepsOf(t) {
-  /** @type {Step[]} */
-  const steps = [];
-  if (t.properties.length) steps.push({ kind: "restore", properties: t.properties });
-  for (const side of t.created) steps.push({ kind: "release", side });
-  return steps;
+  if (t.created.length) return t.created.map((side) => ({ kind: /** @type {const} */ ("release"), side }));
+  return t.properties.length ? [{ kind: "restore", properties: t.properties }] : [];
 }
 
 /** Whether planUndo refused a release because that side's record is not live any more (deleted since). @param {unknown} e */
@@ -318,7 +318,11 @@ export class Undoer {
         if (s.dryRun && hasWrites(last)) {
           for (const c of (last.changes ?? []).filter((x) => x.reason === "undo")) this.report.values.push({ flow: f.id, customerp: t.customerp, chargebee: t.chargebee, side: c.side, property: c.property, ...(c.line ? { line: c.line } : {}), from: c.from, to: c.to });
         }
-        if (step.kind === "restore") for (const k of last.skipped ?? []) await this.skipped(f, t, step, k);
+        if (step.kind === "restore") {
+          for (const k of last.skipped ?? []) await this.skipped(f, t, step, k);
+          // What the plugin leaves as it is and says why: a side read-only for the flow, a value Chargebee cannot empty.
+          for (const w of last.warnings ?? []) if (w.code === "not_clearable" || w.code === "read_only") await this.note(f, t, w.message);
+        }
         if (why) await this.note(f, t, `the undo of this pair is not finished: ${why}; run the undo again once that is settled`);
       } catch (e) {
         if (/** @type {any} */ (e)?.fatal || e instanceof UnreachableError || e instanceof FencedError) throw e;
@@ -411,7 +415,7 @@ export class Undoer {
     const s = this.s;
     const message = `undo of run ${this.undoOf}: ${what}`;
     const ids = { customerp: t.customerp, chargebee: t.chargebee };
-    const item = await s.see(this.ctx, { run: this.ctx.run, kind: "undo", flow: f.id, ...ids, key: `run ${this.undoOf}|note`, message, detail: { undoOf: this.undoOf } });
+    const item = await s.see(this.ctx, { run: this.ctx.run, kind: "undo", flow: f.id, ...ids, key: `run ${this.undoOf}|note|${shortHash(what)}`, message, detail: { undoOf: this.undoOf } });
     await s.store.logOnce({ run: this.ctx.run, flow: f.id, kind: "undo", ...ids, message, detail: { undoOf: this.undoOf } });
     this.report.notes.push({ flow: f.id, ...ids, message: what, item: s.dryRun ? null : item.id });
   }

@@ -52,7 +52,9 @@ export async function undoRun(app, a) {
   if (a.dryRun) {
     const copy = await store.snapshot();
     try {
-      const { summary, report } = await undoWrites(syncOf({ ...app, store: copy }, { dryRun: true, out: a.out, onProgress: a.onProgress, hooks: a.hooks }), runId, rows);
+      // One pair at a time: a PostgreSQL copy lives on one connection, which takes one transaction at a time.
+      const sync = syncOf({ ...app, store: copy }, { dryRun: true, concurrency: 1, out: a.out, onProgress: a.onProgress, hooks: a.hooks });
+      const { summary, report } = await undoWrites(sync, runId, rows);
       return { summary, report, exitCode: exitCodeOf(summary) };
     } finally {
       await copy.close();
