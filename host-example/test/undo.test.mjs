@@ -260,6 +260,39 @@ test("an undo killed halfway and run again: no value written twice, none lost", 
   }
 });
 
+test("the guard's limits apply to an undo: releasing many records a run created waits for confirm", { timeout: 120_000 }, async () => {
+  const t = await setup();
+  try {
+    await settled(t);
+    for (let i = 0; i < 12; i++) {
+      await t.host.customerp.create("contacts", { first_name: `Ny${i}`, last_name: "Kunde", email: `ny${i}@kunde.example`, is_active: true });
+    }
+    const run = await t.host.sync.run();
+    assert.equal(/** @type {any} */ (run.flows["contact-customer"]).created.chargebee, 12);
+    const stopped = await undoRun(t.host, { run: run.run });
+    assert.equal(stopped.exitCode, 3);
+    assert.equal(writes(stopped.summary), 0, "nothing of the flow was written");
+    const [g] = stopped.report.guard;
+    assert.equal(g.flow, "contact-customer");
+    assert.ok(g.counts.links === 12 && g.counts.chargebee === 12, JSON.stringify(g.counts));
+    assert.equal(stopped.report.released.length, 0);
+    const item = await new Inbox(t.host.store).get(g.item);
+    assert.equal(item?.kind, "guard");
+    assert.match(String(item?.message), new RegExp(`the guard stopped the undo of run ${run.run} in contact-customer`));
+    // A sync in between is not let through by this item, nor does it use it.
+    assert.equal(writes(await t.host.sync.run()), 0);
+    const { confirmItem } = await import("../src/app/actions/resolve.mjs");
+    await confirmItem(t.host, { id: g.item });
+    const through = await undoRun(t.host, { run: run.run });
+    assert.equal(through.exitCode, 0);
+    assert.equal(through.report.released.length, 12);
+    assert.match(String((await new Inbox(t.host.store).get(g.item))?.resolution), new RegExp(`used in run ${through.summary.run}`));
+    assert.equal(writes(await t.host.sync.run()), 0, "the next sync copies none of them again");
+  } finally {
+    await t.close();
+  }
+});
+
 test("undo through bin/sync.mjs: --json, exit codes", { timeout: 120_000 }, async () => {
   const servers = await startLocalServers({ rateLimit: { limit: 100_000, windowMs: 60_000 } });
   const dir = mkdtempSync(join(tmpdir(), "host-example-undo-"));
