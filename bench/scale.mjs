@@ -94,7 +94,8 @@ const log = (/** @type {string} */ s) => process.stderr.write(`scale: ${s}\n`);
  * @returns {{ call: (cmd: string, args?: Record<string, unknown>) => Promise<any>, stop: () => Promise<void> }}
  */
 function standIns(contacts) {
-  const heapMb = Math.max(2048, Math.ceil(contacts / 1_000_000 * 6144));
+  // a real run's writes stay in the emulator (its events, its idempotency keys): about 2 kB each
+  const heapMb = Math.min(Math.floor(os.totalmem() / 2 ** 20 * 0.6), Math.max(4096, Math.ceil(contacts / 1_000_000 * 12_288)));
   const child = fork(path.join(HERE, "lib", "stand-ins.mjs"), [], { execArgv: ["--expose-gc", `--max-old-space-size=${heapMb}`], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   let next = 0;
   /** @type {Map<number, { resolve: (v: any) => void, reject: (e: Error) => void }>} */
@@ -148,16 +149,16 @@ for (const sig of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
 async function runHost(env, args, jsonFile) {
   const dry = args.includes("--dry-run");
   const argsFull = [...args, ...hostArgs, ...(dry ? [] : ["--json", jsonFile])];
+  const report = `${jsonFile}.time`;
   const t0 = performance.now();
-  const child = spawn(TIME, ["-v", process.execPath, SYNC, "run", "--flows", FLOW, ...argsFull], {
+  // time's report goes to its own file (-o), apart from what the host writes on stderr
+  const child = spawn(TIME, ["-v", "-o", report, process.execPath, SYNC, "run", "--flows", FLOW, ...argsFull], {
     cwd: ROOT, env: { ...process.env, ...env, ...hostEnv }, stdio: ["ignore", "pipe", "pipe"], detached: true,
   });
   running.add(child);
   const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGTERM"), timeoutMs);
   /** @type {string[]} */
   const summaryLines = [];
-  /** @type {string[]} */
-  const tail = [];
   let header = false;
   createInterface({ input: /** @type {any} */ (child.stdout) }).on("line", (l) => {
     if (/^\s+flow\s+read CP\/CB/.test(l)) header = true;
@@ -165,21 +166,23 @@ async function runHost(env, args, jsonFile) {
     else if (/^\s+requests sent:/.test(l)) summaryLines.push(l);
   });
   let stderr = "";
+  let oom = false;
   /** @type {any} */ (child.stderr).on("data", (/** @type {Buffer} */ d) => {
-    stderr += d.toString();
-    if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
+    const t = d.toString();
+    if (/heap out of memory|Allocation failed/.test(t)) oom = true;
+    stderr = (stderr + t).slice(-20_000);
   });
   const code = await new Promise((r) => child.on("close", (c, sig) => r(c ?? (sig ? 128 : 1))));
   clearTimeout(timer);
   running.delete(child);
   const wallMs = performance.now() - t0;
-  const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? NaN);
-  const status = /Exit status: (\d+)/.exec(stderr)?.[1];
+  const timed = existsSync(report) ? readFileSync(report, "utf8") : "";
+  rmSync(report, { force: true });
+  const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(timed)?.[1] ?? NaN);
+  const signal = /Command terminated by signal (\d+)/.exec(timed)?.[1];
+  const status = /Exit status: (\d+)/.exec(timed)?.[1];
+  const exit = signal !== undefined ? 128 + Number(signal) : status !== undefined ? Number(status) : Number(code);
   const timedOut = wallMs >= timeoutMs;
-  for (const l of stderr.split("\n")) {
-    if (/^\s*(Command being timed|User time|System time|Percent of CPU|Elapsed|Average|Maximum resident|Major|Minor|Voluntary|Involuntary|Swaps|File system|Socket|Signals|Page size|Exit status)/.test(l)) continue;
-    if (l.trim()) tail.push(l);
-  }
   /** @type {any} */
   let summary = null;
   if (!dry && existsSync(jsonFile)) {
@@ -191,7 +194,8 @@ async function runHost(env, args, jsonFile) {
     rmSync(jsonFile, { force: true });
   }
   if (!summary && summaryLines.length) summary = fromPrinted(summaryLines);
-  return { wallMs, rssKb, code: status !== undefined ? Number(status) : Number(code), timedOut, summary, stderrTail: tail.slice(-5) };
+  const stderrTail = stderr.split("\n").filter((l) => l.trim()).slice(-5);
+  return { wallMs, rssKb, code: exit, oom, timedOut, summary, stderrTail };
 }
 
 /** A summary from the printed table row (a dry run). @param {string[]} lines */
@@ -227,12 +231,11 @@ function summaryCell(s) {
     (f.ambiguous ? ` · ambiguous ${int(f.ambiguous)}` : "") + ` · errors ${int(f.errors)}`;
 }
 
-/** @param {{ code: number, timedOut: boolean, stderrTail: string[] }} r */
+/** @param {{ code: number, oom: boolean, timedOut: boolean }} r */
 function exitCell(r) {
   if (r.timedOut) return "timed out";
   if (r.code === 0) return "0";
-  const oom = r.stderrTail.some((l) => /heap out of memory|Allocation failed/.test(l));
-  return `${r.code}${oom ? " (out of memory)" : ""}`;
+  return `${r.code}${r.oom ? " (out of memory)" : r.code > 128 ? ` (signal ${r.code - 128})` : ""}`;
 }
 
 // ---- the scale table --------------------------------------------------------------------------
