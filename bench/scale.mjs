@@ -16,7 +16,7 @@
 // --rate-limit N: the site's limit a minute (the emulator's sliding window) and CHARGEBEE_RATE_LIMIT for the
 // host; default none (the emulator lets 100M a minute through and the host is told so). --host-env and
 // --host-args add to the host's environment and command line (e.g. a --concurrency the host learns later).
-// --quick: 10k contacts and one pacing case (200 creates, 1,200 a minute, 150 ms), a smoke run for CI.
+// --quick: 10k contacts and one pacing case (100 creates, 1,200 a minute, 150 ms), a smoke run for CI.
 import { spawn, fork, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -65,7 +65,7 @@ const latency = latencyOf(opt("latency", "0"));
 const customerpLatency = latencyOf(opt("customerp-latency", "0"));
 const rateLimit = Number(opt("rate-limit", "0")) || null;
 const concurrency = concurrencyOf(opt("concurrency", "off"));
-const pacingCounts = opt("no-pacing") === "true" ? [] : nums(opt("pacing", quick ? "200" : "200,2000"));
+const pacingCounts = opt("no-pacing") === "true" ? [] : nums(opt("pacing", quick ? "100" : "200,2000"));
 const pacingLimits = nums(opt("pacing-limits", quick ? "1200" : "1200,3500"));
 const pacingLatency = latencyOf(opt("pacing-latency", "150")) ?? { fixedMs: 0, jitterMs: 0 };
 // Chargebee's live-site limit of requests in flight (150, of which 50 GETs and 100 POSTs) while pacing
