@@ -20,7 +20,7 @@ const { startLocalServers, localSync } = await import(path.join(HOST, "src", "lo
 const { runOnce } = await import(path.join(HOST, "src", "app", "actions", "run.mjs"));
 
 const servers = await startLocalServers({ seed: false, rateLimit: { limit: 10_000_000, windowMs: 60_000 } });
-const host = localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, options: { timeZone: "Europe/Oslo" } });
+const host = await localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, options: { timeZone: "Europe/Oslo" } });
 const db = servers.customerp.db;
 for (let i = 0; i < N; i++) db.put("contacts", { ...contact(i), id: String(i + 1), customer_id: null });
 
@@ -50,7 +50,7 @@ for (let i = 0; i < edits; i++) db.update("contacts", String(i * 100 + 1), { pho
 const B1 = await measure(`B. after ${edits} edits, dry run`, true);
 const B2 = await measure(`B. after ${edits} edits, real run`, false);
 rows.push(B1, B2);
-host.store.close();
+await host.store.close();
 await servers.close();
 
 const f = (x) => x.toLocaleString("en-US");

@@ -49,7 +49,7 @@ function quantile(xs, p) {
 async function measure(mode) {
   const servers = await startLocalServers({ seed: false, rateLimit: { limit: 1_000_000, windowMs: 60_000 }, webhooks: { retryDelaysMs: [200, 500, 1000, 2000], timeoutMs: 5000 } });
   for (let i = 0; i < 2 * N; i++) servers.customerp.db.put("contacts", { ...contact(i), id: String(i + 1), customer_id: null });
-  const host = localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, options: { timeZone: "Europe/Oslo" } });
+  const host = await localSync({ chargebeeUrl: servers.chargebee.url, customerpUrl: servers.customerp.url, options: { timeZone: "Europe/Oslo" } });
   const receiver = new WebhookReceiver({ sync: host.sync, chargebee: HOOK, customerp: { secret: SECRET }, reconcileMs: 0 });
   const quiet = async () => {
     for (let i = 0; i < 3; i++) {
@@ -124,7 +124,7 @@ async function measure(mode) {
   const reads = host.chargebee.counters.reads - before.reads + host.customerp.counters.reads - before.cpReads;
   const writes = host.chargebee.counters.writes - before.writes + host.customerp.counters.writes - before.cpWrites;
   await receiver.close();
-  host.store.close();
+  await host.store.close();
   await servers.close();
   const ms = edits.filter((e) => e.ms !== undefined).map((e) => /** @type {number} */ (e.ms));
   const bySide = (side) => edits.filter((e) => e.side === side && e.ms !== undefined).map((e) => /** @type {number} */ (e.ms));

@@ -206,7 +206,9 @@ async function attempt(s, f, a) {
     input = await reread(s, f, link, plan.base, input.links);
   } else if (result.followUp || (result.answered && plan.customerp.action === "none")) {
     // Only what this plan wrote is read again, and Chargebee's side not when its answer is the record.
-    const customerp = plan.customerp.action === "none" ? input.customerp : (await s.cp.get(f.customerp, link.customerp))?.record ?? null;
+    // A Customerp create or update answers with the whole record as it now is (the contract): no read.
+    const customerp = plan.customerp.action === "none" ? input.customerp
+      : result.customerpAnswered ?? (await s.cp.get(f.customerp, link.customerp))?.record ?? null;
     const written = plan.chargebee.requests.length > 0;
     const chargebee = result.answered ?? (written ? await s.readers[f.chargebee].get(link.chargebee) : input.chargebee);
     fresh = Boolean(result.answered);
@@ -508,5 +510,6 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
     awaiting,
     followUp: (cb.action === "create" && Boolean(f.followsUp)) || cp.action === "create",
     answered,
+    customerpAnswered: cp.action === "create" || cp.action === "update" ? cpAfter : null,
   };
 }
