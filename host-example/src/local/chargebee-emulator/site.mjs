@@ -8,6 +8,12 @@ import { recordEvent } from "./events.mjs";
 import { BILLING_ONLY, CUSTOMER_BILLING_INFO, CUSTOMER_CREATE, CUSTOMER_DELETE, CUSTOMER_UPDATE } from "./schemas.mjs";
 
 /** @typedef {import("./list.mjs").Entry} Entry */
+/**
+ * @typedef {object} SiteCurrencies
+ * @property {boolean} [multiCurrency] default true
+ * @property {string[]} [enabled] with multi-currency: the currencies added to the site (default: every currency of
+ *   the exchange-rate table); the base currency is always one
+ */
 /** @typedef {Record<string, any>} Json */
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -32,7 +38,8 @@ const EXCHANGE_RATES = { USD: 1, EUR: 1.08, GBP: 1.27, NOK: 0.094, SEK: 0.096, D
 export class Site {
   /**
    * @param {{ now?: () => number, baseCurrency?: string, name?: string, exchangeRates?: Record<string, number>,
-   *   customFields?: Partial<Record<"customer" | "item" | "item_price", string[]>> }} [opts]
+   *   customFields?: Partial<Record<"customer" | "item" | "item_price", string[]>>, productCatalogVersion?: "v1" | "v2",
+   *   currencies?: SiteCurrencies }} [opts]
    *   `now` in ms (the site's clock); `exchangeRates`: value of one unit of each currency in a common unit
    */
   constructor(opts = {}) {
@@ -40,6 +47,12 @@ export class Site {
     this.baseCurrency = opts.baseCurrency ?? "USD";
     this.name = opts.name ?? "emulated-test";
     this.exchangeRates = { ...EXCHANGE_RATES, ...opts.exchangeRates };
+    /** `product_catalog_version` of GET /configurations: only that answer changes (a v1 site's item endpoints stay). */
+    this.productCatalogVersion = opts.productCatalogVersion ?? "v2";
+    /** Multi-currency (Settings › Configure Chargebee › Currencies): on, unless the site is set up with one currency. */
+    this.multiCurrency = opts.currencies?.multiCurrency ?? true;
+    /** The currencies the site bills in, the base first: with multi-currency those enabled, else the base alone. */
+    this.currencies = new Set([this.baseCurrency, ...(this.multiCurrency ? opts.currencies?.enabled ?? Object.keys(this.exchangeRates) : [])]);
     this.seq = 0;
     this.lastVersion = 0;
     /** @type {string | undefined} */
@@ -84,6 +97,39 @@ export class Site {
     for (const k of Object.keys(params)) {
       if (k.startsWith("cf_") && !this.customFields[resource].has(k)) throw unknownParam(k, "not in allowed values");
     }
+  }
+
+  /**
+   * Refuses a currency the site does not bill in (an item price's, an invoice's). Chargebee documents that a
+   * currency must be added to the site before it is used; the error is the emulator's choice.
+   * @param {string} param @param {string} currency
+   */
+  checkCurrency(param, currency) {
+    if (!this.currencies.has(currency)) {
+      throw wrongValue(param, `${currency} is not a currency of this site (${[...this.currencies].join(", ")}); add it in Settings › Configure Chargebee › Currencies`);
+    }
+  }
+
+  /**
+   * GET /currencies/list: the site's currencies as chargebee-node types them (types/resources/Currency.d.ts:
+   * id, enabled, forex_type, currency_code, is_base_currency, manual_exchange_rate), the base first. Without
+   * multi-currency the list is refused; what Chargebee answers then is undocumented, so that is the emulator's choice.
+   * @param {URLSearchParams} q
+   */
+  listCurrencies(q) {
+    if (!this.multiCurrency) {
+      throw new ApiError(400, "configuration_incompatible", "Multi-currency is not enabled for this site; it bills in its base currency only");
+    }
+    let seq = 0;
+    const entries = [...this.currencies].map((code) => ({
+      seq: ++seq,
+      data: code === this.baseCurrency
+        ? { id: code, enabled: true, currency_code: code, is_base_currency: true, object: "currency" }
+        // units of this currency per unit of the base, as a manual rate is set
+        : { id: code, enabled: true, forex_type: "manual", currency_code: code, is_base_currency: false,
+          manual_exchange_rate: String(Number((1 / this.exchangeRate(code)).toPrecision(6))), object: "currency" },
+    }));
+    return listPage(entries, q, { wrap: "currency", sortable: [] });
   }
 
   /**
