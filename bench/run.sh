@@ -6,9 +6,12 @@
 #   size.mjs    the npm package packed, the .wasm as built and as shipped (wasm-opt), where its bytes go
 #   memory.mjs  peak Wasm memory while streaming 1M records through planBatch in pages
 #   latency.mjs edit → other side written through host-example's local servers, with webhooks and polling
-# and prints one Markdown table (table.mjs) on stdout; progress goes to stderr.
+#   scale.mjs   the host as its own process at 10k, 100k (and 1M as a dry run) contacts against the stand-ins,
+#               and its pacing against a rate limit (its own tables, after the main one)
+# and prints one Markdown table (table.mjs) on stdout, then scale.mjs's tables; progress goes to stderr.
 # QUICK=1 runs everything on smaller sizes (a smoke test, not figures to quote).
-# It takes about 20 minutes and up to ~8 GiB of memory (the 1M × 1M match).
+# It takes about 20 minutes and up to ~8 GiB of memory (the 1M × 1M match), plus scale.mjs (about an hour; see
+# README.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -25,12 +28,14 @@ if [[ ${QUICK:-0} == 1 ]]; then
   match_args=(--sizes 1000,10000,100000 --runs 3)
   memory_args=(--records 50000)
   latency_args=(--edits 20 --poll-seconds 3)
+  scale_args=(--quick)
 else
   api_args=()
   plan_args=()
   match_args=()
   memory_args=()
   latency_args=()
+  scale_args=()
 fi
 
 # host-example is optional: without it (or its node_modules) api.mjs reports the API economy as skipped.
@@ -40,4 +45,10 @@ node bench/latency.mjs "${latency_args[@]}" || echo "latency.mjs failed: see abo
 "${node[@]}" bench/match.mjs "${match_args[@]}"
 node bench/size.mjs
 "${node[@]}" bench/memory.mjs "${memory_args[@]}"
+mkdir -p bench/results
+node bench/scale.mjs "${scale_args[@]}" --out bench/results/scale.md >&2 || echo "scale.mjs failed: see above" >&2
 node bench/table.mjs
+if [[ -f bench/results/scale.md ]]; then
+  echo
+  cat bench/results/scale.md
+fi

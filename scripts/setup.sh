@@ -5,6 +5,7 @@
 #   - wasm-bindgen-cli (wasm-bindgen + wasm-bindgen-test-runner) at exactly the crate's wasm-bindgen version
 #   - Debian's postgresql (the host's second store back end; scripts/postgres.sh starts a server for the tests)
 #   - Debian's systemd, for systemd-analyze (host-example/test/ops-deploy.test.mjs verifies the service unit with it)
+#   - Debian's time (/usr/bin/time -v: the host's peak memory in bench/scale.mjs)
 #   - Debian's chromium + chromium-driver, for the wasm-bindgen-test browser suite, the ./web smoke test and the
 #     host's console tests (host-example/test/console.test.mjs, through playwright-core)
 #   - the npm dependencies of tests/js (from its committed package-lock.json)
@@ -71,6 +72,16 @@ else
   if ! { as_root apt-get update -qq && as_root apt-get install -y -qq --no-install-recommends systemd >/dev/null; }; then
     echo "warning: systemd could not be installed: host-example's test of the service unit will skip systemd-analyze verify"
   fi
+fi
+
+# --- GNU time (Debian's), for bench/scale.mjs: the host's peak RSS from /usr/bin/time -v -------------
+if [[ -x /usr/bin/time ]]; then
+  echo "ok: /usr/bin/time"
+else
+  echo "installing time (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq time >/dev/null
 fi
 
 # --- Node dependencies of the JS tests ----------------------------------------------------------

@@ -10,7 +10,8 @@
 #   6. types            tsc --noEmit against the packed package's .d.ts (Node and bundler resolution)
 #   7. host example     host-example/scripts/test.sh (servers, store, loop, the official SDK against the emulator),
 #                       on the packed tarball
-#   8. JS tests         node --test tests/js/ (the package, the ./web build in Chromium, the request oracle,
+#   8. scale bench      bench/scale.mjs --quick through bench/scale.test.mjs: runs and prints its tables (no figure checked)
+#   9. JS tests         node --test tests/js/ (the package, the ./web build in Chromium, the request oracle,
 #                       the optimised .wasm against the unoptimised one)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -99,6 +100,11 @@ section "host-example (Customerp server, Chargebee emulator, SQLite store, the s
 (cd "$host" && npm install --no-save --no-audit --no-fund --loglevel=error "$tarball")
 bash host-example/scripts/test.sh
 [[ ! -L $host/node_modules/customerp-chargebee ]] || die "host-example's tests ran on pkg/, not on the tarball"
+
+section "scale bench, quick (bench/scale.mjs --quick: the stand-ins at 10k contacts, the host as its own process; prints figures, checks none)"
+# On the packed tarball too (host-example's node_modules still has it). Asserts that the bench runs and prints
+# its tables, never a speed.
+node --test bench/scale.test.mjs
 
 section "node --test tests/js/"
 node --test tests/js/

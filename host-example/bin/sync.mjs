@@ -6,13 +6,15 @@ import { writeFileSync } from "node:fs";
 import { openApp, syncOf } from "../src/app/app.mjs";
 import { describeConfig } from "../src/app/config.mjs";
 import { EXIT, UsageError, exitCodeOf } from "../src/app/errors.mjs";
-import { ProgressReporter, printExplain, printInbox, printItem, printPlanned, printSummary } from "../src/app/report.mjs";
+import { ProgressReporter, printExplain, printHistory, printInbox, printItem, printPlanned, printSummary, printUndo } from "../src/app/report.mjs";
 import { checkFlows, runOnce } from "../src/app/actions/run.mjs";
 import { listInbox } from "../src/app/actions/inbox.mjs";
 import { linkPair, unlinkPair } from "../src/app/actions/link.mjs";
 import { confirmItem, resolveItem } from "../src/app/actions/resolve.mjs";
 import { retryRecord } from "../src/app/actions/retry.mjs";
 import { explainPair } from "../src/app/actions/explain.mjs";
+import { pairHistory } from "../src/app/actions/history.mjs";
+import { undoRun } from "../src/app/actions/undo.mjs";
 import { checkConnector } from "../src/app/actions/check-connector.mjs";
 import { formatCheckReport } from "../src/app/connector-check.mjs";
 import { KINDS } from "../src/app/inbox.mjs";
@@ -44,7 +46,7 @@ exit codes: 0 all written · 1 some records failed (see the inbox) · 2 usage or
   3 stopped by the guard · 4 the store is locked by another run · 5 a system could not be reached or refused the credentials`;
 const FLOW_LIST = `flows: ${FLOWS.map((f) => f.id).join(", ")}`;
 
-/** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number, systems: boolean, app?: false, main: (app: any, v: any, pos: string[]) => Promise<number> }>} */
+/** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number | number[], systems: boolean, app?: false, main: (app: any, v: any, pos: string[]) => Promise<number> }>} */
 const COMMANDS = {
   run: {
     usage: "run [--watch [s]] [--webhooks [P]] [--console [P]] [--metrics [P]] [--metrics-host H] [--exit-on-error] [--runs N] [--full [--repair]] [--flows a,b] [--dry-run] [--json FILE] [--wait S]",
@@ -140,6 +142,42 @@ const COMMANDS = {
       if (v.json) console.log(JSON.stringify(r, null, 2));
       else printExplain(r, console.log);
       return EXIT.ok;
+    },
+  },
+  history: {
+    usage: "history <flow> customerp:<id>|chargebee:<id> [--json]",
+    about: `A pair's history, newest first: every write the journal holds for it (by either id, and the ids it had before
+  a relink), each with the values it changed (from → to) and why, its run, time and outcome; and what the run log
+  says of the pair (conflicts, warnings, errors, what an undo could not put back). Reads the store only; --json
+  prints the full rows (requests, idempotency keys, versions, details).`,
+    options: { json: { type: "boolean" } }, positionals: 2, systems: false,
+    async main(app, v, [flow, record]) {
+      const h = await pairHistory(app, { flow, record });
+      if (v.json) console.log(JSON.stringify(h, null, 2));
+      else printHistory(h, console.log);
+      return EXIT.ok;
+    },
+  },
+  undo: {
+    usage: "undo --run <runId> [--flow F] [--dry-run] [--json] [--wait S]  |  undo <flow> customerp:<id>|chargebee:<id> --run <runId> [--dry-run] [--json]",
+    about: `Takes back what a run wrote (its writes in the journal): each value goes back on the side the run wrote it, where
+  that side still holds what the run wrote; a value changed since is left as it is and becomes an inbox item (kind undo)
+  with both values. Records the run created are released as a safe delete releases them (tagged, deactivated,
+  cancelled, archived; never deleted), and their pairs held so the next sync copies neither again. The guard's limits
+  apply (exit 3: confirm its item, then run the undo again). The undo is a run of its own, journaled as the undo of
+  that run; running it again writes nothing. --flow: only that flow; <flow> <record>: only that pair. --dry-run plans
+  from a copy of the store and lists the requests the undo would send, writing nothing.`,
+    options: { run: { type: "string" }, flow: { type: "string" }, "dry-run": { type: "boolean" }, json: { type: "boolean" }, wait: { type: "string" } },
+    positionals: [0, 2], systems: true,
+    async main(app, v, pos) {
+      if (pos.length === 2 && v.flow !== undefined) throw new UsageError("give the pair's flow once: undo <flow> customerp:<id>|chargebee:<id> --run <runId>");
+      const [flow, record] = pos.length === 2 ? pos : [v.flow, undefined];
+      const u = await undoRun(app, { run: v.run, flow, record, dryRun: v["dry-run"], waitSeconds: seconds(v.wait) });
+      if (v.json) {
+        const { summary: s, report } = u;
+        console.log(JSON.stringify({ ...report, run: s.dryRun ? null : s.run, dryRun: s.dryRun, flows: s.flows, requests: s.requests, planned: s.dryRun ? s.planned : undefined, exitCode: u.exitCode }, null, 2));
+      } else printUndo(u, console.log);
+      return u.exitCode;
     },
   },
   console: {
@@ -527,7 +565,7 @@ async function main(args) {
   const rest = name === first ? args.slice(1) : args;
   let parsed;
   try {
-    parsed = parseArgs({ options: { ...cmd.options, help: { type: "boolean", short: "h" } }, allowPositionals: cmd.positionals > 0, strict: true, args: normaliseWatch(rest) });
+    parsed = parseArgs({ options: { ...cmd.options, help: { type: "boolean", short: "h" } }, allowPositionals: Math.max(...[cmd.positionals].flat()) > 0, strict: true, args: normaliseWatch(rest) });
   } catch (e) {
     throw new UsageError(`${e instanceof Error ? e.message : e}\nusage: node bin/sync.mjs ${cmd.usage}`);
   }
@@ -536,7 +574,7 @@ async function main(args) {
     console.log(`usage: node bin/sync.mjs ${cmd.usage}\n  ${cmd.about}\n${ENV}`);
     return EXIT.ok;
   }
-  if (positionals.length !== cmd.positionals) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
+  if (![cmd.positionals].flat().includes(positionals.length)) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
   if (cmd.app === false) return await cmd.main(null, values, positionals);
   if (tenant && (name.startsWith("tenant ") || name === "worker")) throw new UsageError(`${name} is not a command of one tenant: it does not take --tenant`);
   const app = await openApp({ systems: cmd.systems, tenant, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });

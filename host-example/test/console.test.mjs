@@ -1,8 +1,9 @@
 // The operator console in real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core):
 // `bin/sync.mjs console` serves the store of the demo data after its first run; the test logs in with the
 // printed token, is refused without a session and without the CSRF token, links the ambiguous match and
-// overrides a conflict with the buttons and sees the next sync do it, explains a contact, reads a run's
-// log and the overview's chart, and sees no error in the browser console on any page.
+// overrides a conflict with the buttons and sees the next sync do it, explains a contact, opens a pair's
+// history from the inbox and from Explain, reads a run's log and the overview's chart, and sees no error in
+// the browser console on any page.
 // CONSOLE_SCREENSHOT=path writes the inbox's screenshot there (docs/console-inbox.png).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -109,7 +110,7 @@ async function weigh(page, url) {
   return { bytes, requests };
 }
 
-test("the operator console in headless Chromium: login, refusals, Link, Keep Chargebee, Explain, the run log and the chart", { timeout: 240_000 }, async (t) => {
+test("the operator console in headless Chromium: login, refusals, Link, Keep Chargebee, Explain, History, the run log and the chart", { timeout: 240_000 }, async (t) => {
   const d = await demoStore();
   await runOnce(d.app); // the demo's run 1: an ambiguous match, conflicts, manual steps, a waiting quote
   const cli = await startCli(["console", "--port", "0"], d.env);
@@ -131,7 +132,7 @@ test("the operator console in headless Chromium: login, refusals, Link, Keep Cha
     const base = cli.url;
 
     await t.test("without a session every page and API answers 401; a wrong token logs nobody in", async () => {
-      for (const path of ["/", "/inbox", "/explain?flow=contact-customer&side=customerp&id=2", "/runs/1", "/api/inbox", "/api/runs"]) {
+      for (const path of ["/", "/inbox", "/explain?flow=contact-customer&side=customerp&id=2", "/history?flow=contact-customer&side=customerp&id=2", "/runs/1", "/api/inbox", "/api/runs", "/api/history?flow=contact-customer&side=customerp&id=2"]) {
         const r = await fetch(base + path, { redirect: "manual" });
         assert.equal(r.status, 401, path);
         const body = await r.text();
@@ -338,6 +339,49 @@ test("the operator console in headless Chromium: login, refusals, Link, Keep Cha
       assert.match(await page.getByRole("alert").innerText(), /neither Customerp nor Chargebee has customerp:no-such-contact/);
     });
 
+    await t.test("History of a pair from its inbox item and from Explain: its writes with values, its conflict, newest first", async () => {
+      await page.goto(`${base}/inbox?kind=conflict&flow=contact-customer`);
+      const item = page.locator("article", { hasText: 'language: Customerp "fr-FR"' });
+      let t0 = Date.now();
+      await item.getByRole("button", { name: "History", exact: true }).click();
+      await page.locator("table.history").waitFor();
+      times.History = Date.now() - t0;
+      assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "History of a pair");
+      assert.match(String(await page.locator("#pair-h").textContent()), /contact-customer: Customerp 7 ⇄ Chargebee AzZj2gUbTA1c5dN3/);
+      const rows = await page.locator("table.history tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent?.trim() ?? "")));
+      // A write's first row carries its run, entry, side and outcome; each value it changed is a row of its own.
+      const at = rows.findIndex((r) => r[5] === "language" && r[6] === "fr");
+      const head = rows.slice(0, at + 1).reverse().find((r) => r[0] !== "");
+      assert.deepEqual(head && [head[1], head[2], head[3], head[4]], ["1", "update", "chargebee", "ok"], JSON.stringify(rows));
+      assert.deepEqual(rows[at].slice(6), ["fr", "fr-FR", "first sync: customerp wins (newest: Customerp was updated later)"]);
+      const conflict = rows.find((r) => r[2] === "conflict");
+      assert.ok(conflict && conflict[5] === "language" && /Customerp "fr-FR" vs Chargebee "fr"/.test(conflict[6]), JSON.stringify(rows));
+      const times_ = await page.locator("table.history time").evaluateAll((ts) => ts.map((x) => x.getAttribute("datetime") ?? ""));
+      assert.deepEqual(times_, [...times_].sort().reverse(), "newest first");
+      await noSecret(page);
+      await page.setViewportSize({ width: 390, height: 1400 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `no horizontal scrolling at 390 px (${overflow} px over)`);
+      await page.setViewportSize({ width: 1100, height: 900 });
+
+      await page.goto(`${base}/explain?flow=contact-customer&side=customerp&id=2`);
+      t0 = Date.now();
+      await page.getByRole("link", { name: "History of this pair" }).click();
+      await page.locator("table.history").waitFor();
+      times["History (from Explain)"] = Date.now() - t0;
+      assert.match(String(await page.locator("#pair-h").textContent()), /contact-customer: Customerp 2 ⇄ Chargebee AzZj1fUbT9Ab4cN2/);
+      const text = await page.locator("table.history").innerText();
+      assert.match(text, /override/, "the override a person made earlier is in the pair's history");
+      assert.match(text, /de-DE/);
+      await page.locator("table.history a", { hasText: /^1$/ }).first().click();
+      await page.waitForURL(`${base}/runs/1`);
+      assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "Run 1");
+      const api = await (await page.request.get(`${base}/api/history?flow=contact-customer&side=customerp&id=2`)).json();
+      assert.deepEqual(api.link, { customerp: "2", chargebee: "AzZj1fUbT9Ab4cN2" });
+      assert.ok(api.entries.length >= 3);
+      await noSecret(page);
+    });
+
     await t.test("a run's page shows its log; the overview lists the runs and draws the chart", async () => {
       await page.goto(`${base}/runs/1`);
       assert.equal(await page.getByRole("heading", { level: 1 }).textContent(), "Run 1");
@@ -363,7 +407,7 @@ test("the operator console in headless Chromium: login, refusals, Link, Keep Cha
     await t.test("page weight of each page (bytes transferred, assets included, cache off)", async () => {
       const w = await context.newPage();
       watchErrors(w, errors);
-      for (const [name, path] of [["Overview", "/"], ["Inbox", "/inbox?state=all"], ["Explain", "/explain?flow=contact-customer&side=customerp&id=2"], ["Run", "/runs/1"], ["Login", "/login"]]) {
+      for (const [name, path] of [["Overview", "/"], ["Inbox", "/inbox?state=all"], ["Explain", "/explain?flow=contact-customer&side=customerp&id=2"], ["History", "/history?flow=contact-customer&side=customerp&id=2"], ["Run", "/runs/1"], ["Login", "/login"]]) {
         weights[name] = await weigh(w, base + path);
       }
       await w.close();

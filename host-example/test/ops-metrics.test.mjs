@@ -149,7 +149,7 @@ test("tenants: each has its own series, started at 0 when first seen; detach sto
   assert.equal(events.listenerCount("request") + events.listenerCount("run") + events.listenerCount("inbox"), 0);
 });
 
-test("the series a tenant costs: 100 at its first event, then one per system and status seen, 7 inbox kinds, and per flow its last success", async () => {
+test("the series a tenant costs: 100 at its first event, then one per system and status seen, one per inbox kind, and per flow its last success", async () => {
   const events = new HostEvents();
   const { registry, detach } = attachMetrics(events, { defaultMetrics: false });
   const count = async () => [...(await read(registry)).values()].reduce((n, fam) => n + fam.samples.length, 0);
@@ -164,7 +164,7 @@ test("the series a tenant costs: 100 at its first event, then one per system and
     for (const flow of FLOW_IDS) events.run({ flow, outcome: "ok", run: 1, tenant: "", at: Date.now(), counts: {} });
     events.inbox({ tenant: "", counts: { error: 1 } });
     const statusSeries = 6; // i % 2 and i % 6 pair each system with three statuses
-    assert.equal(await count(), 100 + statusSeries + 7 + FLOW_IDS.length + 2 + 2);
+    assert.equal(await count(), 100 + statusSeries + KINDS.length + FLOW_IDS.length + 2 + 2);
   } finally {
     detach();
   }

@@ -37,7 +37,7 @@ test("SYNC_CONFIG's metrics, health and alerts keys: seconds become ms, every ba
     [{ health: { interval: 0 } }, "SYNC_CONFIG /etc/sync.json: health.interval: expected seconds between polls: both systems must have answered within it (a number ≥ 1)"],
     [{ health: { every: 5 } }, "SYNC_CONFIG /etc/sync.json: health.every: unknown key; allowed: interval, intervals, grace, storeTimeout"],
     [{ alerts: { url: "https://hooks.example.com/x" } }, "SYNC_CONFIG /etc/sync.json: alerts.url: the webhook URL is a credential: set ALERT_WEBHOOK_URL (or the credential of that name), not SYNC_CONFIG"],
-    [{ alerts: { inbox: { errors: 1 } } }, "SYNC_CONFIG /etc/sync.json: alerts.inbox.errors: unknown inbox kind; kinds: ambiguous, manual, conflict, error, waiting, guard, drift"],
+    [{ alerts: { inbox: { errors: 1 } } }, "SYNC_CONFIG /etc/sync.json: alerts.inbox.errors: unknown inbox kind; kinds: ambiguous, manual, conflict, error, waiting, guard, drift, undo"],
     [{ alerts: { inbox: { error: 0 } } }, "SYNC_CONFIG /etc/sync.json: alerts.inbox.error: expected the open items that make an alert (a whole number ≥ 1)"],
     [{ alerts: { guard: "yes" } }, "SYNC_CONFIG /etc/sync.json: alerts.guard: expected true or false"],
     [{ alerts: { retries: 11 } }, "SYNC_CONFIG /etc/sync.json: alerts.retries: expected retries of a failed POST (a whole number from 0 to 10)"],

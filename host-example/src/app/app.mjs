@@ -98,7 +98,7 @@ export function syncOf(app, o = {}) {
   return new Sync({
     customerp, chargebee: app.chargebee, store: app.store,
     options: app.config.options, flowOptions: app.config.flowOptions, guard: app.config.guard,
-    only: app.config.flows ?? undefined, concurrency: app.config.concurrency, pageSize: app.config.pageSize,
+    only: app.config.flows ?? undefined, concurrency: app.config.concurrency, pageSize: app.config.pageSize, journalDays: app.config.journalDays,
     ...o,
   });
 }

@@ -11,6 +11,7 @@ import { UsageError } from "./errors.mjs";
 /** @typedef {{ max: number, percent: number }} GuardLimits */
 import { addSecret } from "./redact.mjs";
 import { OPS_KEYS, opsConfigOf } from "../ops/config.mjs";
+import { DEFAULT_RETENTION_DAYS } from "./journal.mjs";
 import { withoutCredentials } from "./clients/chargebee.mjs";
 
 /**
@@ -36,11 +37,15 @@ import { withoutCredentials } from "./clients/chargebee.mjs";
  *   Sesam pushes into the store, and the changes it pulls: docs/sesam.md); default rest
  * @property {string} [sesamNamespace] SESAM_NAMESPACE: the namespace of the ERP's entities in Sesam, `{type}` the
  *   datatype (default customerp-{type}:)
+ * @property {number} [journalDays] SYNC_JOURNAL_DAYS (or `journalDays`): days the journal keeps a write; older rows are
+ *   pruned at the end of each run (default DEFAULT_RETENTION_DAYS, 90)
  */
 
 export const GUARD_DEFAULTS = Object.freeze({ max: 10, percent: 5 });
 const FLOW_IDS = FLOWS.map((f) => f.id);
-const TOP_KEYS = ["defaults", "flows", "guard", ...OPS_KEYS, ...Object.keys(/** @type {any} */ ({ concurrency: 0, pageSize: 0, chargebeeRateLimit: 0, customerpConcurrency: 0, customerpPageSize: 0 }))];
+const TOP_KEYS = ["defaults", "flows", "guard", ...OPS_KEYS, ...Object.keys(/** @type {any} */ ({ concurrency: 0, pageSize: 0, chargebeeRateLimit: 0, customerpConcurrency: 0, customerpPageSize: 0 })), "journalDays"];
+/** The journal's retention: the days a write stays (SYNC_JOURNAL_DAYS or `journalDays`), whole days from 1 to 100 years. */
+const JOURNAL_DAYS = /** @type {const} */ ({ env: "SYNC_JOURNAL_DAYS", min: 1, max: 36_500, what: "days the journal keeps a write" });
 /**
  * The host's pace: key in SYNC_CONFIG, environment variable (over the file), allowed range, default.
  * @type {[key: "concurrency" | "pageSize" | "chargebeeRateLimit" | "customerpConcurrency" | "customerpPageSize", env: string, min: number, max: number, dflt: number, what: string][]}
@@ -128,6 +133,14 @@ export function configFromEnv(env = process.env, o = {}) {
       config[key] = n;
     } else config[key] = file?.pace[key] ?? dflt;
   }
+  const days = env[JOURNAL_DAYS.env];
+  if (days !== undefined && days !== "") {
+    const n = Number(days);
+    if (!Number.isInteger(n) || n < JOURNAL_DAYS.min || n > JOURNAL_DAYS.max) {
+      throw new UsageError(`${JOURNAL_DAYS.env} must be a whole number from ${JOURNAL_DAYS.min} to ${JOURNAL_DAYS.max} (${JOURNAL_DAYS.what}), not ${JSON.stringify(days)}`);
+    }
+    config.journalDays = n;
+  } else config.journalDays = file?.journalDays ?? DEFAULT_RETENTION_DAYS;
   for (const flow of FLOW_IDS) {
     const where = config.flowOptions[flow] ? `flows.${flow}.options` : file ? "defaults (or SYNC_OPTIONS)" : "SYNC_OPTIONS";
     checkOptions(flow, optionsFor(config, flow), env.SYNC_CONFIG ?? o.source ?? "the environment", where);
@@ -144,7 +157,7 @@ export function optionsFor(c, flow) {
 /** @param {unknown} v @returns {v is Record<string, any>} */
 const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** @param {string} path @returns {{ defaults: Options, flowOptions: Record<string, Options>, flows: string[] | null, guard: GuardLimits, pace: Record<string, number>, ops: import("../ops/config.mjs").OpsConfig }} */
+/** @param {string} path @returns {{ defaults: Options, flowOptions: Record<string, Options>, flows: string[] | null, guard: GuardLimits, pace: Record<string, number>, ops: import("../ops/config.mjs").OpsConfig, journalDays?: number }} */
 function readConfigFile(path) {
   let text;
   try {
@@ -212,7 +225,11 @@ export function configOfJson(json, path) {
     if (!Number.isInteger(json[key]) || json[key] < min || json[key] > max) throw bad(key, `expected a whole number from ${min} to ${max} (${what})`);
     pace[key] = json[key];
   }
-  return { defaults: /** @type {Options} */ (json.defaults ?? {}), flowOptions, flows, guard, pace, ops: opsConfigOf(json, path) };
+  const days = json.journalDays;
+  if (days !== undefined && (!Number.isInteger(days) || days < JOURNAL_DAYS.min || days > JOURNAL_DAYS.max)) {
+    throw bad("journalDays", `expected a whole number from ${JOURNAL_DAYS.min} to ${JOURNAL_DAYS.max} (${JOURNAL_DAYS.what})`);
+  }
+  return { defaults: /** @type {Options} */ (json.defaults ?? {}), flowOptions, flows, guard, pace, ops: opsConfigOf(json, path), journalDays: days };
 }
 
 /**

@@ -4,7 +4,7 @@
 // a run plans their records and the cause is gone; conflicts are `decided` (a person may still
 // override them); a person resolves or dismisses the rest.
 
-/** @typedef {"ambiguous" | "manual" | "conflict" | "error" | "waiting" | "guard" | "drift"} Kind */
+/** @typedef {"ambiguous" | "manual" | "conflict" | "error" | "waiting" | "guard" | "drift" | "undo"} Kind */
 /** @typedef {"open" | "decided" | "resolved" | "dismissed"} State */
 /**
  * @typedef {object} Item
@@ -36,7 +36,8 @@
  * @property {unknown} [detail]
  */
 
-export const KINDS = /** @type {const} */ (["ambiguous", "manual", "conflict", "error", "waiting", "guard", "drift"]);
+// `undo`: what an undo did not put back (a value changed since the run) or could not do; a person closes it.
+export const KINDS = /** @type {const} */ (["ambiguous", "manual", "conflict", "error", "waiting", "guard", "drift", "undo"]);
 /** Kinds that close themselves when a run plans their records and does not see the cause again. */
 export const SELF_CLOSING = /** @type {const} */ (["manual", "error", "waiting", "drift"]);
 
@@ -83,8 +84,9 @@ export class Inbox {
         first_run: s.run, last_run: s.run, created_at: at, updated_at: at,
       }).onConflict((oc) => oc.columns(["tenant", "cause"]).doNothing()).returning(["id", "state"]).executeTakeFirst();
       if (inserted) return { id: Number(inserted.id), state: /** @type {State} */ (inserted.state), fresh: true };
-      const reopen = sql`CASE WHEN state = 'resolved' AND kind NOT IN ('conflict', 'guard') THEN 'open' ELSE state END`;
-      const resolution = sql`CASE WHEN state = 'resolved' AND kind NOT IN ('conflict', 'guard') THEN NULL ELSE resolution END`;
+      // An undo's note stays closed once a person closed it: running the same undo again says the same.
+      const reopen = sql`CASE WHEN state = 'resolved' AND kind NOT IN ('conflict', 'guard', 'undo') THEN 'open' ELSE state END`;
+      const resolution = sql`CASE WHEN state = 'resolved' AND kind NOT IN ('conflict', 'guard', 'undo') THEN NULL ELSE resolution END`;
       const r = await k.updateTable("inbox").set({
         last_run: s.run === null ? sql`last_run` : s.run, message: s.message, detail, updated_at: at, state: reopen, resolution,
       }).where("tenant", "=", this.store.tenant).where("cause", "=", cause).returning(["id", "state"]).executeTakeFirstOrThrow();

@@ -69,6 +69,31 @@ export class Journal {
     return rows.map(toEntry);
   }
 
+  /**
+   * The rows of a flow that name any of these ids (either side), newest first.
+   * @param {string} flow @param {{ customerp: string[], chargebee: string[] }} ids @param {number} [limit]
+   */
+  async ofIds(flow, ids, limit = 500) {
+    if (!ids.customerp.length && !ids.chargebee.length) return [];
+    const rows = await this.store.from("journal").selectAll().where("flow", "=", flow)
+      .where((eb) => eb.or([
+        ...(ids.customerp.length ? [eb("customerp_id", "in", ids.customerp)] : []),
+        ...(ids.chargebee.length ? [eb("chargebee_id", "in", ids.chargebee)] : []),
+      ]))
+      .orderBy("id", "desc").limit(limit).execute();
+    return rows.map(toEntry);
+  }
+
+  /**
+   * The writes that took a run back: rows journaled as its undo (`undo_of`), in order.
+   * @param {number} run @param {{ flow?: string }} [o]
+   */
+  async undoneOf(run, o = {}) {
+    let q = this.store.from("journal").selectAll().where("undo_of", "=", run);
+    if (o.flow) q = q.where("flow", "=", o.flow);
+    return (await q.orderBy("id").execute()).map(toEntry);
+  }
+
   /** Rows older than `days` go. Returns how many. @param {number} days */
   async prune(days) {
     const before = Date.now() - days * 86_400_000;

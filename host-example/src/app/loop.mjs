@@ -22,7 +22,7 @@ import { FencedError } from "./store/store.mjs";
 import { applyOverrides, droppedByReadOnly } from "./decisions.mjs";
 import { events } from "./events.mjs";
 import { Spool } from "./spool.mjs";
-import { Journal } from "./journal.mjs";
+import { DEFAULT_RETENTION_DAYS, Journal } from "./journal.mjs";
 import { chargebeeVersion, customerpVersion } from "./versions.mjs";
 
 /** @typedef {Record<string, any>} Json */
@@ -98,6 +98,8 @@ export function newStats() {
  * @property {string} [worker] who runs (a worker's name), for the run table
  * @property {() => boolean} [shouldStop] asked between pairs: true stops the run cleanly (the pairs in flight finish,
  *   no new one starts, the flow's cursors stay where they were so the next run does the rest)
+ * @property {number} [journalDays] the journal keeps a write this many days: older rows are pruned at the end of each
+ *   real run (default DEFAULT_RETENTION_DAYS)
  * @property {{ afterChargebeeRequest?: (e: { flow: string, plan: Plan, index: number }) => void | Promise<void>,
  *   afterChargebeeWrite?: (e: { flow: string, plan: Plan }) => void | Promise<void>,
  *   beforeExecute?: (e: { flow: string, plan: Plan, round: number }) => void | Promise<void> }} [hooks] test seams: a hook
@@ -177,6 +179,7 @@ export class Sync {
     this.invoiceOrders = new Map();
     this.inbox = new Inbox(this.store);
     this.journal = new Journal(this.store);
+    this.journalDays = o.journalDays ?? DEFAULT_RETENTION_DAYS;
     /** @type {Map<string, Options>} */
     this.optionCache = new Map();
     /** The run's spool, while a run is under way. @type {Spool | null} */
@@ -341,6 +344,9 @@ export class Sync {
       },
       planned: ctx.planned,
       plannedTotal: ctx.plannedTotal,
+      // The journal's rows past the retention go at the end of each real run; an undo names the run it took back.
+      journal: this.dryRun ? null : { pruned: await this.journal.prune(this.journalDays), days: this.journalDays },
+      ...(ctx.undoOf ? { undoOf: ctx.undoOf } : {}),
     };
     const outcome = Object.values(flows).some((f) => "guard" in f && f.guard) ? "guard" : Object.values(flows).some((f) => "errors" in f && f.errors > 0) ? "errors" : "ok";
     await this.store.finishRun(ctx.run, { ...summary, planned: undefined }, outcome);

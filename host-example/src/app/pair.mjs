@@ -58,10 +58,13 @@ const refused = (e) => e instanceof ChargebeeError && e.status >= 400 && e.statu
  * @param {Sync} s @param {FlowSpec} f @param {Input} input @param {Link} stored the link as the store has it
  * @param {Plan} plan @param {FlowStats} stats @param {import("./loop.mjs").RunContext} ctx
  * @param {import("customerp-chargebee").Options} options the options this pair is planned with
+ * @param {(input: Input) => Plan} [replan] how the pair is planned again from fresh records (after a move, a wait,
+ *   a write): by default `plan` with `options`; an undo plans with `planUndo` again
  * @returns {Promise<string | undefined>}
  */
-export async function settle(s, f, input, stored, plan, stats, ctx, options) {
+export async function settle(s, f, input, stored, plan, stats, ctx, options, replan) {
   const run = ctx.run;
+  const again = replan ?? ((/** @type {Input} */ i) => planOne(f.id, i, options));
   let link = stored;
   /** When input.chargebee is what this loop's own write just returned: when Chargebee gave it (no read before the next write). */
   /** @type {number | null} */
@@ -94,7 +97,7 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
     /** @type {Step} */
     let step;
     try {
-      step = await inScope(scope, () => attempt(s, f, { input, plan, link, fresh: fresh !== null, round, stats, ctx, options, scope }));
+      step = await inScope(scope, () => attempt(s, f, { input, plan, link, fresh: fresh !== null, round, stats, ctx, options, scope, replan: again }));
     } catch (e) {
       if (!(e instanceof RetryLater)) throw e;
       // Back off above the check, never below it: after the wait the pair is read and planned again,
@@ -108,7 +111,7 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
       await backOff(s, e, waits);
       const rec = await reread(s, f, { customerp: input.customerp?.id != null ? String(input.customerp.id) : null, chargebee: input.chargebee?.id ?? null }, input.base, input.links);
       input = rec;
-      plan = planOne(f.id, input, options);
+      plan = again(input);
       fresh = null;
       round--; // a wait is not a plan of its own
       continue;
@@ -134,12 +137,12 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options) {
  * next plan (after a re-plan, or a follow-up from a write's answer).
  * @param {Sync} s @param {FlowSpec} f
  * @param {{ input: Input, plan: Plan, link: Link, fresh: boolean, round: number, stats: FlowStats, ctx: import("./loop.mjs").RunContext,
- *   options: import("customerp-chargebee").Options, scope: WriteScope }} a
+ *   options: import("customerp-chargebee").Options, scope: WriteScope, replan: (input: Input) => Plan }} a
  * @returns {Promise<Step>}
  */
 async function attempt(s, f, a) {
   let { input, plan, link } = a;
-  const { stats, ctx, options, scope } = a;
+  const { stats, ctx, options, scope, replan } = a;
   if (!s.dryRun) {
     const need = checkReads(f, plan, a.fresh) + plan.chargebee.requests.length;
     if (need > 0) {
@@ -153,7 +156,7 @@ async function attempt(s, f, a) {
   if (check.replan) {
     stats.replanned++;
     input = check.replan;
-    return { input, plan: planOne(f.id, input, options), link, fresh: false };
+    return { input, plan: replan(input), link, fresh: false };
   }
   if (!hasWrites(plan) && plan.chargebee.action !== "manual" && !storable(plan, link, input.base)) {
     if (!plan.link.customerp || !plan.link.chargebee) stats.held++;
@@ -180,12 +183,12 @@ async function attempt(s, f, a) {
       if (!found || found.deleted) throw e.refusal;
       stats.replanned++;
       input = { ...input, chargebee: found, base: null };
-      return { input, plan: planOne(f.id, input, options), link, fresh: false };
+      return { input, plan: replan(input), link, fresh: false };
     }
     if (!(e instanceof Moved)) throw e;
     stats.replanned++;
     input = await reread(s, f, { customerp: input.customerp?.id ?? null, chargebee: input.chargebee?.id ?? null }, input.base, input.links);
-    return { input, plan: planOne(f.id, input, options), link, fresh: false };
+    return { input, plan: replan(input), link, fresh: false };
   }
   link = result.link;
   if (result.awaiting) {
@@ -211,7 +214,7 @@ async function attempt(s, f, a) {
   } else {
     return { done: undefined };
   }
-  return { input, plan: planOne(f.id, input, options), link, fresh };
+  return { input, plan: replan(input), link, fresh };
 }
 
 /** Chargebee reads the check of a plan makes (checkExpect): the target by id (an item with its prices: two). @param {FlowSpec} f @param {Plan} plan @param {boolean} fresh */
@@ -403,7 +406,8 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
   const cbChanges = changesByRequest(changes.filter((c) => c.side === "chargebee"), cb.requests);
   /** @param {Partial<import("./journal.mjs").JournalEntry>} e */
   const journal = (e) => (s.dryRun ? undefined : s.journal.record(/** @type {import("./journal.mjs").JournalEntry} */ ({
-    run, flow: f.id, customerp: plan.link.customerp ?? input.customerp?.id ?? null, chargebee: plan.link.chargebee ?? cb.id ?? null,
+    // A plan that ends the link (a delete, an undo's release) names the pair as it was.
+    run, flow: f.id, customerp: plan.link.customerp ?? (input.customerp?.id != null ? String(input.customerp.id) : null), chargebee: plan.link.chargebee ?? cb.id ?? input.chargebee?.id ?? null,
     undoOf: ctx.undoOf ?? null, ...e,
   })));
   for (const [index, req] of cb.requests.entries()) {
@@ -481,13 +485,13 @@ async function execute(s, f, input, plan, link, etag, stats, ctx) {
     const err = /** @type {any} */ (e);
     if (cp.action !== "none") {
       const moved = e instanceof CustomerpError && e.status === 412;
-      await journal({ ...cpEntry, customerp: cpId, status: err?.status ?? 0, outcome: moved || e instanceof RetryLater ? "retried" : "failed", error: err?.message ?? String(e) });
+      await journal({ ...cpEntry, customerp: cpId ?? cp.id ?? null, status: err?.status ?? 0, outcome: moved || e instanceof RetryLater ? "retried" : "failed", error: err?.message ?? String(e) });
     }
     if (e instanceof CustomerpError && e.status === 412) throw new Moved();
     if (!(e instanceof RetryLater)) s.events.write({ system: "customerp", flow: f.id, outcome: "failed", tenant: s.store.tenant });
     throw e;
   }
-  if (cp.action !== "none") await journal({ ...cpEntry, customerp: cpId, status: cp.action === "create" ? 201 : 200, outcome: "ok", version: customerpVersion(cpAfter), changes: cpChanges });
+  if (cp.action !== "none") await journal({ ...cpEntry, customerp: cpId ?? cp.id ?? null, status: cp.action === "create" ? 201 : 200, outcome: "ok", version: customerpVersion(cpAfter), changes: cpChanges });
   const next = { customerp: cpId, chargebee: plan.link.chargebee };
   if (refusedWrite) throw refusedWrite;
   const answered = cb.requests.length > 0 ? s.readers[f.chargebee].fromResponse(responses.at(-1)) : null;

@@ -27,6 +27,7 @@ export function printSummary(s, out) {
   out(`  requests sent: Customerp ${cp.reads} reads, ${cp.writes} writes · Chargebee ${cb.reads} reads, ${cb.writes} writes` +
     (cb.retries ? ` (${cb.retries} retried, ${cb.rateLimited} after 429)` : ""));
   out(`  totals: ${total.conflicts} conflicts, ${total.warnings} warnings, ${total.waiting} waiting, ${total.manual} manual, ${total.errors} errors`);
+  if (s.journal?.pruned) out(`  journal: ${s.journal.pruned} writes older than ${s.journal.days} days pruned`);
 }
 
 /** Writes sent to either system in a run. @param {Summary} s */
@@ -112,6 +113,93 @@ export function printExplain(e, out) {
   out(e.writes.length ? "  the next run would send:" : "  the next run would send nothing for this pair");
   if (e.writes.length) printPlanned(e.writes, out);
 }
+
+/** A value as the history shows it: a string quoted, empty as (empty), long ones cut. @param {unknown} v */
+const valueOf = (v) => {
+  const s = show(v);
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+};
+
+/**
+ * A pair's history as a table, newest first: one line per value a write changed (from → to, and why), a
+ * write's request when it names no value, a failed write's error, and each log entry's message.
+ * @param {Awaited<ReturnType<typeof import("./actions/history.mjs").pairHistory>>} h @param {(line: string) => void} out
+ */
+export function printHistory(h, out) {
+  const names = (/** @type {string[]} */ ids) => (ids.length ? ids.join(", ") : "-");
+  out(`  ${h.flow}: ${h.link ? `Customerp ${h.link.customerp} ⇄ Chargebee ${h.link.chargebee} (linked)` : `${h.record.side === "customerp" ? "Customerp" : "Chargebee"} ${h.record.id} (not linked)`}` +
+    `; ids in its history: Customerp ${names(h.ids.customerp)} · Chargebee ${names(h.ids.chargebee)}`);
+  if (h.entries.length === 0) return void out("  nothing journaled or logged for this pair");
+  const writes = h.entries.filter((e) => e.source === "write").length;
+  out(`  ${writes} write${writes === 1 ? "" : "s"} and ${h.entries.length - writes} log entr${h.entries.length - writes === 1 ? "y" : "ies"}, newest first (times in UTC)${h.truncated ? `; the oldest are left out` : ""}`);
+  /** @type {string[][]} */
+  const rows = [];
+  for (const e of h.entries) {
+    const at = e.at.slice(0, 19).replace("T", " ");
+    const head = [at, e.run === null ? "-" : String(e.run), e.what, e.side ?? "-", e.outcome ?? "-"];
+    const blank = head.map(() => "");
+    if (e.source === "log") {
+      rows.push([...head, e.property ?? "", e.message ?? ""]);
+      continue;
+    }
+    const why = (/** @type {string} */ r) => (e.undoOf === null ? r : r === "undo" ? `undo of run ${e.undoOf}` : `${r} (undo of run ${e.undoOf})`);
+    if (e.outcome !== "ok") rows.push([...head, "", `${e.method ?? ""} ${e.path ?? ""}: ${e.message ?? e.outcome}`]);
+    else if (e.changes.length === 0) rows.push([...head, "", `${e.method ?? ""} ${e.path ?? ""}`]);
+    e.changes.forEach((c, i) => {
+      const line = c.line ? `[line ${c.line.customerp ?? c.line.chargebee ?? "?"}]` : "";
+      rows.push([...(i === 0 && e.outcome === "ok" ? head : blank), `${c.property}${line}`, `${valueOf(c.from)} → ${valueOf(c.to)}  ${why(c.reason)}`]);
+    });
+  }
+  const headers = ["at", "run", "entry", "side", "outcome", "property", "change or message"];
+  const last = headers.length - 1;
+  const widths = headers.map((t, c) => (c === last ? 0 : Math.max(t.length, ...rows.map((r) => r[c].length))));
+  const line = (/** @type {string[]} */ r) => ("  " + r.map((x, c) => (c === last ? x : x.padEnd(widths[c]))).join("  ")).trimEnd();
+  out(line(headers));
+  rows.forEach((r) => out(line(r)));
+}
+
+/**
+ * What an undo did (or, in a dry run, would do): the values put back, the records released, the values
+ * not put back and why, then the requests (a dry run lists each request it would send).
+ * @param {Awaited<ReturnType<typeof import("./actions/undo.mjs").undoRun>>} u @param {(line: string) => void} out
+ */
+export function printUndo(u, out) {
+  const { summary: s, report: r } = u;
+  const would = s.dryRun ? "would be " : "";
+  const per = (/** @type {Side} */ side) => r.values.filter((v) => v.side === side).length;
+  const now = r.released.filter((x) => !x.already).length;
+  const before = r.released.length - now;
+  out(`${s.dryRun ? "dry run (nothing is written, the store is not changed): " : ""}undo of run ${r.undoOf}${s.dryRun ? "" : ` (run ${s.run})`}: ` +
+    `${r.values.length} value${r.values.length === 1 ? "" : "s"} ${would}put back (Customerp ${per("customerp")}, Chargebee ${per("chargebee")}), ` +
+    `${now} record${now === 1 ? "" : "s"} ${would}released${before ? ` (${before} released before)` : ""}, ${r.skipped.length} not put back (changed since)` +
+    (r.notes.length ? `, ${r.notes.length} note${r.notes.length === 1 ? "" : "s"}` : ""));
+  const pair = (/** @type {{ flow: string, customerp: string | null, chargebee: string | null }} */ x) => [x.flow, `Customerp ${x.customerp ?? "-"} ⇄ Chargebee ${x.chargebee ?? "-"}`];
+  /** @param {string} title @param {string[][]} rows */
+  const table = (title, rows) => {
+    if (!rows.length) return;
+    out(`  ${title}`);
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((x) => x[c].length)));
+    for (const row of rows) out(("  " + row.map((x, c) => (c === row.length - 1 ? x : x.padEnd(widths[c]))).join("  ")).trimEnd());
+  };
+  const lineOf = (/** @type {any} */ l) => (l ? `[line ${l.customerp ?? l.chargebee ?? "?"}]` : "");
+  table(`values ${would}put back, on the side run ${r.undoOf} wrote them:`, r.values.map((v) => [...pair(v), v.side, `${v.property}${lineOf(v.line)}`, `${valueOf(v.from)} → ${valueOf(v.to)}`]));
+  table(`records run ${r.undoOf} created, ${would}released (as a safe delete releases them; their pairs held):`, r.released.map((x) => [...pair(x), x.side,
+    `${x.already ? "released before (by an earlier undo): the link ends" : "released"}; held: ${x.held.map((h) => `${h.side} ${h.id}`).join(", ")}`]));
+  table("not put back: changed since the run (nothing written; each is an inbox item of kind undo):", r.skipped.map((k) => [...pair(k), k.side, `${k.property}${lineOf(k.line)}`,
+    `run ${r.undoOf} wrote ${valueOf(k.wrote)}, now ${valueOf(k.now)}; before the run ${valueOf(k.before)}${k.item !== null ? `  (item ${k.item})` : ""}`]));
+  table("notes:", r.notes.map((n) => [...pair(n), `${n.message}${n.item !== null ? `  (item ${n.item})` : ""}`]));
+  for (const g of r.guard) {
+    out(`  GUARD ${g.flow}: ${Object.entries(g.counts).map(([k, n]) => `${n} ${k}`).join(", ")} destructive actions for ${g.linked} linked pairs: nothing of this flow was written (inbox item ${g.item}; \`confirm ${g.item}\`, then run the undo again)`);
+  }
+  const { customerp: cp, chargebee: cb } = s.requests;
+  out(`  requests sent: Customerp ${cp.reads} reads, ${cp.writes} writes · Chargebee ${cb.reads} reads, ${cb.writes} writes`);
+  if (s.dryRun) {
+    out("");
+    printPlanned(s.planned, out);
+  }
+}
+
+/** @typedef {"customerp" | "chargebee"} Side */
 
 /**
  * Progress lines: on a TTY one line rewritten in place at least every 2 s; otherwise a line every

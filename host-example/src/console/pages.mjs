@@ -1,5 +1,5 @@
 // The console's pages, rendered on the server from what the actions return: Overview, Inbox, Explain,
-// Run, and the login form. Every value goes through html`` (escaped); the one script is
+// History, Run, and the login form. Every value goes through html`` (escaped); the one script is
 // /assets/console.js (no inline script: the CSP forbids it).
 import { html } from "./html.mjs";
 import { KINDS } from "../app/inbox.mjs";
@@ -12,7 +12,7 @@ export const STATES = ["open", "decided", "resolved", "dismissed"];
  * @param {{ title: string, body: import("./html.mjs").Html, csrf?: string | null, current?: string, chart?: boolean }} p
  */
 export function layout(p) {
-  const nav = [["/", "Overview"], ["/inbox", "Inbox"], ["/explain", "Explain"]];
+  const nav = [["/", "Overview"], ["/inbox", "Inbox"], ["/explain", "Explain"], ["/history", "History"]];
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -151,7 +151,7 @@ export function actionsOf(i) {
   if (live && i.kind === "conflict" && i.detail?.property !== "deleted") {
     out.push({ label: "Keep Customerp", action: `/items/${i.id}/keep-customerp` }, { label: "Keep Chargebee", action: `/items/${i.id}/keep-chargebee` });
   }
-  if (live && (i.kind === "manual" || i.kind === "drift")) out.push({ label: "Mark done", action: `/items/${i.id}/done` });
+  if (live && (i.kind === "manual" || i.kind === "drift" || i.kind === "undo")) out.push({ label: "Mark done", action: `/items/${i.id}/done` });
   if (live && i.flow && (i.customerpId || i.chargebeeId) && (i.kind === "error" || i.kind === "waiting" || (i.kind === "conflict" && i.detail?.property === "deleted") || (i.kind === "ambiguous" && !(i.customerpId && i.chargebeeId)))) {
     out.push({ label: "Retry", action: `/items/${i.id}/retry` });
   }
@@ -180,7 +180,8 @@ ${actionsOf(i).map((a, n) => html`<form method="post" action="${a.action}" data-
 <input type="hidden" name="csrf" value="${csrf}">${Object.entries(a.fields ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
 <button${a.note ? html` aria-describedby="item-${i.id}-a${n}"` : ""}>${a.label}</button>${a.note ? html` <span id="item-${i.id}-a${n}" class="note">${a.note}</span>` : ""}
 </form>`)}
-${ex ? html`<form method="get" action="/explain"><input type="hidden" name="flow" value="${ex.flow}"><input type="hidden" name="side" value="${ex.side}"><input type="hidden" name="id" value="${ex.id}"><button>Explain</button></form>` : ""}
+${ex ? html`<form method="get" action="/explain"><input type="hidden" name="flow" value="${ex.flow}"><input type="hidden" name="side" value="${ex.side}"><input type="hidden" name="id" value="${ex.id}"><button>Explain</button></form>
+<form method="get" action="/history"><input type="hidden" name="flow" value="${ex.flow}"><input type="hidden" name="side" value="${ex.side}"><input type="hidden" name="id" value="${ex.id}"><button>History</button></form>` : ""}
 </div>
 </article>`;
 }
@@ -243,9 +244,10 @@ ${e ? explainResult(e) : ""}`,
 /** @param {any} e */
 function explainResult(e) {
   const status = e.linked ? `linked (${e.linkedBy}), ${e.base ? "with a last synced state" : "never synced: the next run merges them as at a first sync"}` : "not linked";
+  const ref = e.link.customerp ? { side: "customerp", id: e.link.customerp } : { side: "chargebee", id: e.link.chargebee };
   return html`<section aria-labelledby="pair-h">
 <h2 id="pair-h">${e.flow}: Customerp ${e.link.customerp ?? "(none)"} ⇄ Chargebee ${e.link.chargebee ?? "(none)"}</h2>
-<p>${status}</p>
+<p>${status} · <a href="${historyHref(e.flow, ref.side, ref.id)}">History of this pair</a></p>
 ${e.held ? html`<p class="warn">held: ${e.held}: the run does not plan it until a person acts</p>` : ""}
 ${e.keep ? html`<p>linked by hand, keeping ${e.keep}'s values where they differ</p>` : ""}
 ${e.error ? html`<p class="error" role="alert">not planned: ${e.error.code ?? "error"}${e.error.path ? ` at ${e.error.path}` : ""}: ${e.error.message}</p>` : html`<div class="scroll"><table class="explain">
@@ -266,6 +268,62 @@ ${e.items?.length ? html`<h2>Inbox items of this record</h2><ul>${e.items.map((/
 </section>`;
 }
 
+// ---- history ----------------------------------------------------------------------------------
+
+/** The History page of a record. @param {string} flow @param {string} side @param {string} id */
+export const historyHref = (flow, side, id) => `/history?${new URLSearchParams({ flow, side, id })}`;
+
+/**
+ * A pair's history: every write the journal holds for it and its run log entries, newest first.
+ * @param {{ csrf: string, query: { flow?: string, side?: string, id?: string },
+ *   result?: Awaited<ReturnType<typeof import("../app/actions/history.mjs").pairHistory>>, error?: string }} o
+ */
+export function historyPage(o) {
+  const q = o.query;
+  const h = o.result;
+  return layout({
+    title: h ? `History ${h.flow} ${q.side}:${q.id}` : "History", csrf: o.csrf, current: "/history",
+    body: html`<h1>History of a pair</h1>
+<form method="get" action="/history" class="filter" aria-label="The history of a record">
+${select("flow", "Flow", FLOWS.map((x) => x.id), q.flow, "choose a flow")}
+<div class="field"><label for="f-side">Side</label><select id="f-side" name="side">${["customerp", "chargebee"].map((x) => html`<option value="${x}"${x === q.side ? html` selected` : ""}>${x === "customerp" ? "Customerp" : "Chargebee"}</option>`)}</select></div>
+<div class="field"><label for="f-id">Record id</label><input id="f-id" name="id" value="${q.id ?? ""}" required></div>
+<button>Show history</button>
+</form>
+${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ""}
+${h ? historyResult(h) : ""}`,
+  });
+}
+
+/** @param {NonNullable<Parameters<typeof historyPage>[0]["result"]>} h */
+function historyResult(h) {
+  const names = (/** @type {string[]} */ ids) => (ids.length ? ids.join(", ") : "-");
+  const writes = h.entries.filter((e) => e.source === "write").length;
+  const ref = h.link ? { side: "customerp", id: h.link.customerp } : h.record;
+  /** @param {import("../app/actions/history.mjs").HistoryEntry} e @param {string} r */
+  const why = (e, r) => (e.undoOf === null ? r : r === "undo" ? `undo of run ${e.undoOf}` : `${r} (undo of run ${e.undoOf})`);
+  /** @param {import("../app/actions/history.mjs").HistoryEntry} e */
+  const rows = (e) => {
+    const head = html`<td data-label="at"><time datetime="${e.at}">${e.at.slice(0, 19).replace("T", " ")}</time></td><td data-label="run">${e.run === null ? "-" : html`<a href="/runs/${e.run}">${e.run}</a>`}</td><td data-label="entry">${e.what}</td><td data-label="side">${e.side ?? ""}</td><td data-label="outcome"${e.outcome && e.outcome !== "ok" ? html` class="bad"` : ""}>${e.outcome ?? ""}</td>`;
+    const blank = html`<td></td><td></td><td></td><td></td><td></td>`;
+    if (e.source === "log") return html`<tr class="log-${e.what}">${head}<td data-label="property">${e.property ?? ""}</td><td colspan="3" data-label="message">${e.message}</td></tr>`;
+    if (e.outcome !== "ok" || e.changes.length === 0) {
+      return html`<tr class="write">${head}<td></td><td colspan="3" data-label="request"><code>${e.method ?? ""} ${e.path ?? ""}</code>${e.outcome !== "ok" && e.message ? html`: ${e.message}` : ""}</td></tr>`;
+    }
+    return e.changes.map((c, i) => html`<tr class="write${i ? " more" : ""}">${i === 0 ? head : blank}<td data-label="property">${c.property}${c.line ? ` [line ${c.line.customerp ?? c.line.chargebee ?? "?"}]` : ""}</td><td data-label="from">${cell(c.from) || "(empty)"}</td><td data-label="to">${cell(c.to) || "(empty)"}</td><td data-label="why">${why(e, c.reason)}</td></tr>`);
+  };
+  return html`<section aria-labelledby="pair-h">
+<h2 id="pair-h">${h.flow}: ${h.link ? `Customerp ${h.link.customerp} ⇄ Chargebee ${h.link.chargebee}` : `${h.record.side === "customerp" ? "Customerp" : "Chargebee"} ${h.record.id} (not linked)`}</h2>
+<p>ids in its history: Customerp ${names(h.ids.customerp)} · Chargebee ${names(h.ids.chargebee)} · <a href="/explain?${new URLSearchParams({ flow: h.flow, side: ref.side, id: String(ref.id) })}">Explain this pair</a></p>
+${h.entries.length ? html`<p>${writes} write${writes === 1 ? "" : "s"} and ${h.entries.length - writes} log entr${h.entries.length - writes === 1 ? "y" : "ies"}, newest first (times in UTC)${h.truncated ? "; the oldest are left out" : ""}.</p>
+<div class="scroll"><table class="history">
+<caption>Each write with the values it changed (from → to) and why, and the run log's entries for this pair</caption>
+<thead><tr><th scope="col">at</th><th scope="col">run</th><th scope="col">entry</th><th scope="col">side</th><th scope="col">outcome</th><th scope="col">property</th><th scope="col">from</th><th scope="col">to</th><th scope="col">why</th></tr></thead>
+<tbody>${h.entries.map(rows)}</tbody>
+</table></div>` : html`<p>Nothing journaled or logged for this pair.</p>`}
+</section>`;
+}
+
 // ---- run --------------------------------------------------------------------------------------
 
 /** @param {{ run: { id: number, started: string, finished: string | null, summary: any }, log: Record<string, any>[], csrf: string }} o */
@@ -275,6 +333,7 @@ export function runPage(o) {
     title: `Run ${r.id}`, csrf: o.csrf,
     body: html`<h1>Run ${r.id}</h1>
 <p>started <time datetime="${r.started}">${r.started}</time> · ${duration(r)}${r.summary?.dryRun ? " · dry run" : ""}</p>
+${r.summary?.undoOf ? html`<p>the undo of <a href="/runs/${r.summary.undoOf}">run ${r.summary.undoOf}</a></p>` : r.summary && !r.summary.dryRun ? html`<p>To take this run's writes back: <code>node bin/sync.mjs undo --run ${r.id} --dry-run</code>, then without <code>--dry-run</code>.</p>` : ""}
 <p>requests sent: ${requests(r.summary)}</p>
 ${r.summary ? flowTable(r.summary) : ""}
 <h2>Log (${o.log.length} entr${o.log.length === 1 ? "y" : "ies"})</h2>

@@ -1,5 +1,5 @@
-// The operator console: an HTTP server (127.0.0.1 by default) with the store's runs, its inbox and
-// every pair's explanation, acting through src/app/actions — the same functions as bin/sync.mjs.
+// The operator console: an HTTP server (127.0.0.1 by default) with the store's runs, its inbox,
+// every pair's explanation and history, acting through src/app/actions — the same functions as bin/sync.mjs.
 // Safe by default: a login token, an HttpOnly SameSite=Strict session, a CSRF token on every POST,
 // no cross-origin request, a strict CSP (no inline script), every page and answer through the app's
 // redactor, and every asset served from this folder and installed packages (no CDN).
@@ -7,12 +7,13 @@ import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Sessions, sameOrigin, sameSecret } from "./auth.mjs";
-import { errorPage, inboxPage, itemView, loginPage, overviewPage, explainPage, runPage } from "./pages.mjs";
+import { errorPage, inboxPage, itemView, loginPage, overviewPage, explainPage, historyPage, runPage } from "./pages.mjs";
 import { listInbox, itemOf } from "../app/actions/inbox.mjs";
 import { linkPair } from "../app/actions/link.mjs";
 import { confirmItem, resolveItem } from "../app/actions/resolve.mjs";
 import { retryRecord } from "../app/actions/retry.mjs";
 import { explainPair } from "../app/actions/explain.mjs";
+import { pairHistory } from "../app/actions/history.mjs";
 import { Inbox } from "../app/inbox.mjs";
 import { redact, redactValue } from "../app/redact.mjs";
 import { UsageError } from "../app/errors.mjs";
@@ -197,6 +198,17 @@ class ConsoleHandler {
         } catch (e) {
           const message = e instanceof Error ? e.message : String(e);
           return path === "/api/explain" ? sendJson(res, statusOf(e), { error: message }) : sendHtml(res, statusOf(e), explainPage({ csrf, query, error: message }));
+        }
+      }
+      if (path === "/history" || path === "/api/history") {
+        const query = explainQuery(q);
+        if (!query.id) return path === "/api/history" ? sendJson(res, 400, { error: "give flow, side and id" }) : sendHtml(res, 200, historyPage({ csrf, query }));
+        try {
+          const result = await pairHistory(app, { flow: query.flow ?? "", record: `${query.side}:${query.id}` });
+          return path === "/api/history" ? sendJson(res, 200, result) : sendHtml(res, 200, historyPage({ csrf, query, result }));
+        } catch (e) {
+          const message = e instanceof Error ? e.message : String(e);
+          return path === "/api/history" ? sendJson(res, statusOf(e), { error: message }) : sendHtml(res, statusOf(e), historyPage({ csrf, query, error: message }));
         }
       }
       const run = /^\/runs\/(\d+)$/.exec(path);

@@ -6,6 +6,7 @@ import http from "node:http";
 import { createHmac, randomUUID } from "node:crypto";
 import { close, listen, readBody, sendJson } from "../lib/http.mjs";
 import { Outbox } from "./webhook-outbox.mjs";
+import { InFlight, TrafficStats, delay, latency } from "./traffic.mjs";
 
 export const RECORD_TYPES = ["customers", "contacts", "employees", "products", "quotes", "orders"];
 
@@ -50,7 +51,12 @@ class HttpError extends Error {
   }
 }
 
-/** The ERP's data: one table per record type. */
+/**
+ * The ERP's data: one table per record type (id → row), and each table's rows in change order, so that a
+ * page of the change feed costs O(log n + page): a binary search for the cursor, then a walk. A record
+ * changed again is appended with its new sequence number; the row it replaces stays in the change order
+ * as a stale slot (skipped by the walk) until the stale slots outnumber the live ones and are swept out.
+ */
 export class CustomerpDb {
   /** @param {{ now?: () => number, timeZone?: string }} [o] */
   constructor(o = {}) {
@@ -61,6 +67,10 @@ export class CustomerpDb {
     this.tables = new Map(RECORD_TYPES.map((t) => [t, new Map()]));
     /** @type {Map<string, number>} */
     this.lastId = new Map(RECORD_TYPES.map((t) => [t, 0]));
+    /** each table's rows by ascending seq, with stale slots @type {Map<string, { seq: number, record: Rec }[]>} */
+    this.changeOrder = new Map(RECORD_TYPES.map((t) => [t, []]));
+    /** @type {Map<string, number>} stale slots per table */
+    this.stale = new Map(RECORD_TYPES.map((t) => [t, 0]));
     /** @type {((type: string, row: { seq: number, record: Rec }, change: "created" | "updated" | "deleted") => void) | undefined} */
     this.onChange = undefined;
   }
@@ -81,8 +91,25 @@ export class CustomerpDb {
     const id = String(rec.id);
     if (/^\d+$/.test(id)) this.lastId.set(type, Math.max(this.lastId.get(type) ?? 0, Number(id)));
     const row = { seq: ++this.seq, record: { ...rec, id } };
-    this.table(type).set(id, row);
+    const table = this.table(type);
+    const replaced = table.has(id);
+    table.set(id, row);
+    const order = /** @type {{ seq: number, record: Rec }[]} */ (this.changeOrder.get(type));
+    order.push(row);
+    if (replaced) {
+      const stale = (this.stale.get(type) ?? 0) + 1;
+      this.stale.set(type, stale);
+      if (stale > 1024 && stale > table.size) this.#sweep(type);
+    }
     return row;
+  }
+
+  /** Drops the stale slots of a table's change order. @param {string} type */
+  #sweep(type) {
+    const table = this.table(type);
+    const order = /** @type {{ seq: number, record: Rec }[]} */ (this.changeOrder.get(type));
+    this.changeOrder.set(type, order.filter((r) => table.get(r.record.id) === r));
+    this.stale.set(type, 0);
   }
 
   /** @param {string} type @param {string} id */
@@ -123,12 +150,31 @@ export class CustomerpDb {
 
   /** Records changed after `since`, in change order. @param {string} type @param {number} since @param {number} limit */
   changes(type, since, limit) {
-    const rows = [...this.table(type).values()].filter((r) => r.seq > since).sort((a, b) => a.seq - b.seq);
-    const page = rows.slice(0, limit);
+    const table = this.table(type);
+    const order = /** @type {{ seq: number, record: Rec }[]} */ (this.changeOrder.get(type));
+    let lo = 0;
+    let hi = order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (order[mid].seq > since) hi = mid;
+      else lo = mid + 1;
+    }
+    /** @type {{ seq: number, record: Rec }[]} */
+    const page = [];
+    let more = false;
+    for (let i = lo; i < order.length; i++) {
+      const row = order[i];
+      if (table.get(row.record.id) !== row) continue; // changed again later: its newer slot comes further on
+      if (page.length === limit) {
+        more = true;
+        break;
+      }
+      page.push(row);
+    }
     return {
       data: page.map((r) => r.record),
       cursor: String(page.length ? page[page.length - 1].seq : since),
-      has_more: rows.length > limit,
+      has_more: more,
     };
   }
 }
@@ -142,7 +188,9 @@ function checkMatch(row, ifMatch) {
 
 /**
  * @param {{ token: string, port?: number, now?: () => number, timeZone?: string, seed?: (db: CustomerpDb) => void,
- *   webhooks?: import("./webhook-outbox.mjs").OutboxOptions }} opts
+ *   webhooks?: import("./webhook-outbox.mjs").OutboxOptions, latency?: import("./traffic.mjs").LatencyOptions }} opts
+ *   `latency`: each answer comes fixedMs plus a uniform random share of jitterMs after its request (a timer:
+ *   requests in flight overlap); none by default
  */
 export async function startCustomerpServer(opts) {
   const db = new CustomerpDb(opts);
@@ -166,6 +214,15 @@ export async function startCustomerpServer(opts) {
   const idempotency = new Map();
   /** @type {{ method: string, path: string, status: number }[]} */
   const requests = [];
+  let nextDelay = latency(opts.latency);
+  const inFlight = new InFlight(null);
+  const stats = new TrafficStats();
+  /** @param {string} method @param {string} path @param {number} status @param {number} arrived */
+  const answered = (method, path, status, arrived) => {
+    inFlight.leave(method);
+    requests.push({ method, path, status });
+    stats.record(method, status, null, arrived);
+  };
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   async function handle(req, res) {
@@ -180,12 +237,17 @@ export async function startCustomerpServer(opts) {
       headers.etag = `"${row.seq}"`;
       return row.record;
     };
+    const arrived = Date.now();
+    inFlight.enter(method);
+    stats.inFlight(inFlight.now.all);
+    const wait = nextDelay();
+    if (wait > 0) await delay(wait);
     try {
       if (req.headers.authorization !== `Bearer ${opts.token}`) throw new HttpError(401, "unauthorized", "missing or wrong bearer token");
       const hook = /^\/api\/webhooks(?:\/([^/]+))?$/.exec(url.pathname);
       if (hook) {
         ({ status, body } = await webhookRoute(method, hook[1], () => readBody(req)));
-        requests.push({ method, path: url.pathname, status });
+        answered(method, url.pathname, status, arrived);
         return void sendJson(res, status, body, headers);
       }
       const m = /^\/api\/([a-z_]+)(?:\/([^/]+))?$/.exec(url.pathname);
@@ -247,7 +309,7 @@ export async function startCustomerpServer(opts) {
       status = err.status;
       body = { error: { code: err.code, message: err.message } };
     }
-    requests.push({ method, path: url.pathname, status });
+    answered(method, url.pathname, status, arrived);
     sendJson(res, status, body, headers);
   }
 
@@ -282,6 +344,17 @@ export async function startCustomerpServer(opts) {
   const { origin, port } = await listen(server, opts.port ?? 0);
   return {
     db, port, url: origin, requests,
+    /** What the server answered since it started or `resetStats()` (traffic.mjs: requests, reads, writes, statuses, most in flight). */
+    get stats() {
+      return stats.snapshot();
+    },
+    resetStats() {
+      stats.reset();
+    },
+    /** @param {import("./traffic.mjs").LatencyOptions | null} o */
+    setLatency(o) {
+      nextDelay = latency(o);
+    },
     /** Outgoing change notifications: `idle()` waits for them, `stats` counts attempts. */
     notifications: outbox,
     async close() {

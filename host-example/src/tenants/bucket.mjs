@@ -3,6 +3,7 @@
 // by the database's clock (workers on several machines never disagree about the time). Any number
 // of workers, for any number of tenants of that site, stay within the site's limit together.
 import { sql } from "kysely";
+import { MOST_AT_ONCE } from "../app/clients/rate.mjs";
 
 /** @typedef {import("../app/clients/rate.mjs").Bucket} Bucket */
 
@@ -18,9 +19,10 @@ export class SharedBucket {
     this.k = o.store.k;
     this.name = o.name;
     this.perMinute = o.perMinute;
-    this.capacity = Math.max(1, Math.floor(o.perMinute / 60));
-    // The rate less the bucket's size a minute: no window of 60 s holds more than the limit.
-    this.full = Math.max(1, this.perMinute - this.capacity);
+    this.capacity = Math.max(MOST_AT_ONCE, Math.floor(o.perMinute / 60));
+    // The rate less the bucket's size and a spare 2% a minute (as clients/rate.mjs): no window of
+    // 60 s holds more than the limit, even as requests reach the site a varying moment later.
+    this.full = Math.max(1, this.perMinute - this.capacity - Math.max(1, Math.ceil(this.perMinute * 0.02)));
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.counts = { taken: 0, waitedMs: 0, rateLimited: 0 };
     /** @type {Promise<void> | null} */
@@ -39,17 +41,17 @@ export class SharedBucket {
 
   /** Waits for `n` tokens. @param {number} [n] */
   async take(n = 1) {
-    const want = Math.min(n, this.capacity);
     const started = Date.now();
-    for (;;) {
+    // More than the bucket holds are taken a bucket at a time: it never lends (clients/rate.mjs).
+    let left = n;
+    while (left > 0) {
+      const want = Math.min(left, this.capacity);
       const wait = await this.#takeOnce(want);
-      if (wait === 0) {
-        this.counts.taken += n;
-        this.counts.waitedMs += Date.now() - started;
-        return;
-      }
-      await this.sleep(Math.max(5, Math.min(wait, 2000)));
+      if (wait === 0) left -= want;
+      else await this.sleep(Math.max(5, Math.min(wait, 2000)));
     }
+    this.counts.taken += n;
+    this.counts.waitedMs += Date.now() - started;
   }
 
   /**

@@ -1,7 +1,7 @@
 // Requests paced to a Chargebee site's rate limit: one token bucket per site, shared by every request
 // the process sends to it (reads and writes alike; Chargebee counts both). The bucket refills at the
-// site's limit a minute less its own size, so no 60-second window, sliding or fixed, ever holds more
-// than the limit. A 429 halves the rate and pauses the bucket for the answer's Retry-After; each
+// site's limit a minute less its own size and a spare 2%, so no 60-second window, sliding or fixed,
+// ever holds more than the limit, even with the network's jitter. A 429 halves the rate and pauses the bucket for the answer's Retry-After; each
 // quiet stretch after that gives back a tenth of the limit, up to the configured one.
 //
 // Writes take their tokens before they check their target (pair.mjs): a write never waits in this
@@ -18,20 +18,26 @@
  */
 
 export const DEFAULT_RATE_LIMIT = 150; // requests a minute: what a Chargebee test site and the Starter plan allow
+/** Tokens a write takes at once, at most, as a rule: its check and its requests (an order: its invoice, the order, a read or two). */
+export const MOST_AT_ONCE = 6;
 
 export class TokenBucket {
   /**
    * @param {{ perMinute: number, burst?: number, now?: () => number, sleep?: (ms: number) => Promise<void> }} o
-   *   burst: tokens the bucket holds at most (default: one second of the limit, at least 1)
+   *   burst: tokens the bucket holds at most (default: one second of the limit, and at least what a write takes at once)
    */
   constructor(o) {
     if (!(o.perMinute > 0)) throw new Error(`a rate limit must be a number of requests a minute > 0, not ${o.perMinute}`);
     this.perMinute = o.perMinute;
-    this.capacity = o.burst ?? Math.max(1, Math.floor(o.perMinute / 60));
+    this.capacity = o.burst ?? Math.max(MOST_AT_ONCE, Math.floor(o.perMinute / 60));
     this.now = o.now ?? (() => performance.now());
     this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    /** The rate in tokens a millisecond: the limit less the bucket's size, so any window of a minute stays within it. */
-    this.full = Math.max(1, this.perMinute - this.capacity) / 60_000;
+    // The rate in tokens a millisecond: the limit less the bucket's size, so any window of a minute
+    // stays within it (a take sends its requests at once: the bucket holds enough for the largest, so a
+    // take of n ≤ its size waits for all n), and less a spare 2% (at least one request): a request
+    // reaches the site a moment after it takes its token, and that moment varies.
+    this.spare = Math.max(1, Math.ceil(this.perMinute * 0.02));
+    this.full = Math.max(1, this.perMinute - this.capacity - this.spare) / 60_000;
     this.rate = this.full;
     this.tokens = this.capacity;
     this.at = this.now();
@@ -56,22 +62,28 @@ export class TokenBucket {
     return t;
   }
 
-  /** Waits for `n` tokens (n ≤ the bucket's size), in turn with other callers. @param {number} [n] */
+  /**
+   * Waits for `n` tokens, in turn with other callers. More than the bucket holds (a plan of more than
+   * MOST_AT_ONCE requests, rare) are taken a bucket at a time and never lent: such a take may overrun
+   * a minute by what it takes beyond the bucket's size, which the spare covers. @param {number} [n]
+   */
   take(n = 1) {
-    const want = Math.min(n, this.capacity);
     const turn = this.queue.then(async () => {
       const started = this.now();
-      for (;;) {
+      let left = n;
+      while (left > 0) {
+        const want = Math.min(left, this.capacity);
         const t = this.#refill();
         if (t >= this.pausedUntil && this.tokens >= want) {
           this.tokens -= want;
-          this.counts.taken += n;
-          this.counts.waitedMs += t - started;
-          return;
+          left -= want;
+          continue;
         }
         const forTokens = (want - this.tokens) / this.rate;
         await this.sleep(Math.max(1, Math.ceil(Math.max(this.pausedUntil - t, forTokens))));
       }
+      this.counts.taken += n;
+      this.counts.waitedMs += this.now() - started;
     });
     this.queue = turn.catch(() => {});
     return turn;

@@ -1,9 +1,11 @@
 // A local HTTP server that speaks Chargebee's API v2 (Product Catalog 2.0) for what the host uses:
 // Basic auth with the API key, form bodies with brackets, list envelopes with next_offset, Chargebee's
-// error JSON, 429 + Retry-After over a configurable rate limit, idempotency-key replay, an event for
-// every write (events.mjs) and webhooks that deliver them (webhooks.mjs).
+// error JSON, 429 + Retry-After over a configurable rate limit and (off by default) over a limit of
+// requests in flight, a configurable delay per request, idempotency-key replay, an event for every write
+// (events.mjs) and webhooks that deliver them (webhooks.mjs).
 import http from "node:http";
 import { close, listen, readBody } from "../../lib/http.mjs";
+import { InFlight, RateLimiter, TrafficStats, delay, latency } from "../traffic.mjs";
 import { chargebeeJson } from "./json.mjs";
 import { eventForWrite, listEvents, recordEvent } from "./events.mjs";
 import { SiteWebhooks } from "./webhooks.mjs";
@@ -83,7 +85,14 @@ function route(method, path) {
  * @property {number} [port] 0 (default) = any free port on 127.0.0.1
  * @property {() => number} [now] the site's clock in ms
  * @property {string} [baseCurrency] default "USD"
- * @property {{ limit: number, windowMs: number }} [rateLimit] default 1000 a minute (Chargebee's Performance plan; test sites allow 150)
+ * @property {import("../traffic.mjs").RateLimitOptions} [rateLimit] default 1000 a minute in a fixed window
+ *   (Chargebee's Performance plan; test sites and the Starter plan allow 150, Enterprise 3,500); `sliding: true`
+ *   counts the requests of the last windowMs, as Chargebee documents
+ * @property {import("../traffic.mjs").LatencyOptions} [latency] each answer comes fixedMs plus a uniform random
+ *   share of jitterMs after its request (a timer: requests in flight overlap); none by default
+ * @property {import("../traffic.mjs").ConcurrencyOptions | number} [concurrency] requests in flight at once, in all
+ *   and per method; one more is answered 429 at once, as Chargebee does (its test sites: 100, of which 50 GETs
+ *   and 50 POSTs; live sites: 150, of which 50 GETs and 100 POSTs). Off by default
  * @property {(site: Site) => void} [seed] fills the site before it serves
  * @property {string} [name] the site's name (`domain` of GET /configurations), default "emulated-test"
  * @property {Record<string, number>} [exchangeRates] value of a unit of each currency (site.mjs)
@@ -105,8 +114,10 @@ export async function startChargebeeEmulator(opts) {
   orders.configure(opts.orders ?? null);
   opts.seed?.(site);
   const now = site.now;
-  let rateLimit = opts.rateLimit ?? { limit: 1000, windowMs: 60_000 };
-  let window = { start: 0, count: 0 };
+  const rate = new RateLimiter(opts.rateLimit ?? { limit: 1000, windowMs: 60_000 });
+  let nextDelay = latency(opts.latency);
+  const inFlight = new InFlight(opts.concurrency);
+  const stats = new TrafficStats();
   /** @type {number[]} statuses to fail the next requests with */
   const faults = [];
   /** @type {Map<string, { fingerprint: string, status: number, body: Json, expires: number }>} */
@@ -114,15 +125,6 @@ export async function startChargebeeEmulator(opts) {
   /** @type {{ method: string, path: string, status: number, replayed: boolean }[]} */
   const requests = [];
   const expectedAuth = "Basic " + Buffer.from(`${opts.apiKey}:`).toString("base64");
-
-  /** @returns {number} seconds to wait, 0 when the request may pass */
-  function takeToken() {
-    const t = now();
-    if (t - window.start >= rateLimit.windowMs) window = { start: t, count: 0 };
-    window.count += 1;
-    if (window.count <= rateLimit.limit) return 0;
-    return Math.max(1, Math.ceil((window.start + rateLimit.windowMs - t) / 1000));
-  }
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   async function handle(req, res) {
@@ -134,13 +136,33 @@ export async function startChargebeeEmulator(opts) {
     /** @type {Json} */
     let body;
     let replayed = false;
+    const method = req.method ?? "GET";
+    const arrived = Date.now();
+    const wait = nextDelay();
+    /** @type {"rate" | "concurrency" | null} */
+    let refused = null;
+    let entered = false;
     try {
       if (path === url.pathname) throw notFound();
-      const wait = takeToken();
-      if (wait) {
-        headers["retry-after"] = String(wait);
-        throw rateLimited();
+      // over the limit of requests in flight: refused at once, without taking from the rate; over the rate:
+      // refused, and not in flight meanwhile
+      if (!inFlight.enter(method)) {
+        refused = "concurrency";
+        headers["retry-after"] = "1";
+      } else {
+        const retryAfter = rate.take(now());
+        if (retryAfter) {
+          inFlight.leave(method);
+          refused = "rate";
+          headers["retry-after"] = String(retryAfter);
+        } else {
+          entered = true;
+          stats.inFlight(inFlight.now.all);
+        }
       }
+      // the round trip: an answer, a 429 too, comes after the delay; other requests go on meanwhile
+      if (wait > 0) await delay(wait);
+      if (refused) throw rateLimited();
       const fault = faults.shift();
       if (fault) throw fault >= 500 ? temporaryError(fault) : new ApiError(fault, "injected", "injected fault");
       if (req.headers.authorization !== expectedAuth) throw authFailed();
@@ -178,7 +200,9 @@ export async function startChargebeeEmulator(opts) {
       status = err.status;
       body = err.body();
     }
-    requests.push({ method: req.method ?? "GET", path, status, replayed });
+    if (entered) inFlight.leave(method);
+    requests.push({ method, path, status, replayed });
+    stats.record(method, status, refused, arrived);
     const text = chargebeeJson(body);
     res.writeHead(status, { "content-type": "application/json;charset=utf-8", "content-length": Buffer.byteLength(text), ...headers });
     res.end(text);
@@ -192,10 +216,28 @@ export async function startChargebeeEmulator(opts) {
     /** Base URL for the host, e.g. http://127.0.0.1:PORT */
     url: origin,
     requests,
-    /** @param {{ limit: number, windowMs: number }} limit */
+    /** @param {import("../traffic.mjs").RateLimitOptions} limit */
     setRateLimit(limit) {
-      rateLimit = limit;
-      window = { start: 0, count: 0 };
+      rate.set(limit);
+    },
+    /** @param {import("../traffic.mjs").LatencyOptions | null} o */
+    setLatency(o) {
+      nextDelay = latency(o);
+    },
+    /** @param {import("../traffic.mjs").ConcurrencyOptions | number | null} o */
+    setConcurrency(o) {
+      inFlight.set(o);
+    },
+    /**
+     * What the site answered since it started or `resetStats()`: requests, reads and writes let in, answers per
+     * status, 429s for the rate (`rateLimited`) and for requests in flight (`concurrencyLimited`), the most in
+     * flight at once, the first and last write (ms), the peak a minute and a second.
+     */
+    get stats() {
+      return stats.snapshot();
+    },
+    resetStats() {
+      stats.reset();
     },
     /** Forgets every idempotency key, as Chargebee does after its 30-minute window. */
     expireIdempotencyKeys() {

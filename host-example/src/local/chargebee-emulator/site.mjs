@@ -1,13 +1,14 @@
 // The state of one emulated Chargebee site: records with their list order, the clock that stamps
 // `updated_at`/`resource_version`, customers, and business entities (seen only through events).
 import { randomBytes } from "node:crypto";
-import { listPage } from "./list.mjs";
+import { listIndexed } from "./list.mjs";
+import { TableIndex } from "./index.mjs";
 import { coerce } from "./schema.mjs";
 import { ApiError, duplicate, notFound, unknownParam, wrongValue } from "./errors.mjs";
 import { recordEvent } from "./events.mjs";
 import { BILLING_ONLY, CUSTOMER_BILLING_INFO, CUSTOMER_CREATE, CUSTOMER_DELETE, CUSTOMER_UPDATE } from "./schemas.mjs";
 
-/** @typedef {import("./list.mjs").Entry} Entry */
+/** @typedef {import("./index.mjs").Entry} Entry */
 /**
  * @typedef {object} SiteCurrencies
  * @property {boolean} [multiCurrency] default true
@@ -35,6 +36,10 @@ export const address = (a, object) => compact({ ...a, validation_status: a.valid
 /** @type {Record<string, number>} */
 const EXCHANGE_RATES = { USD: 1, EUR: 1.08, GBP: 1.27, NOK: 0.094, SEK: 0.096, DKK: 0.145, CHF: 1.13, JPY: 0.0067 };
 
+/** Fields whose `[is]`/`[in]` list filters a hash index answers, per table (besides `id`): what clients look up. */
+/** @type {Record<string, string[]>} */
+const HASHED = { order: ["invoice_id", "customer_id"], item_price: ["item_id"], invoice: ["customer_id"], event: ["event_type"] };
+
 export class Site {
   /**
    * @param {{ now?: () => number, baseCurrency?: string, name?: string, exchangeRates?: Record<string, number>,
@@ -59,8 +64,11 @@ export class Site {
     this.defaultBusinessEntityId = undefined;
     /** @type {Record<string, Map<string, Entry>>} */
     this.tables = {};
+    /** @type {Record<string, TableIndex>} the tables' list indexes (index.mjs) */
+    this.indexes = {};
     for (const t of ["customer", "business_entity", "event", "item_family", "item", "item_price", "invoice", "order"]) {
       this.tables[t] = new Map();
+      this.indexes[t] = new TableIndex(this.tables[t]);
     }
     this.counters = { invoice: 1000, order: 1100, event: 0 };
     /** @type {import("./events.mjs").Endpoint[]} webhook endpoints (webhooks.mjs) */
@@ -154,6 +162,9 @@ export class Site {
     this.lastVersion = ms;
     rec.updated_at = Math.floor(ms / 1000);
     rec.resource_version = ms;
+    // a record changed in place: its list indexes file it again before the next list
+    const e = typeof rec.object === "string" ? this.tables[rec.object]?.get(rec.id) : undefined;
+    if (e?.data === rec) this.indexes[rec.object].touch(e);
     return rec;
   }
 
@@ -161,8 +172,15 @@ export class Site {
   put(table, data) {
     const t = this.tables[table];
     const e = t.get(data.id);
-    if (e) e.data = data;
-    else t.set(data.id, { seq: ++this.seq, data });
+    if (e) {
+      e.data = data;
+      this.indexes[table].touch(e);
+    } else {
+      // `ix`: the values the list indexes filed it under (index.mjs), set when an index is built
+      const added = { seq: ++this.seq, data, ix: undefined };
+      t.set(data.id, added);
+      this.indexes[table].add(added);
+    }
     return data;
   }
 
@@ -175,7 +193,7 @@ export class Site {
 
   /** @param {string} table @param {URLSearchParams} q @param {Omit<import("./list.mjs").ListOptions, "wrap">} o */
   list(table, q, o) {
-    return listPage(this.tables[table].values(), q, { wrap: table, ...o });
+    return listIndexed(this.indexes[table], q, { wrap: table, hashed: HASHED[table], ...o });
   }
 
   // ---- customers -------------------------------------------------------------------------
