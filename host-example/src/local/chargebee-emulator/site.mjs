@@ -1,7 +1,7 @@
 // The state of one emulated Chargebee site: records with their list order, the clock that stamps
 // `updated_at`/`resource_version`, customers, and business entities (seen only through events).
 import { randomBytes } from "node:crypto";
-import { listIndexed } from "./list.mjs";
+import { listIndexed, listPage } from "./list.mjs";
 import { TableIndex } from "./index.mjs";
 import { coerce } from "./schema.mjs";
 import { ApiError, duplicate, notFound, unknownParam, wrongValue } from "./errors.mjs";
