@@ -16,6 +16,7 @@ import { explainPair } from "../src/app/actions/explain.mjs";
 import { pairHistory } from "../src/app/actions/history.mjs";
 import { undoRun } from "../src/app/actions/undo.mjs";
 import { checkConnector } from "../src/app/actions/check-connector.mjs";
+import { formatDoctorReport, runDoctor } from "../src/app/actions/doctor.mjs";
 import { formatCheckReport } from "../src/app/connector-check.mjs";
 import { KINDS } from "../src/app/inbox.mjs";
 import { FLOWS } from "../src/app/flows.mjs";
@@ -195,6 +196,29 @@ const COMMANDS = {
       await ops.close();
       stop.close();
       return EXIT.ok;
+    },
+  },
+  doctor: {
+    usage: "doctor [--json]",
+    about: `Before the first sync: read-only checks of both systems and the configuration, each with a status (ok, warn,
+  fail, skip) and what to do. Chargebee: the key, Product Catalog 2.0 (GET /configurations), the currencies
+  Customerp's products, quotes and orders use against the site's (GET /currencies/list), the item family, each cf_*
+  field a mapping names (by a record with a value for it, or a warning that it cannot be checked), business entities
+  for Customerp's customers (at most 30 on a site; a customer without one becomes a manual item), whether the site
+  generates orders against the orders option, the 429s seen. Customerp: the token, and check-connector's read-only
+  checks. The store: schema version, lock, size. Sends only GET requests and writes nothing to either system.
+  --json prints the report as JSON. Exit 0 when no check fails, 1 when one does (they are named).`,
+    options: { json: { type: "boolean" } }, positionals: 0, systems: true,
+    async main(app, v) {
+      const { report, exitCode } = await runDoctor(app);
+      if (v.json) console.log(JSON.stringify(report, null, 2));
+      else {
+        describeConfig(app.config, app.chargebee.baseUrl).forEach((l) => console.log(l));
+        console.log("");
+        formatDoctorReport(report).forEach((l) => console.log(l));
+      }
+      if (v.json && exitCode) console.error(`failed: ${report.summary.failed.join(", ")}`);
+      return exitCode;
     },
   },
   "check-connector": {
