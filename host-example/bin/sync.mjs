@@ -39,8 +39,14 @@ import { serveSesam } from "../src/sesam/command.mjs";
 redactOutput();
 
 const ENV = `environment: CHARGEBEE_SITE, CHARGEBEE_API_KEY, CUSTOMERP_URL, CUSTOMERP_TOKEN, SYNC_DB, SYNC_CONFIG (JSON file),
-  SYNC_OPTIONS (JSON), SYNC_TIME_ZONE, SYNC_OWN_COMPANY_NAME, SYNC_ITEM_FAMILY_ID, SYNC_CONFLICTS, SYNC_DELETES;
-  the console: CONSOLE_TOKEN (≥ 16 characters), CONSOLE_PORT, CONSOLE_HOST (for run --console)
+  SYNC_OPTIONS (JSON); single plan options SYNC_TIME_ZONE, SYNC_OWN_COMPANY_NAME, SYNC_ITEM_FAMILY_ID, SYNC_CONFLICTS,
+  SYNC_DELETES, SYNC_ID_PREFIX, SYNC_CREATED_AFTER, SYNC_ORDERS; the pace SYNC_CONCURRENCY, SYNC_PAGE_SIZE,
+  CHARGEBEE_RATE_LIMIT, CUSTOMERP_CONCURRENCY, CUSTOMERP_PAGE_SIZE; the store SYNC_JOURNAL_DAYS, SYNC_DB_POOL
+  (PostgreSQL connections), SYNC_SPOOL_DIR (where a run's spool file goes);
+  webhooks (run --webhooks): CHARGEBEE_WEBHOOK_USER, CHARGEBEE_WEBHOOK_PASSWORD, CUSTOMERP_WEBHOOK_SECRET,
+  CUSTOMERP_WEBHOOK_URL, SYNC_WEBHOOKS_HOST;
+  the console: CONSOLE_TOKEN (≥ 16 characters), CONSOLE_PORT, CONSOLE_HOST (for run --console);
+  operations: METRICS_TOKEN, ALERT_WEBHOOK_URL, LOG_FORMAT, LOG_LEVEL; secrets as files: CREDENTIALS_DIRECTORY, NAME_FILE;
   through Sesam: CUSTOMERP_SOURCE=sesam (instead of CUSTOMERP_URL, CUSTOMERP_TOKEN), SESAM_TOKEN (≥ 16 characters),
   SESAM_NAMESPACE (default customerp-{type}:), SESAM_PORT
 exit codes: 0 all written · 1 some records failed (see the inbox) · 2 usage or configuration error ·
