@@ -200,6 +200,29 @@ test("doctor fails an unreachable Customerp and a refused token", async () => {
   assert.ok(!refused.json.stdout.includes("not-the-local-token"));
 });
 
+test("doctor --tenant checks a tenant's site and connector, with its secrets from the variables it names", async () => {
+  const servers = await startLocalServers({ rateLimit: { limit: 100_000, windowMs: 60_000 } });
+  const dir = mkdtempSync(join(tmpdir(), "host-example-doctor-"));
+  try {
+    const env = { SYNC_DB: await testDb(dir) };
+    const added = await sync(["tenant", "add", "acme", "--chargebee-site", servers.chargebee.url, "--chargebee-key-env", "ACME_CB_KEY",
+      "--customerp-url", servers.customerp.url, "--customerp-token-env", "ACME_CP_TOKEN",
+      "--options", JSON.stringify({ timeZone: "Europe/Oslo", itemFamilyId: "no-such-family", orders: "chargebee" })], env);
+    assert.equal(added.code, 0, added.stderr);
+    const r = await sync(["doctor", "--json", "--tenant", "acme"], { ...env, ACME_CB_KEY: LOCAL_API_KEY, ACME_CP_TOKEN: LOCAL_TOKEN });
+    assert.equal(r.code, 1, r.stderr);
+    /** @type {import("../src/app/actions/doctor.mjs").DoctorReport} */
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.summary.failed, ["item-family"], "the tenant's own options are checked");
+    assert.equal(report.checks.find((c) => c.id === "chargebee-credentials")?.status, "ok");
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(LOCAL_API_KEY) && !`${r.stdout}${r.stderr}`.includes(LOCAL_TOKEN));
+    assert.equal(servers.chargebee.stats.writes + servers.customerp.stats.writes, 0);
+  } finally {
+    await servers.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("doctor --help says what it checks", async () => {
   const help = await sync(["doctor", "--help"], {});
   assert.equal(help.code, 0);
