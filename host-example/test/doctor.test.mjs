@@ -223,6 +223,19 @@ test("doctor --tenant checks a tenant's site and connector, with its secrets fro
   }
 });
 
+test("doctor through Sesam reads Customerp's replica in the store and skips the connector's checks", async () => {
+  const { json, check, writes } = await doctor({ env: () => ({ CUSTOMERP_SOURCE: "sesam", CUSTOMERP_URL: "", CUSTOMERP_TOKEN: "" }) });
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(check("customerp-credentials").status, "skip");
+  assert.match(check("customerp-credentials").found, /through Sesam/);
+  assert.equal(check("customerp-contract").status, "skip");
+  // an empty replica: nothing to compare yet, and nothing wrong
+  assert.equal(check("currencies").status, "ok");
+  assert.match(check("currencies").found, /name no currency yet/);
+  assert.equal(check("business-entities").status, "ok");
+  assert.deepEqual(writes, { chargebee: 0, customerp: 0 });
+});
+
 test("doctor --help says what it checks", async () => {
   const help = await sync(["doctor", "--help"], {});
   assert.equal(help.code, 0);

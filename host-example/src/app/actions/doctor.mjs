@@ -72,7 +72,8 @@ export async function runDoctor(app) {
     if (!customerpRecords.has(type)) customerpRecords.set(type, await readCustomerp(app, type));
     return /** @type {Record<string, any>[]} */ (customerpRecords.get(type));
   };
-  const both = siteOk && cpOk;
+  // Through Sesam, Customerp's records are the replica in the store: readable whatever the connector does.
+  const both = siteOk && (cpOk || !rest);
   const why = !siteOk ? "the Chargebee site could not be read" : "Customerp could not be read";
   add(both ? await guarded("currencies", () => currencies(cb, recordsOf, enabled)) : skipped("currencies", "the currencies Customerp's products, quotes and orders use", why));
   add(siteOk ? await guarded("item-family", () => itemFamily(app, enabled)) : skipped("item-family", "the item family of the products", why));
@@ -85,7 +86,7 @@ export async function runDoctor(app) {
 
   const count = (/** @type {DoctorCheck["status"]} */ s) => checks.filter((c) => c.status === s).length;
   const failed = checks.filter((c) => c.status === "fail").map((c) => c.id);
-  const cpCounters = rest && app.customerp ? app.customerp.counters : { reads: 0, writes: 0 };
+  const cpCounters = app.customerp?.counters ?? { reads: 0, writes: 0 };
   return {
     report: {
       checks,
