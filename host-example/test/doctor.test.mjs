@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_OPTIONS, LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/servers.mjs";
 import { testDb } from "./helpers.mjs";
+import { Store } from "../src/app/store/store.mjs";
+import { acquireLock } from "../src/app/lock.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
 
@@ -26,8 +28,9 @@ function sync(args, env) {
  * Doctor against fresh local servers: `site` their settings, `env` over the demo's environment. Returns the
  * JSON report, the text report, and what each server was asked.
  * @param {{ site?: Parameters<typeof startLocalServers>[0], env?: (s: import("../src/local/servers.mjs").LocalServers) => Record<string, string>,
- *   prepare?: (s: import("../src/local/servers.mjs").LocalServers) => Promise<void> }} [o] prepare: changes the servers' data before
- *   doctor runs (their request counts start again after it)
+ *   prepare?: (s: import("../src/local/servers.mjs").LocalServers) => Promise<void>, db?: (db: string) => Promise<() => Promise<void>> }} [o]
+ *   prepare: changes the servers' data before doctor runs (their request counts start again after it); db: does something to
+ *   the store before doctor runs, and returns what undoes it
  */
 async function doctor(o = {}) {
   const servers = await startLocalServers({ rateLimit: { limit: 100_000, windowMs: 60_000 }, ...o.site });
@@ -38,12 +41,15 @@ async function doctor(o = {}) {
       servers.chargebee.resetStats();
       servers.customerp.resetStats();
     }
+    const db = await testDb(dir);
+    const undo = o.db ? await o.db(db) : null;
     const env = {
       CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CUSTOMERP_URL: servers.customerp.url, CUSTOMERP_TOKEN: LOCAL_TOKEN,
-      SYNC_DB: await testDb(dir), SYNC_OPTIONS: JSON.stringify(DEMO_OPTIONS), SYNC_ORDERS: "chargebee", ...o.env?.(servers),
+      SYNC_DB: db, SYNC_OPTIONS: JSON.stringify(DEMO_OPTIONS), SYNC_ORDERS: "chargebee", ...o.env?.(servers),
     };
     const json = await sync(["doctor", "--json"], env);
     const text = await sync(["doctor"], env);
+    await undo?.();
     /** @type {import("../src/app/actions/doctor.mjs").DoctorReport} */
     const report = JSON.parse(json.stdout);
     const check = (/** @type {string} */ id) => {
@@ -234,6 +240,23 @@ test("doctor through Sesam reads Customerp's replica in the store and skips the 
   assert.match(check("currencies").found, /name no currency yet/);
   assert.equal(check("business-entities").status, "ok");
   assert.deepEqual(writes, { chargebee: 0, customerp: 0 });
+});
+
+test("doctor warns of a store a run holds, naming the holder", async () => {
+  const { json, check } = await doctor({
+    async db(target) {
+      const store = await Store.open(target);
+      const release = await acquireLock(store, { flows: ["contact-customer"] });
+      return async () => {
+        await release();
+        await store.close();
+      };
+    },
+  });
+  assert.equal(json.code, 0, "a held lock is a warning: the next run waits or exits 4");
+  assert.equal(check("store").status, "warn");
+  assert.match(check("store").found, new RegExp(`locked by pid ${process.pid} on \\S+ since \\S+ \\(contact-customer\\)`));
+  assert.match(/** @type {string} */ (check("store").advice), /--wait S/);
 });
 
 test("doctor --help says what it checks", async () => {
