@@ -607,7 +607,9 @@ async function main(args) {
   if (![cmd.positionals].flat().includes(positionals.length)) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
   if (cmd.app === false) return await cmd.main(null, values, positionals);
   if (tenant && (name.startsWith("tenant ") || name === "worker")) throw new UsageError(`${name} is not a command of one tenant: it does not take --tenant`);
-  const app = await openApp({ systems: cmd.systems, tenant, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
+  // A command printing JSON (--json without a file) keeps stdout for it: the retry notes go to stderr.
+  const note = /** @type {Record<string, unknown>} */ (values).json === true ? console.error : console.log;
+  const app = await openApp({ systems: cmd.systems, tenant, onRetry: (i) => note(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
   try {
     return await cmd.main(app, values, positionals);
   } finally {

@@ -259,6 +259,16 @@ test("doctor warns of a store a run holds, naming the holder", async () => {
   assert.match(/** @type {string} */ (check("store").advice), /--wait S/);
 });
 
+test("doctor warns when the site answered 429 to its own reads", async () => {
+  // two requests a second: doctor's reads meet the limit, wait and get through
+  const { json, check } = await doctor({ site: { rateLimit: { limit: 2, windowMs: 1000 } } });
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(check("rate-limit").status, "warn");
+  assert.match(check("rate-limit").found, /the site answered 429 to \d+ of \d+ requests, paced at 150 a minute/);
+  assert.match(/** @type {string} */ (check("rate-limit").advice), /CHARGEBEE_RATE_LIMIT/);
+  assert.equal(check("product-catalog").status, "ok", "the reads still got through");
+});
+
 test("doctor --help says what it checks", async () => {
   const help = await sync(["doctor", "--help"], {});
   assert.equal(help.code, 0);
