@@ -20,6 +20,21 @@ const CUSTOMERP_PAGES = 50;
 /** Records of a Chargebee resource read to find a custom field with a value (one page). */
 const CUSTOM_FIELD_SAMPLE = 100;
 
+/** What each check looks at (the `title` of its report row). */
+const TITLES = {
+  "chargebee-credentials": "Chargebee's site and API key (CHARGEBEE_SITE, CHARGEBEE_API_KEY)",
+  "product-catalog": "Product Catalog 2.0 (GET /configurations)",
+  "customerp-credentials": "Customerp's URL and token (CUSTOMERP_URL, CUSTOMERP_TOKEN)",
+  "customerp-contract": "the Customerp connector's contract (read-only checks of check-connector)",
+  "currencies": "the currencies Customerp's products, quotes and orders use (GET /currencies/list)",
+  "item-family": "the item family of the products (itemFamilyId, SYNC_ITEM_FAMILY_ID)",
+  "custom-fields": "the custom fields the mappings name (cf_*)",
+  "business-entities": "business entities for Customerp's customers (customer-business_entity)",
+  "order-generation": "who makes the Chargebee orders (the orders option against the site's order generation)",
+  "rate-limit": "Chargebee's rate limit (CHARGEBEE_RATE_LIMIT)",
+  "store": "the store (SYNC_DB): schema version, lock, size",
+};
+
 /**
  * @typedef {object} DoctorCheck
  * @property {string} id
@@ -55,15 +70,15 @@ export async function runDoctor(app) {
   add(site.check);
   const siteOk = site.check.status === "ok";
   if (siteOk) add(productCatalog(site.configuration));
-  else add(skipped("product-catalog", "Chargebee's product catalog version", "the site could not be read"));
+  else add(skipped("product-catalog", "the site could not be read"));
 
   // Customerp: the token, then the read-only part of the connector's contract.
   const rest = app.config.customerpSource !== "sesam";
-  const cpAccess = rest ? await customerpAccess(app) : skipped("customerp-credentials", "Customerp's URL and token", "Customerp comes through Sesam (CUSTOMERP_SOURCE=sesam): the replica in the store");
+  const cpAccess = rest ? await customerpAccess(app) : skipped("customerp-credentials", "Customerp comes through Sesam (CUSTOMERP_SOURCE=sesam): the replica in the store");
   add(cpAccess);
   const cpOk = cpAccess.status === "ok";
   if (rest && cpOk) add(await connectorContract(app));
-  else add(skipped("customerp-contract", "the Customerp connector's contract (read-only checks)", rest ? "Customerp could not be read" : "Customerp comes through Sesam"));
+  else add(skipped("customerp-contract", rest ? "Customerp could not be read" : "Customerp comes through Sesam"));
 
   // What the configuration asks of the site, against what both systems hold.
   /** @type {Map<string, Record<string, any>[]>} */
@@ -75,12 +90,12 @@ export async function runDoctor(app) {
   // Through Sesam, Customerp's records are the replica in the store: readable whatever the connector does.
   const both = siteOk && (cpOk || !rest);
   const why = !siteOk ? "the Chargebee site could not be read" : "Customerp could not be read";
-  add(both ? await guarded("currencies", () => currencies(cb, recordsOf, enabled)) : skipped("currencies", "the currencies Customerp's products, quotes and orders use", why));
-  add(siteOk ? await guarded("item-family", () => itemFamily(app, enabled)) : skipped("item-family", "the item family of the products", why));
-  const fields = siteOk ? await guarded("custom-fields", () => customFields(app, enabled)) : skipped("custom-fields", "the custom fields the mappings name", why);
+  add(both ? await guarded("currencies", () => currencies(cb, recordsOf, enabled)) : skipped("currencies", why));
+  add(siteOk ? await guarded("item-family", () => itemFamily(app, enabled)) : skipped("item-family", why));
+  const fields = siteOk ? await guarded("custom-fields", () => customFields(app, enabled)) : skipped("custom-fields", why);
   for (const c of [fields].flat()) add(c);
-  add(both ? await guarded("business-entities", () => businessEntities(cb, recordsOf, enabled)) : skipped("business-entities", "business entities for Customerp's customers", why));
-  add(siteOk ? await guarded("order-generation", () => orderGeneration(app, enabled)) : skipped("order-generation", "who makes the Chargebee orders", why));
+  add(both ? await guarded("business-entities", () => businessEntities(cb, recordsOf, enabled)) : skipped("business-entities", why));
+  add(siteOk ? await guarded("order-generation", () => orderGeneration(app, enabled)) : skipped("order-generation", why));
   add(rateLimit(app, siteOk));
   add(await storeCheck(app));
 
@@ -97,18 +112,18 @@ export async function runDoctor(app) {
   };
 }
 
-/** @param {string} id @param {string} title @param {string} why */
-const skipped = (id, title, why) => /** @type {DoctorCheck} */ ({ id, title, status: "skip", found: `not checked: ${why}` });
+/** @param {keyof typeof TITLES} id @param {string} why */
+const skipped = (id, why) => /** @type {DoctorCheck} */ ({ id, title: TITLES[id], status: "skip", found: `not checked: ${why}` });
 
 /**
  * A check whose reads failed unexpectedly is a failure of its own, and the other checks go on.
- * @template T @param {string} id @param {() => Promise<T>} fn @returns {Promise<T | DoctorCheck>}
+ * @template T @param {keyof typeof TITLES} id @param {() => Promise<T>} fn @returns {Promise<T | DoctorCheck>}
  */
 async function guarded(id, fn) {
   try {
     return await fn();
   } catch (e) {
-    return { id, title: id, status: "fail", found: `could not be checked: ${messageOf(e)}`, advice: "see the error; the other checks went on" };
+    return { id, title: TITLES[id], status: "fail", found: `could not be checked: ${messageOf(e)}`, advice: "see the error; the other checks went on" };
   }
 }
 
@@ -121,7 +136,7 @@ const messageOf = (e) => (e instanceof Error ? e.message : String(e));
  * @returns {Promise<{ check: DoctorCheck, configuration: Record<string, any> | null }>}
  */
 async function chargebeeConfiguration(cb) {
-  const title = "Chargebee's site and API key (CHARGEBEE_SITE, CHARGEBEE_API_KEY)";
+  const title = TITLES["chargebee-credentials"];
   try {
     const body = await cb.get("/configurations");
     const configuration = body.configurations?.[0] ?? null;
@@ -142,7 +157,7 @@ async function chargebeeConfiguration(cb) {
 
 /** @param {Record<string, any> | null} configuration @returns {DoctorCheck} */
 function productCatalog(configuration) {
-  const title = "Product Catalog 2.0 (GET /configurations)";
+  const title = TITLES["product-catalog"];
   const version = configuration?.product_catalog_version;
   if (version === "v2") return { id: "product-catalog", title, status: "ok", found: "product_catalog_version v2: items and item prices" };
   return { id: "product-catalog", title, status: "fail", found: `product_catalog_version ${version ?? "missing"}: the site has plans and addons, not items`,
@@ -151,7 +166,7 @@ function productCatalog(configuration) {
 
 /** The first page of Customerp's customers: the URL and the token. @param {import("../app.mjs").App} app @returns {Promise<DoctorCheck>} */
 async function customerpAccess(app) {
-  const title = "Customerp's URL and token (CUSTOMERP_URL, CUSTOMERP_TOKEN)";
+  const title = TITLES["customerp-credentials"];
   const url = app.customerp.baseUrl;
   try {
     for await (const page of app.customerp.changePages("customers", null, 1)) {
@@ -173,7 +188,7 @@ async function customerpAccess(app) {
 
 /** The read-only checks of check-connector, on a small sample. @param {import("../app.mjs").App} app @returns {Promise<DoctorCheck>} */
 async function connectorContract(app) {
-  const title = "the Customerp connector's contract (read-only checks of check-connector)";
+  const title = TITLES["customerp-contract"];
   try {
     const r = await runConnectorChecks({ url: app.config.customerpUrl, token: app.config.customerpToken, write: false, sample: 20, timeoutMs: 30_000 });
     const s = r.summary;
@@ -203,9 +218,9 @@ async function readCustomerp(app, type) {
  * @returns {Promise<DoctorCheck>}
  */
 async function currencies(cb, recordsOf, enabled) {
-  const title = "the currencies Customerp's products, quotes and orders use (GET /currencies/list)";
+  const title = TITLES["currencies"];
   const types = [["product-item", "products"], ["quote-order", "quotes"], ["order-order", "orders"]].filter(([flow]) => enabled.has(flow)).map(([, type]) => type);
-  if (types.length === 0) return skipped("currencies", title, "product-item, quote-order and order-order are off");
+  if (types.length === 0) return skipped("currencies", "product-item, quote-order and order-order are off");
   /** @type {Map<string, string[]>} currency → the types that use it */
   const used = new Map();
   for (const type of types) {
@@ -242,8 +257,8 @@ async function currencies(cb, recordsOf, enabled) {
 
 /** The item family product-item creates items in. @param {import("../app.mjs").App} app @param {Set<string>} enabled @returns {Promise<DoctorCheck>} */
 async function itemFamily(app, enabled) {
-  const title = "the item family of the products (itemFamilyId, SYNC_ITEM_FAMILY_ID)";
-  if (!enabled.has("product-item")) return skipped("item-family", title, "product-item is off");
+  const title = TITLES["item-family"];
+  if (!enabled.has("product-item")) return skipped("item-family", "product-item is off");
   const id = optionsFor(app.config, "product-item").itemFamilyId;
   if (!id) {
     return { id: "item-family", title, status: "fail", found: "no itemFamilyId: product-item cannot create items",
@@ -273,7 +288,7 @@ const CUSTOM_FIELD_LISTS = /** @type {Record<string, { path: string, key: string
  * @param {import("../app.mjs").App} app @param {Set<string>} enabled @returns {Promise<DoctorCheck[]>}
  */
 async function customFields(app, enabled) {
-  const title = "the custom fields the mappings name (cf_*)";
+  const title = TITLES["custom-fields"];
   /** @type {Map<string, { resource: string, flows: Set<string> }>} "resource field" → where it is mapped */
   const named = new Map();
   for (const f of FLOWS) {
@@ -325,8 +340,8 @@ const entityName = (name) => String(name ?? "").normalize("NFC").trim().replace(
  * @returns {Promise<DoctorCheck>}
  */
 async function businessEntities(cb, recordsOf, enabled) {
-  const title = "business entities for Customerp's customers (customer-business_entity)";
-  if (!enabled.has("customer-business_entity")) return skipped("business-entities", title, "customer-business_entity is off");
+  const title = TITLES["business-entities"];
+  if (!enabled.has("customer-business_entity")) return skipped("business-entities", "customer-business_entity is off");
   /** @type {Map<string, Record<string, any>>} */
   const entities = new Map();
   const events = await cb.listAll("/events", { "event_type[in]": JSON.stringify(BUSINESS_ENTITY_EVENTS), "sort_by[asc]": "occurred_at" }, 100);
@@ -361,9 +376,9 @@ async function businessEntities(cb, recordsOf, enabled) {
  * @param {import("../app.mjs").App} app @param {Set<string>} enabled @returns {Promise<DoctorCheck>}
  */
 async function orderGeneration(app, enabled) {
-  const title = "who makes the Chargebee orders (the orders option against the site's order generation)";
+  const title = TITLES["order-generation"];
   const flows = ["quote-order", "order-order"].filter((f) => enabled.has(f));
-  if (flows.length === 0) return skipped("order-generation", title, "quote-order and order-order are off");
+  if (flows.length === 0) return skipped("order-generation", "quote-order and order-order are off");
   const modes = new Set(flows.map((f) => optionsFor(app.config, f).orders ?? "create"));
   // The newest generated order: the setting's effect, the one trace of it the API shows.
   const body = await app.chargebee.get("/orders", { "order_type[is]": "system_generated", "sort_by[desc]": "created_at", limit: 1 });
@@ -388,8 +403,8 @@ async function orderGeneration(app, enabled) {
 
 /** What the site answered to doctor's own requests: 429s say the configured rate is above the site's. @param {import("../app.mjs").App} app @param {boolean} read */
 function rateLimit(app, read) {
-  const title = "Chargebee's rate limit (CHARGEBEE_RATE_LIMIT)";
-  if (!read) return skipped("rate-limit", title, "the site could not be read");
+  const title = TITLES["rate-limit"];
+  if (!read) return skipped("rate-limit", "the site could not be read");
   const limit = app.config.chargebeeRateLimit ?? DEFAULT_RATE_LIMIT;
   const { reads, rateLimited } = app.chargebee.counters;
   if (rateLimited > 0) {
@@ -401,7 +416,7 @@ function rateLimit(app, read) {
 
 /** The store's schema version, lock and size. @param {import("../app.mjs").App} app @returns {Promise<DoctorCheck>} */
 async function storeCheck(app) {
-  const title = "the store (SYNC_DB): schema version, lock, size";
+  const title = TITLES["store"];
   const version = await app.store.schemaVersion();
   const holder = await lockHolder(app.store);
   let size = "";
