@@ -16,6 +16,7 @@ import { explainPair } from "../src/app/actions/explain.mjs";
 import { pairHistory } from "../src/app/actions/history.mjs";
 import { undoRun } from "../src/app/actions/undo.mjs";
 import { checkConnector } from "../src/app/actions/check-connector.mjs";
+import { formatDoctorReport, runDoctor } from "../src/app/actions/doctor.mjs";
 import { formatCheckReport } from "../src/app/connector-check.mjs";
 import { KINDS } from "../src/app/inbox.mjs";
 import { FLOWS } from "../src/app/flows.mjs";
@@ -38,8 +39,14 @@ import { serveSesam } from "../src/sesam/command.mjs";
 redactOutput();
 
 const ENV = `environment: CHARGEBEE_SITE, CHARGEBEE_API_KEY, CUSTOMERP_URL, CUSTOMERP_TOKEN, SYNC_DB, SYNC_CONFIG (JSON file),
-  SYNC_OPTIONS (JSON), SYNC_TIME_ZONE, SYNC_OWN_COMPANY_NAME, SYNC_ITEM_FAMILY_ID, SYNC_CONFLICTS, SYNC_DELETES;
-  the console: CONSOLE_TOKEN (≥ 16 characters), CONSOLE_PORT, CONSOLE_HOST (for run --console)
+  SYNC_OPTIONS (JSON); single plan options SYNC_TIME_ZONE, SYNC_OWN_COMPANY_NAME, SYNC_ITEM_FAMILY_ID, SYNC_CONFLICTS,
+  SYNC_DELETES, SYNC_ID_PREFIX, SYNC_CREATED_AFTER, SYNC_ORDERS; the pace SYNC_CONCURRENCY, SYNC_PAGE_SIZE,
+  CHARGEBEE_RATE_LIMIT, CUSTOMERP_CONCURRENCY, CUSTOMERP_PAGE_SIZE; the store SYNC_JOURNAL_DAYS, SYNC_DB_POOL
+  (PostgreSQL connections), SYNC_SPOOL_DIR (where a run's spool file goes);
+  webhooks (run --webhooks): CHARGEBEE_WEBHOOK_USER, CHARGEBEE_WEBHOOK_PASSWORD, CUSTOMERP_WEBHOOK_SECRET,
+  CUSTOMERP_WEBHOOK_URL, SYNC_WEBHOOKS_HOST;
+  the console: CONSOLE_TOKEN (≥ 16 characters), CONSOLE_PORT, CONSOLE_HOST (for run --console);
+  operations: METRICS_TOKEN, ALERT_WEBHOOK_URL, LOG_FORMAT, LOG_LEVEL; secrets as files: CREDENTIALS_DIRECTORY, NAME_FILE;
   through Sesam: CUSTOMERP_SOURCE=sesam (instead of CUSTOMERP_URL, CUSTOMERP_TOKEN), SESAM_TOKEN (≥ 16 characters),
   SESAM_NAMESPACE (default customerp-{type}:), SESAM_PORT
 exit codes: 0 all written · 1 some records failed (see the inbox) · 2 usage or configuration error ·
@@ -195,6 +202,29 @@ const COMMANDS = {
       await ops.close();
       stop.close();
       return EXIT.ok;
+    },
+  },
+  doctor: {
+    usage: "doctor [--json]",
+    about: `Before the first sync: read-only checks of both systems and the configuration, each with a status (ok, warn,
+  fail, skip) and what to do. Chargebee: the key, Product Catalog 2.0 (GET /configurations), the currencies
+  Customerp's products, quotes and orders use against the site's (GET /currencies/list), the item family, each cf_*
+  field a mapping names (by a record with a value for it, or a warning that it cannot be checked), business entities
+  for Customerp's customers (at most 30 on a site; a customer without one becomes a manual item), whether the site
+  generates orders against the orders option, the 429s seen. Customerp: the token, and check-connector's read-only
+  checks. The store: schema version, lock, size. Sends only GET requests and writes nothing to either system.
+  --json prints the report as JSON. Exit 0 when no check fails, 1 when one does (they are named).`,
+    options: { json: { type: "boolean" } }, positionals: 0, systems: true,
+    async main(app, v) {
+      const { report, exitCode } = await runDoctor(app);
+      if (v.json) console.log(JSON.stringify(report, null, 2));
+      else {
+        describeConfig(app.config, app.chargebee.baseUrl).forEach((l) => console.log(l));
+        console.log("");
+        formatDoctorReport(report).forEach((l) => console.log(l));
+      }
+      if (v.json && exitCode) console.error(`failed: ${report.summary.failed.join(", ")}`);
+      return exitCode;
     },
   },
   "check-connector": {
@@ -577,7 +607,9 @@ async function main(args) {
   if (![cmd.positionals].flat().includes(positionals.length)) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
   if (cmd.app === false) return await cmd.main(null, values, positionals);
   if (tenant && (name.startsWith("tenant ") || name === "worker")) throw new UsageError(`${name} is not a command of one tenant: it does not take --tenant`);
-  const app = await openApp({ systems: cmd.systems, tenant, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
+  // A command printing JSON (--json without a file) keeps stdout for it: the retry notes go to stderr.
+  const note = /** @type {Record<string, unknown>} */ (values).json === true ? console.error : console.log;
+  const app = await openApp({ systems: cmd.systems, tenant, onRetry: (i) => note(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
   try {
     return await cmd.main(app, values, positionals);
   } finally {

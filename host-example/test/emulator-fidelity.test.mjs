@@ -121,3 +121,40 @@ test("next_offset holds the sort value in milliseconds, as Chargebee's does, and
   }
   assert.deepEqual(seen.sort(), ["buyer", "c1", "c2", "c3", "jp"]);
 });
+
+test("8. GET /currencies/list lists the site's currencies, the base first (SDK currency.list); a currency the site lacks is refused", async () => {
+  const site = await startChargebeeEmulator({ apiKey: KEY, currencies: { enabled: ["EUR", "NOK"] } });
+  try {
+    const sdk = new Chargebee({ site: "127.0.0.1", apiKey: KEY, protocol: "http", hostSuffix: "", port: site.port });
+    const { list } = await sdk.currency.list();
+    assert.deepEqual(list.map((e) => [e.currency.currency_code, e.currency.is_base_currency, e.currency.enabled]),
+      [["USD", true, true], ["EUR", false, true], ["NOK", false, true]]);
+    assert.equal(list[1].currency.forex_type, "manual");
+    assert.equal(Number(list[1].currency.manual_exchange_rate).toFixed(3), (1 / 1.08).toFixed(3), "EUR per USD");
+    await sdk.itemFamily.create({ id: "fam", name: "Family" });
+    await sdk.item.create({ id: "tea", name: "Sencha", type: "charge", item_family_id: "fam" });
+    await sdk.itemPrice.create({ id: "tea-NOK", name: "Sencha NOK", item_id: "tea", currency_code: "NOK", price: 9900 });
+    await assert.rejects(sdk.itemPrice.create({ id: "tea-JPY", name: "Sencha JPY", item_id: "tea", currency_code: "JPY", price: 4800 }),
+      (/** @type {any} */ e) => e.api_error_code === "param_wrong_value" && e.param === "currency_code" && /JPY is not a currency of this site/.test(e.message));
+  } finally {
+    await site.close();
+  }
+  const single = await startChargebeeEmulator({ apiKey: KEY, baseCurrency: "EUR", currencies: { multiCurrency: false } });
+  try {
+    const sdk = new Chargebee({ site: "127.0.0.1", apiKey: KEY, protocol: "http", hostSuffix: "", port: single.port });
+    await assert.rejects(sdk.currency.list(), (/** @type {any} */ e) => e.http_status_code === 400 && e.api_error_code === "configuration_incompatible");
+  } finally {
+    await single.close();
+  }
+});
+
+test("9. a Product Catalog 1.0 site says so in GET /configurations (plans and addons)", async () => {
+  const v1 = await startChargebeeEmulator({ apiKey: KEY, productCatalogVersion: "v1" });
+  try {
+    const sdk = new Chargebee({ site: "127.0.0.1", apiKey: KEY, protocol: "http", hostSuffix: "", port: v1.port });
+    const { configurations } = await sdk.configuration.list();
+    assert.deepEqual(configurations, [{ domain: "emulated-test", product_catalog_version: "v1", chargebee_response_schema_type: "plans_addons" }]);
+  } finally {
+    await v1.close();
+  }
+});

@@ -29,16 +29,18 @@ export const DEMO_OPTIONS = {
  * @param {{ seed?: boolean, rateLimit?: import("./traffic.mjs").RateLimitOptions, chargebeePort?: number, customerpPort?: number,
  *   webhooks?: import("./webhook-outbox.mjs").OutboxOptions, orders?: { delayMs?: number, unpaidStatuses?: string[] },
  *   latency?: import("./traffic.mjs").LatencyOptions, concurrency?: import("./traffic.mjs").ConcurrencyOptions | number,
- *   customerpLatency?: import("./traffic.mjs").LatencyOptions }} [o]
+ *   customerpLatency?: import("./traffic.mjs").LatencyOptions,
+ *   productCatalogVersion?: "v1" | "v2", currencies?: import("./chargebee-emulator/site.mjs").SiteCurrencies }} [o]
  *   `webhooks`: retry delays and timeout of both servers' outgoing webhooks; `orders`: the emulated site
  *   generates orders for paid invoices with shippable items; `latency`, `concurrency`: the emulator's delay per
- *   request and limit of requests in flight; `customerpLatency`: the Customerp server's delay per request
+ *   request and limit of requests in flight; `customerpLatency`: the Customerp server's delay per request;
+ *   `productCatalogVersion`, `currencies`: the site's settings
  */
 export async function startLocalServers(o = {}) {
   const seed = o.seed ?? true;
   const chargebee = await startChargebeeEmulator({
     apiKey: LOCAL_API_KEY, seed: seed ? seedChargebee : undefined, rateLimit: o.rateLimit, port: o.chargebeePort, webhooks: o.webhooks,
-    orders: o.orders, latency: o.latency, concurrency: o.concurrency,
+    orders: o.orders, latency: o.latency, concurrency: o.concurrency, productCatalogVersion: o.productCatalogVersion, currencies: o.currencies,
   });
   const customerp = await startCustomerpServer({
     token: LOCAL_TOKEN, seed: seed ? seedCustomerp : undefined, port: o.customerpPort, webhooks: o.webhooks, latency: o.customerpLatency,

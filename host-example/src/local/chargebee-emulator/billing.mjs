@@ -13,6 +13,7 @@ export function createInvoiceForChargeItems(site, params) {
   requireParams(p, ["customer_id"]);
   const customer = site.find("customer", p.customer_id, { param: "customer_id" });
   const currency = p.currency_code ?? customer.preferred_currency_code ?? site.baseCurrency;
+  site.checkCurrency("currency_code", currency);
   const now = site.nowSec();
   const base = (/** @type {string} */ description, /** @type {number} */ unit, /** @type {number} */ qty) => ({
     id: `li_${randomId()}`, date_from: now, date_to: now, unit_amount: unit, quantity: qty, amount: unit * qty,

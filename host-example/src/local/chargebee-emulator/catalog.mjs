@@ -89,6 +89,7 @@ export function createItemPrice(site, params) {
   if (old && !old.deleted) throw duplicate("id", p.id);
   if (nameTaken(site, "item_price", p.name)) throw duplicate("name", p.name);
   const currency = p.currency_code ?? site.baseCurrency;
+  site.checkCurrency("currency_code", currency);
   if (item.type !== "charge") {
     if (p.period === undefined) throw wrongValue("period", "cannot be blank for plan and addon item prices");
     if (p.period_unit === undefined) throw wrongValue("period_unit", "cannot be blank for plan and addon item prices");

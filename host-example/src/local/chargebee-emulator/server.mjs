@@ -36,7 +36,12 @@ const ROUTES = [
   ["POST", /^\/customers\/([^/]+)\/delete$/, (s, [id], p) => s.deleteCustomer(id, p)],
   // Product Catalog version and domain; clients call it first (chargebee-node api_endpoints.ts
   // `configuration: list GET /configurations`, types/resources/Configuration.d.ts)
-  ["GET", /^\/configurations$/, (s) => ({ configurations: [{ domain: s.name, product_catalog_version: "v2", chargebee_response_schema_type: "items" }] })],
+  // `chargebee_response_schema_type` is one of plans_addons, items, compat (chargebee-node types/core.d.ts): a
+  // Product Catalog 1.0 site answers in plans and addons.
+  ["GET", /^\/configurations$/, (s) => ({ configurations: [{ domain: s.name, product_catalog_version: s.productCatalogVersion,
+    chargebee_response_schema_type: s.productCatalogVersion === "v1" ? "plans_addons" : "items" }] })],
+  // chargebee-node api_endpoints.ts `currency: list GET /currencies /list`, types/resources/Currency.d.ts
+  ["GET", /^\/currencies\/list$/, (s, _, q) => s.listCurrencies(q)],
   ["GET", /^\/events$/, (s, _, q) => listEvents(s, q)],
   ["GET", /^\/events\/([^/]+)$/, (s, [id]) => ({ event: s.find("event", id) })],
   ["GET", /^\/item_families$/, (s, _, q) => s.list("item_family", q, { sortable: ["name", "id", "updated_at"] })],
@@ -95,11 +100,15 @@ function route(method, path) {
  * @property {import("../webhook-outbox.mjs").OutboxOptions} [webhooks] retry delays and timeout of webhook delivery
  * @property {{ delayMs?: number, unpaidStatuses?: string[] }} [orders] the site generates orders for paid invoices
  *   with shippable items (order-generation.mjs); off by default
+ * @property {"v1" | "v2"} [productCatalogVersion] what GET /configurations says, default "v2"
+ * @property {import("./site.mjs").SiteCurrencies} [currencies] multi-currency and the currencies enabled (default: on, every
+ *   currency of the exchange-rate table)
  */
 
 /** @param {EmulatorOptions} opts */
 export async function startChargebeeEmulator(opts) {
-  const site = new Site({ now: opts.now, baseCurrency: opts.baseCurrency, name: opts.name, exchangeRates: opts.exchangeRates, customFields: opts.customFields });
+  const site = new Site({ now: opts.now, baseCurrency: opts.baseCurrency, name: opts.name, exchangeRates: opts.exchangeRates, customFields: opts.customFields,
+    productCatalogVersion: opts.productCatalogVersion, currencies: opts.currencies });
   const webhooks = new SiteWebhooks(site, opts.webhooks);
   const orders = new OrderGeneration(site);
   orders.configure(opts.orders ?? null);

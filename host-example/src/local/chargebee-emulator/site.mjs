@@ -1,7 +1,7 @@
 // The state of one emulated Chargebee site: records with their list order, the clock that stamps
 // `updated_at`/`resource_version`, customers, and business entities (seen only through events).
 import { randomBytes } from "node:crypto";
-import { listIndexed } from "./list.mjs";
+import { listIndexed, listPage } from "./list.mjs";
 import { TableIndex } from "./index.mjs";
 import { coerce } from "./schema.mjs";
 import { ApiError, duplicate, notFound, unknownParam, wrongValue } from "./errors.mjs";
@@ -9,6 +9,12 @@ import { recordEvent } from "./events.mjs";
 import { BILLING_ONLY, CUSTOMER_BILLING_INFO, CUSTOMER_CREATE, CUSTOMER_DELETE, CUSTOMER_UPDATE } from "./schemas.mjs";
 
 /** @typedef {import("./index.mjs").Entry} Entry */
+/**
+ * @typedef {object} SiteCurrencies
+ * @property {boolean} [multiCurrency] default true
+ * @property {string[]} [enabled] with multi-currency: the currencies added to the site (default: every currency of
+ *   the exchange-rate table); the base currency is always one
+ */
 /** @typedef {Record<string, any>} Json */
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -37,7 +43,8 @@ const HASHED = { order: ["invoice_id", "customer_id"], item_price: ["item_id"], 
 export class Site {
   /**
    * @param {{ now?: () => number, baseCurrency?: string, name?: string, exchangeRates?: Record<string, number>,
-   *   customFields?: Partial<Record<"customer" | "item" | "item_price", string[]>> }} [opts]
+   *   customFields?: Partial<Record<"customer" | "item" | "item_price", string[]>>, productCatalogVersion?: "v1" | "v2",
+   *   currencies?: SiteCurrencies }} [opts]
    *   `now` in ms (the site's clock); `exchangeRates`: value of one unit of each currency in a common unit
    */
   constructor(opts = {}) {
@@ -45,6 +52,12 @@ export class Site {
     this.baseCurrency = opts.baseCurrency ?? "USD";
     this.name = opts.name ?? "emulated-test";
     this.exchangeRates = { ...EXCHANGE_RATES, ...opts.exchangeRates };
+    /** `product_catalog_version` of GET /configurations: only that answer changes (a v1 site's item endpoints stay). */
+    this.productCatalogVersion = opts.productCatalogVersion ?? "v2";
+    /** Multi-currency (Settings › Configure Chargebee › Currencies): on, unless the site is set up with one currency. */
+    this.multiCurrency = opts.currencies?.multiCurrency ?? true;
+    /** The currencies the site bills in, the base first: with multi-currency those enabled, else the base alone. */
+    this.currencies = new Set([this.baseCurrency, ...(this.multiCurrency ? opts.currencies?.enabled ?? Object.keys(this.exchangeRates) : [])]);
     this.seq = 0;
     this.lastVersion = 0;
     /** @type {string | undefined} */
@@ -92,6 +105,39 @@ export class Site {
     for (const k of Object.keys(params)) {
       if (k.startsWith("cf_") && !this.customFields[resource].has(k)) throw unknownParam(k, "not in allowed values");
     }
+  }
+
+  /**
+   * Refuses a currency the site does not bill in (an item price's, an invoice's). Chargebee documents that a
+   * currency must be added to the site before it is used; the error is the emulator's choice.
+   * @param {string} param @param {string} currency
+   */
+  checkCurrency(param, currency) {
+    if (!this.currencies.has(currency)) {
+      throw wrongValue(param, `${currency} is not a currency of this site (${[...this.currencies].join(", ")}); add it in Settings › Configure Chargebee › Currencies`);
+    }
+  }
+
+  /**
+   * GET /currencies/list: the site's currencies as chargebee-node types them (types/resources/Currency.d.ts:
+   * id, enabled, forex_type, currency_code, is_base_currency, manual_exchange_rate), the base first. Without
+   * multi-currency the list is refused; what Chargebee answers then is undocumented, so that is the emulator's choice.
+   * @param {URLSearchParams} q
+   */
+  listCurrencies(q) {
+    if (!this.multiCurrency) {
+      throw new ApiError(400, "configuration_incompatible", "Multi-currency is not enabled for this site; it bills in its base currency only");
+    }
+    let seq = 0;
+    const entries = [...this.currencies].map((code) => ({
+      seq: ++seq,
+      data: code === this.baseCurrency
+        ? { id: code, enabled: true, currency_code: code, is_base_currency: true, object: "currency" }
+        // units of this currency per unit of the base, as a manual rate is set
+        : { id: code, enabled: true, forex_type: "manual", currency_code: code, is_base_currency: false,
+          manual_exchange_rate: String(Number((1 / this.exchangeRate(code)).toPrecision(6))), object: "currency" },
+    }));
+    return listPage(entries, q, { wrap: "currency", sortable: [] });
   }
 
   /**
