@@ -28,7 +28,7 @@ import { loggerFromEnv } from "../src/ops/log.mjs";
 import { startOps } from "../src/ops/ops.mjs";
 import { Shutdown, SHUTDOWN_MS } from "../src/app/shutdown.mjs";
 import { backupStore } from "../src/app/actions/backup.mjs";
-import { addTenant, removeTenant } from "../src/tenants/tenants.mjs";
+import { addTenant, listTenants, removeTenant } from "../src/tenants/tenants.mjs";
 import { tenantOverview, tenantSpecOf, describeRefs, printTenants } from "../src/tenants/commands.mjs";
 import { Worker, startTenantWebhooks } from "../src/tenants/worker.mjs";
 import { withoutCredentials } from "../src/app/clients/chargebee.mjs";
@@ -46,7 +46,7 @@ exit codes: 0 all written · 1 some records failed (see the inbox) · 2 usage or
   3 stopped by the guard · 4 the store is locked by another run · 5 a system could not be reached or refused the credentials`;
 const FLOW_LIST = `flows: ${FLOWS.map((f) => f.id).join(", ")}`;
 
-/** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number | number[], systems: boolean, app?: false, main: (app: any, v: any, pos: string[]) => Promise<number> }>} */
+/** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number | number[], systems: boolean, app?: false, main: (app: any, v: any, pos: string[], tenant?: string) => Promise<number> }>} */
 const COMMANDS = {
   run: {
     usage: "run [--watch [s]] [--webhooks [P]] [--console [P]] [--metrics [P]] [--metrics-host H] [--exit-on-error] [--runs N] [--full [--repair]] [--flows a,b] [--dry-run] [--json FILE] [--wait S]",
@@ -184,17 +184,33 @@ const COMMANDS = {
     usage: "console [--port P] [--host H] [--metrics [P]] [--metrics-host H]",
     about: `Serves the operator console for the store in SYNC_DB until Ctrl-C: the runs, the inbox with its actions,
   explain. Listens on 127.0.0.1:8484 (--port or CONSOLE_PORT; --host to listen elsewhere). Log in with CONSOLE_TOKEN,
-  or with the login link printed at start (a token made for this start, printed once).`,
-    options: { port: { type: "string" }, host: { type: "string" }, metrics: { type: "string" }, "metrics-host": { type: "string" } }, positionals: 0, systems: true,
-    async main(app, v) {
-      const stop = new Shutdown();
-      const ops = await opsOf(app, v, null, undefined);
-      const served = await serveConsole(app, portOf("--port", v.port ?? process.env.CONSOLE_PORT, 8484), v.host);
-      await stop.stopped;
-      await served.close();
-      await ops.close();
-      stop.close();
-      return EXIT.ok;
+  or with the login link printed at start (a token made for this start, printed once). On a store with tenants
+  it serves every tenant: an overview of all of them and a tenant selector on every page (each tenant's systems
+  with the secrets this process can read where its settings say); --tenant <id> serves that one tenant alone.`,
+    options: { port: { type: "string" }, host: { type: "string" }, metrics: { type: "string" }, "metrics-host": { type: "string" } }, positionals: 0, systems: true, app: false,
+    async main(_, v, _pos, tenant) {
+      const onRetry = (/** @type {any} */ i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`);
+      // The store's tenants decide what the console serves; without any, the store's one tenant as always.
+      let app = await openApp({ systems: tenant ? true : false, tenant, onRetry });
+      const tenants = tenant ? [] : (await listTenants(app.store)).map((t) => t.id);
+      if (!tenant && tenants.length === 0) {
+        await app.close();
+        app = await openApp({ systems: true, onRetry });
+      }
+      try {
+        const stop = new Shutdown();
+        const ops = await opsOf(app, v, null, undefined, tenants.length ? tenants : undefined);
+        const port = portOf("--port", v.port ?? process.env.CONSOLE_PORT, 8484);
+        const served = await serveConsole(tenants.length ? { tenants: { store: app.store } } : { app }, port, v.host);
+        if (tenants.length) console.log(`  console    ${tenants.length} tenants (${tenants.join(", ")}): the overview at /, each tenant's pages at /t/<id>/`);
+        await stop.stopped;
+        await served.close();
+        await ops.close();
+        stop.close();
+        return EXIT.ok;
+      } finally {
+        await app.close();
+      }
     },
   },
   "check-connector": {
@@ -352,13 +368,15 @@ if (log.json) {
 /**
  * Starts the operator console on the app and prints where; a token made at start is printed once, as
  * the login link, and from then on redacted like every secret.
- * @param {import("../src/app/app.mjs").App} app @param {number} port @param {string | undefined} host
+ * @param {{ app?: import("../src/app/app.mjs").App, tenants?: { store: import("../src/app/store/store.mjs").Store } }} what
+ *   one app, or a store with tenants (every tenant's pages)
+ * @param {number} port @param {string | undefined} host
  */
-async function serveConsole(app, port, host) {
+async function serveConsole(what, port, host) {
   const configured = process.env.CONSOLE_TOKEN || null;
   if (configured !== null && configured.length < 16) throw new UsageError("CONSOLE_TOKEN must be at least 16 characters");
   addSecret(configured);
-  const served = await startConsole({ app, port, host, token: configured }).catch((e) => {
+  const served = await startConsole({ ...what, port, host, token: configured }).catch((e) => {
     throw e?.code === "EADDRINUSE" ? new UsageError(`the console's port ${port} is in use on ${host ?? "127.0.0.1"}: pick another (--port, --console P or CONSOLE_PORT)`) : e;
   });
   console.log(`  console    ${served.url}  (${served.generated ? `log in: ${served.loginUrl}` : `log in: ${served.url}/login?token=<CONSOLE_TOKEN>`})`);
@@ -376,7 +394,7 @@ async function runCommand(app, v) {
   const fallback = portOf("CONSOLE_PORT", process.env.CONSOLE_PORT, hooks === 8484 ? 8485 : 8484);
   const port = portOf("--console", v.console, fallback);
   if (hooks !== null && hooks !== 0 && port === hooks) throw new UsageError(`--console and --webhooks both ask for port ${port}: give them different ports`);
-  const served = await serveConsole(app, port, process.env.CONSOLE_HOST);
+  const served = await serveConsole({ app }, port, process.env.CONSOLE_HOST);
   try {
     return await runLoop(app, v);
   } finally {
@@ -575,8 +593,8 @@ async function main(args) {
     return EXIT.ok;
   }
   if (![cmd.positionals].flat().includes(positionals.length)) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
-  if (cmd.app === false) return await cmd.main(null, values, positionals);
   if (tenant && (name.startsWith("tenant ") || name === "worker")) throw new UsageError(`${name} is not a command of one tenant: it does not take --tenant`);
+  if (cmd.app === false) return await cmd.main(null, values, positionals, tenant);
   const app = await openApp({ systems: cmd.systems, tenant, onRetry: (i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
   try {
     return await cmd.main(app, values, positionals);
