@@ -6,14 +6,18 @@
 //     and --contacts more contacts per tenant: creates on both sides), as tenant-flows a minute;
 //   - steady state: every tenant due again each second (--poll 1), the flow runs that end ok in a window
 //     of --window seconds (reruns: each reads its feeds and finds little or nothing to write).
-// Each case is measured in the same run on the same machine, 1 worker first: the ratio is against it.
-// Also printed: flow runs that did not end ok, the 429s the sites answered, twin records (none expected).
+// Each case is measured in the same run on the same machine, 1 worker first: the ratio is against it. A last
+// case, 1 worker running as many jobs at once as 3 workers do, tells what the processes add beyond the slots.
+// Also printed: flow runs that failed (or were fenced or stopped by the guard), those SIGTERM stopped at the end
+// (after their record in hand), two runs of one tenant's flow at once, the 429s the sites answered, twin
+// customers (none expected).
 // PostgreSQL is started by scripts/postgres.sh in a folder of its own (and stopped at the end), unless
 // --pg URL names a running server. Prints figures; asserts nothing about speed.
 //
-//   node bench/workers.mjs [--tenants 12] [--workers 1,2,3] [--concurrency 2] [--contacts 40]
+//   node bench/workers.mjs [--tenants 12] [--cases 1x2,2x2,3x2,1x6] [--contacts 40]
 //     [--latency 40,20] [--customerp-latency 20,10] [--window 40] [--pg URL] [--out FILE] [--quick]
 //
+// --cases: workers × jobs at once per worker (`worker --concurrency`), in order; the first is the baseline.
 // --latency / --customerp-latency MS[,JITTER]: each Chargebee / Customerp answer comes MS plus up to JITTER ms
 // after its request. --quick: 4 tenants, 10 more contacts each, a 10 s window (a smoke run for CI).
 import { spawn, execFileSync } from "node:child_process";
@@ -50,8 +54,11 @@ const latencyOf = (s) => {
   return { fixedMs, jitterMs };
 };
 const tenants = Number(given.tenants ?? (quick ? 4 : 12));
-const workerCounts = nums(given.workers ?? "1,2,3");
-const concurrency = Number(given.concurrency ?? 2);
+const cases = (given.cases ?? (quick ? "1x2,2x2,3x2" : "1x2,2x2,3x2,1x6")).split(",").map((c) => {
+  const m = /^(\d+)x(\d+)$/.exec(c.trim());
+  if (!m) throw new Error(`--cases takes WORKERSxCONCURRENCY,… (e.g. 1x2,2x2), not ${c}`);
+  return { workers: Number(m[1]), concurrency: Number(m[2]) };
+});
 const contacts = Number(given.contacts ?? (quick ? 10 : 40));
 const latency = latencyOf(given.latency ?? "40,20");
 const customerpLatency = latencyOf(given["customerp-latency"] ?? "20,10");
@@ -126,8 +133,8 @@ for (const sig of /** @type {const} */ (["SIGINT", "SIGTERM"])) {
   });
 }
 
-/** @param {string} db */
-function startWorker(db) {
+/** @param {string} db @param {number} concurrency */
+function startWorker(db, concurrency) {
   const child = spawn(process.execPath, [SYNC, "worker", "--concurrency", String(concurrency), "--lease", "30"], {
     env: { PATH: process.env.PATH ?? "", SYNC_DB: db, CB_KEY: LOCAL_API_KEY, CP_TOKEN: LOCAL_TOKEN }, stdio: ["ignore", "pipe", "pipe"],
   });
@@ -154,9 +161,11 @@ const fix = (/** @type {number} */ n, d = 1) => (Number.isFinite(n) ? n.toLocale
 
 /**
  * One case: N tenants with fresh stand-ins on a fresh schema, K workers from their start to the end of the window.
- * @param {number} k
+ * @param {{ workers: number, concurrency: number }} c
  */
-async function measure(k) {
+async function measure(c) {
+  const k = c.workers;
+  const concurrency = c.concurrency;
   const db = await freshDb();
   const store = await Store.open(db);
   /** @type {any[]} */
@@ -166,7 +175,7 @@ async function measure(k) {
   try {
     for (let i = 0; i < tenants; i++) {
       const s = await startLocalServers({ rateLimit: { limit: LIMIT, windowMs: 60_000 }, latency, customerpLatency });
-      for (let c = 0; c < contacts; c++) s.customerp.db.create("contacts", { first_name: "Åse", last_name: `Tenant ${i} ${c}`, email: `t${i}.c${c}@example.no`, is_active: true });
+      for (let n = 0; n < contacts; n++) s.customerp.db.create("contacts", { first_name: "Åse", last_name: `Tenant ${i} ${n}`, email: `t${i}.c${n}@example.no`, is_active: true });
       servers.push(s);
       await addTenant(store, `t${String(i).padStart(2, "0")}`, {
         chargebeeSite: s.chargebee.url, chargebeeKey: { env: "CB_KEY" }, customerpSource: "rest", customerpUrl: s.customerp.url, customerpToken: { env: "CP_TOKEN" },
@@ -176,7 +185,7 @@ async function measure(k) {
     }
     const q = async (/** @type {string} */ text) => /** @type {any[]} */ ((await sql.raw(text).execute(store.k)).rows);
     log(`${k} worker${k === 1 ? "" : "s"} × ${concurrency} jobs at once, ${tenants} tenants: starting`);
-    for (let i = 0; i < k; i++) workers.push(startWorker(db));
+    for (let i = 0; i < k; i++) workers.push(startWorker(db, concurrency));
     // first sync: until every tenant's six flows have ended ok once
     const deadline = Date.now() + 15 * 60_000;
     for (;;) {
@@ -194,7 +203,9 @@ async function measure(k) {
     const to = Date.now();
     const steady = Number((await q(`SELECT count(*) AS n FROM run_flows WHERE outcome = 'ok' AND finished >= ${from} AND finished < ${to}`))[0].n);
     const exits = await Promise.all(workers.map((w) => w.stop()));
-    const notOk = Number((await q("SELECT count(*) AS n FROM run_flows WHERE outcome IS DISTINCT FROM 'ok' AND finished IS NOT NULL"))[0].n);
+    // failed, fenced, guard: none expected; stopped: the flow runs SIGTERM ended after their record in hand
+    const notOk = Number((await q("SELECT count(*) AS n FROM run_flows WHERE outcome NOT IN ('ok', 'stopped') AND finished IS NOT NULL"))[0].n);
+    const stopped = Number((await q("SELECT count(*) AS n FROM run_flows WHERE outcome = 'stopped'"))[0].n);
     const overlap = Number((await q(`SELECT count(*) AS n FROM run_flows a JOIN run_flows b ON a.tenant = b.tenant AND a.flow = b.flow AND a.run < b.run
       AND b.started < COALESCE(a.finished, 9e15) AND a.started < COALESCE(b.finished, 9e15)`))[0].n);
     let r429 = 0;
@@ -204,9 +215,9 @@ async function measure(k) {
       const emails = [...s.chargebee.site.tables.customer.values()].map((e) => e.data).filter((d) => !d.deleted && d.email).map((d) => String(d.email).toLowerCase());
       twins += emails.length - new Set(emails).size;
     }
-    const result = { k, firstMs, steady, windowMs: to - from, notOk, overlap, r429, twins, exits };
+    const result = { k, concurrency, firstMs, steady, windowMs: to - from, notOk, stopped, overlap, r429, twins, exits };
     log(`  first sync ${fix(firstMs / 1000)} s (${fix((tenants * FLOWS) / (firstMs / 60_000))} tenant-flows/min); ${steady} flow runs in ${fix((to - from) / 1000)} s; ` +
-      `not ok ${notOk}, overlapping runs ${overlap}, 429s ${r429}, twins ${twins}; exits ${exits.map((e) => e.code ?? e.signal).join(", ")}`);
+      `failed ${notOk}, stopped by SIGTERM ${stopped}, overlapping runs ${overlap}, 429s ${r429}, twins ${twins}; exits ${exits.map((e) => e.code ?? e.signal).join(", ")}`);
     return result;
   } finally {
     for (const w of workers) await w.stop();
@@ -231,12 +242,12 @@ const machine = {
 /** @type {Awaited<ReturnType<typeof measure>>[]} */
 const results = [];
 try {
-  for (const k of workerCounts) results.push(await measure(k));
+  for (const c of cases) results.push(await measure(c));
 } finally {
   stopPg();
 }
 
-const base = results.find((r) => r.k === 1) ?? results[0];
+const base = results[0];
 const firstRate = (/** @type {typeof base} */ r) => (tenants * FLOWS) / (r.firstMs / 60_000);
 const steadyRate = (/** @type {typeof base} */ r) => r.steady / (r.windowMs / 60_000);
 const lat = (/** @type {{ fixedMs: number, jitterMs: number }} */ l) => `${l.fixedMs}${l.jitterMs ? `+${l.jitterMs}` : ""} ms`;
@@ -244,13 +255,14 @@ const lat = (/** @type {{ fixedMs: number, jitterMs: number }} */ l) => `${l.fix
 const out = [];
 out.push(`Machine: ${machine.model}, ${machine.cpus} cores, ${fix(machine.ramGiB)} GiB RAM; Node ${machine.node}; PostgreSQL ${pgVersion}; commit ${machine.commit}`);
 out.push(`${tenants} tenants, each its own emulated Chargebee site (answers after ${lat(latency)}) and Customerp server (${lat(customerpLatency)}), in the bench's process; ` +
-  `the demo data and ${contacts} more contacts each; every tenant due each second. Workers: \`node host-example/bin/sync.mjs worker --concurrency ${concurrency}\`, all on this machine.`);
+  `the demo data and ${contacts} more contacts each; every tenant due each second. Workers: \`node host-example/bin/sync.mjs worker --concurrency C\`, all on this machine; ` +
+  `ratios against the first row, measured in this run.`);
 out.push("");
-out.push(`| workers | jobs at once | first sync of ${tenants} tenants | tenant-flows/min | × 1 worker | steady state: flow runs in ${windowS} s | tenant-flows/min | × 1 worker | runs not ok | overlapping runs | 429s | twins | exits |`);
-out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+out.push(`| workers | jobs at once (C each) | first sync of ${tenants} tenants | tenant-flows/min | × 1 worker | steady state: flow runs in ${windowS} s | tenant-flows/min | × 1 worker | runs failed | stopped by SIGTERM | overlapping runs | 429s | twins | exits |`);
+out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
 for (const r of results) {
-  out.push(`| ${r.k} | ${r.k * concurrency} | ${fix(r.firstMs / 1000)} s | ${int(firstRate(r))} | ${fix(firstRate(r) / firstRate(base), 2)}× | ${int(r.steady)} | ${int(steadyRate(r))} | ` +
-    `${fix(steadyRate(r) / steadyRate(base), 2)}× | ${r.notOk} | ${r.overlap} | ${r.r429} | ${r.twins} | ${r.exits.map((e) => e.code ?? e.signal).join(", ")} |`);
+  out.push(`| ${r.k} | ${r.k * r.concurrency} (${r.concurrency}) | ${fix(r.firstMs / 1000)} s | ${int(firstRate(r))} | ${fix(firstRate(r) / firstRate(base), 2)}× | ${int(r.steady)} | ${int(steadyRate(r))} | ` +
+    `${fix(steadyRate(r) / steadyRate(base), 2)}× | ${r.notOk} | ${r.stopped} | ${r.overlap} | ${r.r429} | ${r.twins} | ${r.exits.map((e) => e.code ?? e.signal).join(", ")} |`);
 }
 const text = out.join("\n") + "\n";
 process.stdout.write(text);
