@@ -2,9 +2,9 @@
 // The sync app's command line: each command calls one action of src/app/actions/ and prints what it
 // returns. See README.md, or `node bin/sync.mjs <command> --help`.
 import { parseArgs } from "node:util";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { openApp, syncOf } from "../src/app/app.mjs";
-import { describeConfig } from "../src/app/config.mjs";
+import { configFromEnv, describeConfig } from "../src/app/config.mjs";
 import { EXIT, UsageError, exitCodeOf } from "../src/app/errors.mjs";
 import { ProgressReporter, printExplain, printHistory, printInbox, printItem, printPlanned, printSummary, printUndo } from "../src/app/report.mjs";
 import { checkFlows, runOnce } from "../src/app/actions/run.mjs";
@@ -190,13 +190,9 @@ const COMMANDS = {
     options: { port: { type: "string" }, host: { type: "string" }, metrics: { type: "string" }, "metrics-host": { type: "string" } }, positionals: 0, systems: true, app: false,
     async main(_, v, _pos, tenant) {
       const onRetry = (/** @type {any} */ i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`);
-      // The store's tenants decide what the console serves; without any, the store's one tenant as always.
-      let app = await openApp({ systems: tenant ? true : false, tenant, onRetry });
-      const tenants = tenant ? [] : (await listTenants(app.store)).map((t) => t.id);
-      if (!tenant && tenants.length === 0) {
-        await app.close();
-        app = await openApp({ systems: true, onRetry });
-      }
+      // The store's tenants decide what the console serves; without any, the store's one tenant as always
+      // (configured by the environment, whose errors stop the command as before).
+      const { app, tenants } = tenant ? { app: await openApp({ systems: true, tenant, onRetry }), tenants: [] } : await consoleApp(onRetry);
       try {
         const stop = new Shutdown();
         const ops = await opsOf(app, v, null, undefined, tenants.length ? tenants : undefined);
@@ -383,6 +379,36 @@ async function serveConsole(what, port, host) {
   addSecret(served.token);
   if (host && !["127.0.0.1", "localhost", "::1"].includes(host)) console.log(`  console    listening on ${host}, beyond this machine: put a TLS proxy in front of it`);
   return served;
+}
+
+/**
+ * The app `console` serves without --tenant, and the store's tenants: the environment's app (its systems
+ * configured); or, when the environment configures no systems (no CHARGEBEE_SITE…), the store alone if it
+ * has tenants — else the environment's error, before any store file is made.
+ * @param {import("../src/app/clients/retry.mjs").RetryOptions["onRetry"]} onRetry
+ * @returns {Promise<{ app: Awaited<ReturnType<typeof openApp>>, tenants: string[] }>}
+ */
+async function consoleApp(onRetry) {
+  /** @type {Awaited<ReturnType<typeof openApp>>} */
+  let app;
+  try {
+    app = await openApp({ systems: true, onRetry });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    const db = configFromEnv(process.env, { systems: false }).db;
+    if (!/^postgres(ql)?:\/\//i.test(db) && (db === ":memory:" || !existsSync(db))) throw e;
+    app = await openApp({ systems: false });
+    if ((await listTenants(app.store)).length === 0) {
+      await app.close();
+      throw e;
+    }
+  }
+  try {
+    return { app, tenants: (await listTenants(app.store)).map((t) => t.id) };
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
 }
 
 /** @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v */

@@ -11,7 +11,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -270,6 +270,19 @@ test("the console on a store with tenants: the overview of all tenants, a select
     if (cons) assert.equal(await cons.stop(), 0, cons.out.text);
     await root.close();
     for (const s of Object.values(servers)) await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the console on a store without tenants and an environment without systems: the environment's error, as before, and no store made", { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "host-example-console-none-"));
+  try {
+    const db = await testDb(dir);
+    const r = await cli(["console", "--port", "0"], { SYNC_DB: db });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /error: set CHARGEBEE_SITE, CHARGEBEE_API_KEY, CUSTOMERP_URL, CUSTOMERP_TOKEN/);
+    if (!PG) assert.ok(!existsSync(db), "no store file made");
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
