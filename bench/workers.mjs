@@ -215,7 +215,9 @@ async function measure(c) {
       const emails = [...s.chargebee.site.tables.customer.values()].map((e) => e.data).filter((d) => !d.deleted && d.email).map((d) => String(d.email).toLowerCase());
       twins += emails.length - new Set(emails).size;
     }
-    const result = { k, concurrency, firstMs, steady, windowMs: to - from, notOk, stopped, overlap, r429, twins, exits };
+    // the machine's 1-minute load average at the window's end: other work on a shared machine shows here
+    const load = os.loadavg()[0];
+    const result = { k, concurrency, firstMs, steady, windowMs: to - from, notOk, stopped, overlap, r429, twins, exits, load };
     log(`  first sync ${fix(firstMs / 1000)} s (${fix((tenants * FLOWS) / (firstMs / 60_000))} tenant-flows/min); ${steady} flow runs in ${fix((to - from) / 1000)} s; ` +
       `failed ${notOk}, stopped by SIGTERM ${stopped}, overlapping runs ${overlap}, 429s ${r429}, twins ${twins}; exits ${exits.map((e) => e.code ?? e.signal).join(", ")}`);
     return result;
@@ -258,11 +260,11 @@ out.push(`${tenants} tenants, each its own emulated Chargebee site (answers afte
   `the demo data and ${contacts} more contacts each; every tenant due each second. Workers: \`node host-example/bin/sync.mjs worker --concurrency C\`, all on this machine; ` +
   `ratios against the first row, measured in this run.`);
 out.push("");
-out.push(`| workers | jobs at once (C each) | first sync of ${tenants} tenants | tenant-flows/min | × 1 worker | steady state: flow runs in ${windowS} s | tenant-flows/min | × 1 worker | runs failed | stopped by SIGTERM | overlapping runs | 429s | twins | exits |`);
-out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+out.push(`| workers | jobs at once (C each) | first sync of ${tenants} tenants | tenant-flows/min | × 1 worker | steady state: flow runs in ${windowS} s | tenant-flows/min | × 1 worker | runs failed | stopped by SIGTERM | overlapping runs | 429s | twins | exits | load (1 min) |`);
+out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
 for (const r of results) {
   out.push(`| ${r.k} | ${r.k * r.concurrency} (${r.concurrency}) | ${fix(r.firstMs / 1000)} s | ${int(firstRate(r))} | ${fix(firstRate(r) / firstRate(base), 2)}× | ${int(r.steady)} | ${int(steadyRate(r))} | ` +
-    `${fix(steadyRate(r) / steadyRate(base), 2)}× | ${r.notOk} | ${r.stopped} | ${r.overlap} | ${r.r429} | ${r.twins} | ${r.exits.map((e) => e.code ?? e.signal).join(", ")} |`);
+    `${fix(steadyRate(r) / steadyRate(base), 2)}× | ${r.notOk} | ${r.stopped} | ${r.overlap} | ${r.r429} | ${r.twins} | ${r.exits.map((e) => e.code ?? e.signal).join(", ")} | ${fix(r.load)} |`);
 }
 const text = out.join("\n") + "\n";
 process.stdout.write(text);

@@ -36,6 +36,7 @@ test("bench/workers.mjs --quick runs and prints its table", { timeout: 10 * 60_0
       assert.match(c[9], /^\d+$/, "runs SIGTERM stopped after their record in hand");
       assert.deepEqual(c.slice(10, 13), ["0", "0", "0"], "overlapping runs, 429s, twins");
       assert.match(c[13], /^0(, 0)*$/, "every worker exits 0 on SIGTERM");
+      assert.match(c[14], /^[\d.]+$/, "the load average");
     }
     assert.equal(rows[0][4], "1.00×");
   } finally {
