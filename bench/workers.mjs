@@ -202,6 +202,15 @@ async function measure(c) {
     await sleep(windowS * 1000);
     const to = Date.now();
     const steady = Number((await q(`SELECT count(*) AS n FROM run_flows WHERE outcome = 'ok' AND finished >= ${from} AND finished < ${to}`))[0].n);
+    // how the window's flow runs spread over the workers (by the name each gives its runs), most first
+    const perWorker = (await q(`SELECT worker, count(*) AS n FROM run_flows WHERE outcome = 'ok' AND finished >= ${from} AND finished < ${to} GROUP BY worker`))
+      .map((r) => Number(r.n)).sort((a, b) => b - a);
+    while (perWorker.length < k) perWorker.push(0);
+    const names = new Set((await q(`SELECT DISTINCT worker FROM run_flows WHERE finished >= ${from} AND finished < ${to}`)).map((r) => String(r.worker)));
+    for (const w of workers) {
+      const name = /worker (\S+): \d+ jobs at once/.exec(w.out())?.[1];
+      if (!name || !names.has(name)) log(`  a worker ran no flow in the window (${name ?? "no start line"}); its output:\n${w.out().split("\n").slice(-15).join("\n")}`);
+    }
     const exits = await Promise.all(workers.map((w) => w.stop()));
     // failed, fenced, guard: none expected; stopped: the flow runs SIGTERM ended after their record in hand
     const notOk = Number((await q("SELECT count(*) AS n FROM run_flows WHERE outcome NOT IN ('ok', 'stopped') AND finished IS NOT NULL"))[0].n);
@@ -217,9 +226,9 @@ async function measure(c) {
     }
     // the machine's 1-minute load average at the window's end: other work on a shared machine shows here
     const load = os.loadavg()[0];
-    const result = { k, concurrency, firstMs, steady, windowMs: to - from, notOk, stopped, overlap, r429, twins, exits, load };
+    const result = { k, concurrency, firstMs, steady, perWorker, windowMs: to - from, notOk, stopped, overlap, r429, twins, exits, load };
     log(`  first sync ${fix(firstMs / 1000)} s (${fix((tenants * FLOWS) / (firstMs / 60_000))} tenant-flows/min); ${steady} flow runs in ${fix((to - from) / 1000)} s; ` +
-      `failed ${notOk}, stopped by SIGTERM ${stopped}, overlapping runs ${overlap}, 429s ${r429}, twins ${twins}; exits ${exits.map((e) => e.code ?? e.signal).join(", ")}`);
+      `per worker ${perWorker.join(", ")}; failed ${notOk}, stopped by SIGTERM ${stopped}, overlapping runs ${overlap}, 429s ${r429}, twins ${twins}; exits ${exits.map((e) => e.code ?? e.signal).join(", ")}`);
     return result;
   } finally {
     for (const w of workers) await w.stop();
@@ -260,10 +269,10 @@ out.push(`${tenants} tenants, each its own emulated Chargebee site (answers afte
   `the demo data and ${contacts} more contacts each; every tenant due each second. Workers: \`node host-example/bin/sync.mjs worker --concurrency C\`, all on this machine; ` +
   `ratios against the first row, measured in this run.`);
 out.push("");
-out.push(`| workers | jobs at once (C each) | first sync of ${tenants} tenants | tenant-flows/min | × 1 worker | steady state: flow runs in ${windowS} s | tenant-flows/min | × 1 worker | runs failed | stopped by SIGTERM | overlapping runs | 429s | twins | exits | load (1 min) |`);
-out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+out.push(`| workers | jobs at once (C each) | first sync of ${tenants} tenants | tenant-flows/min | × 1 worker | steady state: flow runs in ${windowS} s | by worker | tenant-flows/min | × 1 worker | runs failed | stopped by SIGTERM | overlapping runs | 429s | twins | exits | load (1 min) |`);
+out.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
 for (const r of results) {
-  out.push(`| ${r.k} | ${r.k * r.concurrency} (${r.concurrency}) | ${fix(r.firstMs / 1000)} s | ${int(firstRate(r))} | ${fix(firstRate(r) / firstRate(base), 2)}× | ${int(r.steady)} | ${int(steadyRate(r))} | ` +
+  out.push(`| ${r.k} | ${r.k * r.concurrency} (${r.concurrency}) | ${fix(r.firstMs / 1000)} s | ${int(firstRate(r))} | ${fix(firstRate(r) / firstRate(base), 2)}× | ${int(r.steady)} | ${r.perWorker.map(int).join(", ")} | ${int(steadyRate(r))} | ` +
     `${fix(steadyRate(r) / steadyRate(base), 2)}× | ${r.notOk} | ${r.stopped} | ${r.overlap} | ${r.r429} | ${r.twins} | ${r.exits.map((e) => e.code ?? e.signal).join(", ")} | ${fix(r.load)} |`);
 }
 const text = out.join("\n") + "\n";

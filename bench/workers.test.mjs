@@ -32,6 +32,8 @@ test("bench/workers.mjs --quick runs and prints its table", { timeout: 10 * 60_0
       assert.match(c[4], /^[\d.]+×$/);
       assert.match(c[7], /^[\d.]+×$/);
       assert.ok(Number(c[5].replace(/,/g, "")) > 0, "flow runs in the window");
+      assert.equal(c[6].split(", ").length, Number(c[0]), "flow runs by worker");
+      c.splice(6, 1);
       assert.equal(c[8], "0", "runs failed");
       assert.match(c[9], /^\d+$/, "runs SIGTERM stopped after their record in hand");
       assert.deepEqual(c.slice(10, 13), ["0", "0", "0"], "overlapping runs, 429s, twins");
