@@ -28,12 +28,13 @@ test("bench/workers.mjs --quick runs and prints its table", { timeout: 10 * 60_0
     for (let i = at + 2; i < lines.length && lines[i].startsWith("|"); i++) rows.push(lines[i].split("|").slice(1, -1).map((c) => c.trim()));
     assert.deepEqual(rows.map((c) => c[0]), ["1", "2", "3"]);
     for (const c of rows) {
+      const byWorker = c.splice(6, 1)[0].split(", ").map((n) => Number(n.replace(/,/g, "")));
+      assert.equal(byWorker.length, Number(c[0]), "flow runs by worker");
+      assert.equal(byWorker.reduce((a, b) => a + b, 0), Number(c[5].replace(/,/g, "")), "the workers' shares add up to the window's runs");
       assert.match(c[2], /^[\d.,]+ s$/);
       assert.match(c[4], /^[\d.]+×$/);
       assert.match(c[7], /^[\d.]+×$/);
       assert.ok(Number(c[5].replace(/,/g, "")) > 0, "flow runs in the window");
-      assert.equal(c[6].split(", ").length, Number(c[0]), "flow runs by worker");
-      c.splice(6, 1);
       assert.equal(c[8], "0", "runs failed");
       assert.match(c[9], /^\d+$/, "runs SIGTERM stopped after their record in hand");
       assert.deepEqual(c.slice(10, 13), ["0", "0", "0"], "overlapping runs, 429s, twins");
