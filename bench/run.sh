@@ -8,6 +8,8 @@
 #   latency.mjs edit → other side written through host-example's local servers, with webhooks and polling
 #   scale.mjs   the host as its own process at 10k, 100k (and 1M as a dry run) contacts against the stand-ins,
 #               and its pacing against a rate limit (its own tables, after the main one)
+#   workers.mjs tenant-flows a minute with 1, 2 and 3 `sync.mjs worker` processes over 12 tenants on a PostgreSQL
+#               it starts itself (scripts/postgres.sh); its own table, after scale.mjs's
 # and prints one Markdown table (table.mjs) on stdout, then scale.mjs's tables; progress goes to stderr.
 # QUICK=1 runs everything on smaller sizes (a smoke test, not figures to quote).
 # It takes about 20 minutes and up to ~8 GiB of memory (the 1M × 1M match), plus scale.mjs (about an hour; see
@@ -29,6 +31,7 @@ if [[ ${QUICK:-0} == 1 ]]; then
   memory_args=(--records 50000)
   latency_args=(--edits 20 --poll-seconds 3)
   scale_args=(--quick)
+  workers_args=(--quick)
 else
   api_args=()
   plan_args=()
@@ -36,6 +39,7 @@ else
   memory_args=()
   latency_args=()
   scale_args=()
+  workers_args=()
 fi
 
 # host-example is optional: without it (or its node_modules) api.mjs reports the API economy as skipped.
@@ -47,8 +51,13 @@ node bench/size.mjs
 "${node[@]}" bench/memory.mjs "${memory_args[@]}"
 mkdir -p bench/results
 node bench/scale.mjs "${scale_args[@]}" --out bench/results/scale.md >&2 || echo "scale.mjs failed: see above" >&2
+node bench/workers.mjs "${workers_args[@]}" --out bench/results/workers.md >&2 || echo "workers.mjs failed: see above" >&2
 node bench/table.mjs
 if [[ -f bench/results/scale.md ]]; then
   echo
   cat bench/results/scale.md
+fi
+if [[ -f bench/results/workers.md ]]; then
+  echo
+  cat bench/results/workers.md
 fi

@@ -10,7 +10,9 @@
 #   6. types            tsc --noEmit against the packed package's .d.ts (Node and bundler resolution)
 #   7. host example     host-example/scripts/test.sh (servers, store, loop, the official SDK against the emulator),
 #                       on the packed tarball
-#   8. scale bench      bench/scale.mjs --quick through bench/scale.test.mjs: runs and prints its tables (no figure checked)
+#   8. scale bench      bench/scale.mjs --quick through bench/scale.test.mjs: runs and prints its tables (no figure checked);
+#                       bench/workers.mjs --quick through bench/workers.test.mjs: 1, 2 and 3 workers over 4 tenants on
+#                       a PostgreSQL of its own (its correctness columns checked, no speed)
 #   9. JS tests         node --test tests/js/ (the package, the ./web build in Chromium, the request oracle,
 #                       the optimised .wasm against the unoptimised one)
 set -euo pipefail
@@ -105,6 +107,9 @@ section "scale bench, quick (bench/scale.mjs --quick: the stand-ins at 10k conta
 # On the packed tarball too (host-example's node_modules still has it). Asserts that the bench runs and prints
 # its tables, never a speed.
 node --test bench/scale.test.mjs
+
+section "workers bench, quick (bench/workers.mjs --quick: 1, 2 and 3 worker processes over 4 tenants on PostgreSQL; prints figures, checks no speed)"
+node --test bench/workers.test.mjs
 
 section "node --test tests/js/"
 node --test tests/js/

@@ -2,9 +2,9 @@
 // The sync app's command line: each command calls one action of src/app/actions/ and prints what it
 // returns. See README.md, or `node bin/sync.mjs <command> --help`.
 import { parseArgs } from "node:util";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { openApp, syncOf } from "../src/app/app.mjs";
-import { describeConfig } from "../src/app/config.mjs";
+import { configFromEnv, describeConfig } from "../src/app/config.mjs";
 import { EXIT, UsageError, exitCodeOf } from "../src/app/errors.mjs";
 import { ProgressReporter, printExplain, printHistory, printInbox, printItem, printPlanned, printSummary, printUndo } from "../src/app/report.mjs";
 import { checkFlows, runOnce } from "../src/app/actions/run.mjs";
@@ -29,7 +29,7 @@ import { loggerFromEnv } from "../src/ops/log.mjs";
 import { startOps } from "../src/ops/ops.mjs";
 import { Shutdown, SHUTDOWN_MS } from "../src/app/shutdown.mjs";
 import { backupStore } from "../src/app/actions/backup.mjs";
-import { addTenant, removeTenant } from "../src/tenants/tenants.mjs";
+import { addTenant, listTenants, removeTenant } from "../src/tenants/tenants.mjs";
 import { tenantOverview, tenantSpecOf, describeRefs, printTenants } from "../src/tenants/commands.mjs";
 import { Worker, startTenantWebhooks } from "../src/tenants/worker.mjs";
 import { withoutCredentials } from "../src/app/clients/chargebee.mjs";
@@ -53,7 +53,7 @@ exit codes: 0 all written · 1 some records failed (see the inbox) · 2 usage or
   3 stopped by the guard · 4 the store is locked by another run · 5 a system could not be reached or refused the credentials`;
 const FLOW_LIST = `flows: ${FLOWS.map((f) => f.id).join(", ")}`;
 
-/** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number | number[], systems: boolean, app?: false, main: (app: any, v: any, pos: string[]) => Promise<number> }>} */
+/** @type {Record<string, { usage: string, about: string, options: Record<string, { type: "string" | "boolean" }>, positionals: number | number[], systems: boolean, app?: false, main: (app: any, v: any, pos: string[], tenant?: string) => Promise<number> }>} */
 const COMMANDS = {
   run: {
     usage: "run [--watch [s]] [--webhooks [P]] [--console [P]] [--metrics [P]] [--metrics-host H] [--exit-on-error] [--runs N] [--full [--repair]] [--flows a,b] [--dry-run] [--json FILE] [--wait S]",
@@ -191,17 +191,29 @@ const COMMANDS = {
     usage: "console [--port P] [--host H] [--metrics [P]] [--metrics-host H]",
     about: `Serves the operator console for the store in SYNC_DB until Ctrl-C: the runs, the inbox with its actions,
   explain. Listens on 127.0.0.1:8484 (--port or CONSOLE_PORT; --host to listen elsewhere). Log in with CONSOLE_TOKEN,
-  or with the login link printed at start (a token made for this start, printed once).`,
-    options: { port: { type: "string" }, host: { type: "string" }, metrics: { type: "string" }, "metrics-host": { type: "string" } }, positionals: 0, systems: true,
-    async main(app, v) {
-      const stop = new Shutdown();
-      const ops = await opsOf(app, v, null, undefined);
-      const served = await serveConsole(app, portOf("--port", v.port ?? process.env.CONSOLE_PORT, 8484), v.host);
-      await stop.stopped;
-      await served.close();
-      await ops.close();
-      stop.close();
-      return EXIT.ok;
+  or with the login link printed at start (a token made for this start, printed once). On a store with tenants
+  it serves every tenant: an overview of all of them and a tenant selector on every page (each tenant's systems
+  with the secrets this process can read where its settings say); --tenant <id> serves that one tenant alone.`,
+    options: { port: { type: "string" }, host: { type: "string" }, metrics: { type: "string" }, "metrics-host": { type: "string" } }, positionals: 0, systems: true, app: false,
+    async main(_, v, _pos, tenant) {
+      const onRetry = (/** @type {any} */ i) => console.log(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`);
+      // The store's tenants decide what the console serves; without any, the store's one tenant as always
+      // (configured by the environment, whose errors stop the command as before).
+      const { app, tenants } = tenant ? { app: await openApp({ systems: true, tenant, onRetry }), tenants: [] } : await consoleApp(onRetry);
+      try {
+        const stop = new Shutdown();
+        const ops = await opsOf(app, v, null, undefined, tenants.length ? tenants : undefined);
+        const port = portOf("--port", v.port ?? process.env.CONSOLE_PORT, 8484);
+        const served = await serveConsole(tenants.length ? { tenants: { store: app.store } } : { app }, port, v.host);
+        if (tenants.length) console.log(`  console    ${tenants.length} tenants (${tenants.join(", ")}): the overview at /, each tenant's pages at /t/<id>/`);
+        await stop.stopped;
+        await served.close();
+        await ops.close();
+        stop.close();
+        return EXIT.ok;
+      } finally {
+        await app.close();
+      }
     },
   },
   doctor: {
@@ -382,19 +394,51 @@ if (log.json) {
 /**
  * Starts the operator console on the app and prints where; a token made at start is printed once, as
  * the login link, and from then on redacted like every secret.
- * @param {import("../src/app/app.mjs").App} app @param {number} port @param {string | undefined} host
+ * @param {{ app?: import("../src/app/app.mjs").App, tenants?: { store: import("../src/app/store/store.mjs").Store } }} what
+ *   one app, or a store with tenants (every tenant's pages)
+ * @param {number} port @param {string | undefined} host
  */
-async function serveConsole(app, port, host) {
+async function serveConsole(what, port, host) {
   const configured = process.env.CONSOLE_TOKEN || null;
   if (configured !== null && configured.length < 16) throw new UsageError("CONSOLE_TOKEN must be at least 16 characters");
   addSecret(configured);
-  const served = await startConsole({ app, port, host, token: configured }).catch((e) => {
+  const served = await startConsole({ ...what, port, host, token: configured }).catch((e) => {
     throw e?.code === "EADDRINUSE" ? new UsageError(`the console's port ${port} is in use on ${host ?? "127.0.0.1"}: pick another (--port, --console P or CONSOLE_PORT)`) : e;
   });
   console.log(`  console    ${served.url}  (${served.generated ? `log in: ${served.loginUrl}` : `log in: ${served.url}/login?token=<CONSOLE_TOKEN>`})`);
   addSecret(served.token);
   if (host && !["127.0.0.1", "localhost", "::1"].includes(host)) console.log(`  console    listening on ${host}, beyond this machine: put a TLS proxy in front of it`);
   return served;
+}
+
+/**
+ * The app `console` serves without --tenant, and the store's tenants: the environment's app (its systems
+ * configured); or, when the environment configures no systems (no CHARGEBEE_SITE…), the store alone if it
+ * has tenants — else the environment's error, before any store file is made.
+ * @param {import("../src/app/clients/retry.mjs").RetryOptions["onRetry"]} onRetry
+ * @returns {Promise<{ app: Awaited<ReturnType<typeof openApp>>, tenants: string[] }>}
+ */
+async function consoleApp(onRetry) {
+  /** @type {Awaited<ReturnType<typeof openApp>>} */
+  let app;
+  try {
+    app = await openApp({ systems: true, onRetry });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    const db = configFromEnv(process.env, { systems: false }).db;
+    if (!/^postgres(ql)?:\/\//i.test(db) && (db === ":memory:" || !existsSync(db))) throw e;
+    app = await openApp({ systems: false });
+    if ((await listTenants(app.store)).length === 0) {
+      await app.close();
+      throw e;
+    }
+  }
+  try {
+    return { app, tenants: (await listTenants(app.store)).map((t) => t.id) };
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
 }
 
 /** @param {import("../src/app/app.mjs").App} app @param {Record<string, any>} v */
@@ -406,7 +450,7 @@ async function runCommand(app, v) {
   const fallback = portOf("CONSOLE_PORT", process.env.CONSOLE_PORT, hooks === 8484 ? 8485 : 8484);
   const port = portOf("--console", v.console, fallback);
   if (hooks !== null && hooks !== 0 && port === hooks) throw new UsageError(`--console and --webhooks both ask for port ${port}: give them different ports`);
-  const served = await serveConsole(app, port, process.env.CONSOLE_HOST);
+  const served = await serveConsole({ app }, port, process.env.CONSOLE_HOST);
   try {
     return await runLoop(app, v);
   } finally {
@@ -605,8 +649,8 @@ async function main(args) {
     return EXIT.ok;
   }
   if (![cmd.positionals].flat().includes(positionals.length)) throw new UsageError(`usage: node bin/sync.mjs ${cmd.usage}`);
-  if (cmd.app === false) return await cmd.main(null, values, positionals);
   if (tenant && (name.startsWith("tenant ") || name === "worker")) throw new UsageError(`${name} is not a command of one tenant: it does not take --tenant`);
+  if (cmd.app === false) return await cmd.main(null, values, positionals, tenant);
   // A command printing JSON (--json without a file) keeps stdout for it: the retry notes go to stderr.
   const note = /** @type {Record<string, unknown>} */ (values).json === true ? console.error : console.log;
   const app = await openApp({ systems: cmd.systems, tenant, onRetry: (i) => note(`  (${i.status ?? "network error"}: retrying in ${Math.round(i.delayMs)} ms)`) });
