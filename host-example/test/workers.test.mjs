@@ -216,3 +216,33 @@ test("fencing: a run that stalled past its lease, after another took the flow ov
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a worker whose queue loses its database connections says so (pg-boss errors are printed, redacted, once a minute per message)", { skip: PG ? false : "the queue is in PostgreSQL (SYNC_TEST_PG)", timeout: 60_000 }, async () => {
+  const pg = (await import("pg")).default;
+  const { startQueue, queueSchema } = await import("../src/tenants/worker.mjs");
+  const url = await testDb();
+  const root = await Store.open(url);
+  /** @type {string[]} */
+  const lines = [];
+  const boss = await startQueue(url, await queueSchema(root), (l) => lines.push(l));
+  try {
+    // Another session ends the queue's connections, as a database restart or a network cut would.
+    const admin = new pg.Client({ connectionString: PG ?? "" });
+    await admin.connect();
+    try {
+      for (let i = 0; i < 100 && !lines.some((l) => /^queue error \(pg-boss\): /.test(l)); i++) {
+        await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'customerp-chargebee' AND pid <> pg_backend_pid()");
+        await sleep(100);
+      }
+    } finally {
+      await admin.end();
+    }
+    assert.ok(lines.some((l) => /^queue error \(pg-boss\): /.test(l)), `a queue error line, got ${JSON.stringify(lines)}`);
+    const password = new URL(PG ?? "").password;
+    assert.ok(!lines.some((l) => password && l.includes(password)), "no password in the lines");
+    assert.equal(new Set(lines).size, lines.length, "each message once a minute");
+  } finally {
+    await boss.stop({ graceful: false, wait: true }).catch(() => {});
+    await root.close();
+  }
+});

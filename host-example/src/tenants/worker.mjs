@@ -20,6 +20,7 @@ import { acquireLock } from "../app/lock.mjs";
 import { LockedError, UsageError } from "../app/errors.mjs";
 import { WebhookReceiver } from "../app/webhooks.mjs";
 import { listTenants, readSecret, enabledFlows } from "./tenants.mjs";
+import { redact } from "../app/redact.mjs";
 import { close, listen } from "../lib/http.mjs";
 
 export const QUEUE = "sync";
@@ -44,10 +45,22 @@ export async function queueSchema(root) {
   return s === "public" ? "pgboss" : `${s}_pgboss`;
 }
 
-/** pg-boss on the store's database. @param {string} url @param {string} schema */
-export async function startQueue(url, schema) {
+/**
+ * pg-boss on the store's database. Its errors (a lost connection, a failed fetch of jobs) are printed, through
+ * the redactor, at most once a minute per message: a worker whose queue fails must not sit idle without a word.
+ * @param {string} url @param {string} schema @param {(line: string) => void} [out]
+ */
+export async function startQueue(url, schema, out = () => {}) {
   const boss = new PgBoss({ connectionString: url, schema, max: 4, application_name: "customerp-chargebee" });
-  boss.on("error", () => {}); // reported where it matters: a job that fails is in the run table and the metrics
+  /** @type {Map<string, number>} */
+  const told = new Map();
+  boss.on("error", (/** @type {unknown} */ e) => {
+    const msg = redact(e instanceof Error ? e.message : String(e));
+    const now = Date.now();
+    if ((told.get(msg) ?? -Infinity) > now - 60_000) return;
+    told.set(msg, now);
+    out(`queue error (pg-boss): ${msg}`);
+  });
   await boss.start();
   await boss.createQueue(QUEUE, { name: QUEUE, policy: "standard" });
   return boss;
@@ -76,7 +89,7 @@ export class Worker {
   }
 
   async start() {
-    this.boss = await startQueue(this.o.url, await queueSchema(this.root));
+    this.boss = await startQueue(this.o.url, await queueSchema(this.root), this.out);
     for (let i = 0; i < this.concurrency; i++) {
       await this.boss.work(QUEUE, { batchSize: 1, pollingIntervalSeconds: this.o.pollSeconds ?? 1 }, async ([job]) => {
         const p = this.job(/** @type {any} */ (job.data));
@@ -163,7 +176,7 @@ export class Worker {
  *   out?: (line: string) => void }} o
  */
 export async function startTenantWebhooks(o) {
-  const boss = await startQueue(o.url, await queueSchema(o.root));
+  const boss = await startQueue(o.url, await queueSchema(o.root), o.out);
   /** @type {Map<string, Promise<WebhookReceiver | null>>} */
   const receivers = new Map();
   const receiverOf = (/** @type {string} */ tenant) => {
