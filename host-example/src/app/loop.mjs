@@ -171,6 +171,8 @@ export class Sync {
     this.sleep = o.sleep ?? ((/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms)));
     /** How long each write left after the last answer about its pair, ms: the measured side of CHECK_BOUND_MS. @type {number[]} */
     this.writeGaps = [];
+    /** Over the process's life (a watch loop's every run): writes measured, and the longest gap, ms. */
+    this.writeGapsSeen = { writes: 0, longestMs: 0 };
     this.readers = chargebeeResources(this.cb, this.store);
     /** Chargebee records whose link a plan ended in this process (a delete released them): what was read of
      * them before is stale, so they are not planned as new records in the same run. @type {Set<string>} */

@@ -119,6 +119,8 @@ export async function settle(s, f, input, stored, plan, stats, ctx, options, rep
       s.cb.bucket.refund(scope.tokens);
       scope.tokens = 0;
       s.writeGaps.push(...scope.gaps);
+      s.writeGapsSeen.writes += scope.gaps.length;
+      for (const g of scope.gaps) s.writeGapsSeen.longestMs = Math.max(s.writeGapsSeen.longestMs, g);
     }
     if ("done" in step) return step.done;
     ({ input, plan, link } = step);
