@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -233,7 +233,9 @@ test("SIGKILL in the middle of a run with 16 pairs in flight and pages of 7: the
       PATH: process.env.PATH ?? "", CHARGEBEE_SITE: servers.chargebee.url, CHARGEBEE_API_KEY: LOCAL_API_KEY, CHARGEBEE_RATE_LIMIT: "100000",
       CUSTOMERP_URL: servers.customerp.url, CUSTOMERP_TOKEN: LOCAL_TOKEN, SYNC_DB: await testDb(dir), SYNC_TIME_ZONE: "Europe/Oslo",
       SYNC_OWN_COMPANY_NAME: "Fjordvik Handel AS", SYNC_ITEM_FAMILY_ID: "customerp-products", SYNC_CONCURRENCY: "16", SYNC_PAGE_SIZE: "7",
+      SYNC_SPOOL_DIR: dir,
     };
+    const spools = () => readdirSync(dir).filter((n) => n.startsWith("customerp-chargebee-spool-"));
     const db = servers.customerp.db;
     for (let i = 0; i < 300; i++) db.create("contacts", { first_name: "Ståle", last_name: `Kontakt ${i}`, email: `stale${i}@example.com`, is_active: true, language: "nb-NO" });
     const before = live(servers.chargebee.site, "customer").length;
@@ -245,9 +247,11 @@ test("SIGKILL in the middle of a run with 16 pairs in flight and pages of 7: the
     assert.equal(await exited, "SIGKILL");
     const midway = live(servers.chargebee.site, "customer").length - before;
     assert.ok(midway >= 60 && midway < 300, `killed midway (${midway} of 300)`);
+    assert.deepEqual(spools().map((n) => n.split("-")[3]), [String(child.pid)], "the killed run's spool is left behind, named by its process");
     const rest = await new Promise((resolve) => execFile(process.execPath, [SYNC, "run", "--flows", "contact-customer"], { env, timeout: 90_000 },
       (err, stdout, stderr) => resolve({ code: err?.code ?? 0, stdout, stderr })));
     assert.equal(/** @type {any} */ (rest).code, 0, /** @type {any} */ (rest).stderr);
+    assert.deepEqual(spools(), [], "the next run removed the orphan spool, and its own when it ended");
     const emails = live(servers.chargebee.site, "customer").map((c) => c.email).filter((e) => /^stale\d+@/.test(e ?? ""));
     assert.equal(emails.length, 300, "every contact in Chargebee");
     assert.equal(new Set(emails).size, 300, "no twin");

@@ -3,17 +3,45 @@
 // of records. Each record is read once per run (a resource two flows share, Chargebee's customers, is
 // listed once) and kept here until the run ends; the file is removed when the spool closes.
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** @typedef {Record<string, any>} Json */
 /** @typedef {"customerp" | "chargebee"} Side */
 
+const PREFIX = "customerp-chargebee-spool-";
+
+/**
+ * Removes the spools of processes that are gone (a run killed outright leaves its spool behind; its name
+ * holds its process id). A spool of a live process, this one's included, is left alone.
+ * @param {string} parent
+ */
+export function removeOrphans(parent) {
+  let names;
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^customerp-chargebee-spool-(\d+)-/.exec(name)?.[1];
+    if (!pid || Number(pid) === process.pid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch (e) {
+      // ESRCH: no such process. EPERM: alive, someone else's.
+      if (/** @type {NodeJS.ErrnoException} */ (e).code === "ESRCH") rmSync(join(parent, name), { recursive: true, force: true });
+    }
+  }
+}
+
 export class Spool {
   /** @param {{ dir?: string }} [o] dir: where the file goes (default the system's temporary folder; SYNC_SPOOL_DIR) */
   constructor(o = {}) {
-    this.dir = mkdtempSync(join(o.dir ?? process.env.SYNC_SPOOL_DIR ?? tmpdir(), "customerp-chargebee-spool-"));
+    const parent = o.dir ?? process.env.SYNC_SPOOL_DIR ?? tmpdir();
+    removeOrphans(parent);
+    this.dir = mkdtempSync(join(parent, `${PREFIX}${process.pid}-`));
     this.db = new Database(join(this.dir, "spool.sqlite"));
     this.db.pragma("journal_mode = OFF");
     this.db.pragma("synchronous = OFF");
