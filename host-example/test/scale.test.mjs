@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/servers.mjs";
 import { TokenBucket } from "../src/app/clients/rate.mjs";
+import { Spool } from "../src/app/spool.mjs";
 import { live, rows, setup, stats, testDb, total, writes } from "./helpers.mjs";
 import { sleep } from "../src/lib/http.mjs";
 
@@ -264,5 +265,34 @@ test("SIGKILL in the middle of a run with 16 pairs in flight and pages of 7: the
   } finally {
     await servers.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the spool reads every page through an index, in order: no query sorts a whole set or flow (which made a run quadratic in its records)", () => {
+  const spool = new Spool();
+  try {
+    for (let i = 0; i < 3000; i++) spool.addIds(i % 2 ? "a" : "b", [String(i)]);
+    for (let i = 0; i < 3000; i++) spool.addPair(i % 2 ? "contact-customer" : "product-item", `k${i}`, { customerp: String(i), chargebee: null }, null);
+    /** @param {string} name @param {string} select the statement's SELECT @param {unknown[]} params */
+    const planOf = (name, select, params) => {
+      assert.ok(/** @type {any} */ (spool.q)[name].source.includes(select), `${name} is still ${select}`);
+      return spool.db.prepare(`EXPLAIN QUERY PLAN ${select}`).all(...params).map((/** @type {any} */ r) => r.detail).join("; ");
+    };
+    const paged = {
+      ids: ["SELECT seq, id FROM sets WHERE name = ? AND seq > ? ORDER BY seq LIMIT ?", ["a", 0, 100]],
+      pairs: ["SELECT seq, key, customerp, chargebee, base FROM pairs WHERE flow = ? AND seq > ? ORDER BY seq LIMIT ?", ["product-item", 0, 100]],
+      copy: ["SELECT ?, id FROM sets WHERE name = ? ORDER BY seq", ["c", "a"]],
+      get: ["SELECT json FROM records WHERE side = ? AND type = ? AND id = ?", ["customerp", "contacts", "1"]],
+      member: ["SELECT 1 FROM sets WHERE name = ? AND id = ?", ["a", "1"]],
+    };
+    for (const [name, [select, params]] of Object.entries(paged)) {
+      const plan = planOf(name, /** @type {string} */ (select), /** @type {unknown[]} */ (params));
+      assert.doesNotMatch(plan, /TEMP B-TREE|SCAN /, `${name}: ${plan}`);
+    }
+    // And the pages come in the order the ids were added.
+    assert.deepEqual([...spool.setIds("a", 100)].flat().slice(0, 3), ["1", "3", "5"]);
+    assert.equal([...spool.pairs("product-item", 100)].flat().length, 1500);
+  } finally {
+    spool.close();
   }
 });

@@ -52,6 +52,9 @@ export class Spool {
       CREATE TABLE sets (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, id TEXT NOT NULL, UNIQUE (name, id));
       CREATE TABLE pairs (seq INTEGER PRIMARY KEY, flow TEXT NOT NULL, key TEXT NOT NULL, customerp TEXT, chargebee TEXT, base TEXT,
         UNIQUE (flow, key));
+      -- The pages read in order: without these, each page of a set sorted the whole set (quadratic in a run's records).
+      CREATE INDEX sets_in_order ON sets (name, seq);
+      CREATE INDEX pairs_in_order ON pairs (flow, seq);
     `);
     const db = this.db;
     this.q = {
