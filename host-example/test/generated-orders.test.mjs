@@ -64,7 +64,8 @@ async function teaOrder(t) {
 }
 
 test("orders: \"chargebee\" on a site that generates orders: the invoice alone, then Chargebee's order adopted; one order each, no twin", async () => {
-  const t = await setup({ orders: GENERATING, options: CHARGEBEE_MAKES });
+  // Generated 3 s after the invoice: after the first run ends even on a loaded machine, so that run sees the wait.
+  const t = await setup({ orders: { ...GENERATING, delayMs: 3000 }, options: CHARGEBEE_MAKES });
   try {
     const before = (await state(t)).cpOrders.length;
     const first = await t.host.sync.run();
@@ -73,7 +74,8 @@ test("orders: \"chargebee\" on a site that generates orders: the invoice alone, 
     const wait = await t.host.store.orderWait("order-order", "2");
     const { invoice, orders: none } = await teaOrder(t);
     assert.equal(wait?.invoice_id, invoice.id);
-    assert.deepEqual(none, [], "no POST /orders for it");
+    // Only the order Chargebee generates (60 ms after the invoice: on a loaded machine, before this run ends).
+    assert.deepEqual(none.filter((/** @type {Json} */ o) => o.order_type !== "system_generated"), [], "no POST /orders for it");
     assert.equal(await t.host.store.linkByCustomerp("order-order", "2"), undefined);
     assert.ok((await t.host.sync.inbox.list({ kind: "waiting" })).some((i) => i.customerpId === "2" && i.message.includes(`invoice ${invoice.id}`)));
     // Quote 1 sells a service: Chargebee generates no order for its invoice, so the sync creates it.
