@@ -14,7 +14,8 @@ import { fileURLToPath } from "node:url";
 import { LOCAL_API_KEY, LOCAL_TOKEN, startLocalServers } from "../src/local/servers.mjs";
 import { TokenBucket } from "../src/app/clients/rate.mjs";
 import { Spool } from "../src/app/spool.mjs";
-import { live, rows, setup, stats, testDb, total, writes } from "./helpers.mjs";
+import { Store } from "../src/app/store/store.mjs";
+import { PG, live, rows, setup, stats, testDb, total, writes } from "./helpers.mjs";
 import { sleep } from "../src/lib/http.mjs";
 
 const SYNC = fileURLToPath(new URL("../bin/sync.mjs", import.meta.url));
@@ -294,5 +295,18 @@ test("the spool reads every page through an index, in order: no query sorts a wh
     assert.equal([...spool.pairs("product-item", 100)].flat().length, 1500);
   } finally {
     spool.close();
+  }
+});
+
+test("the store finds the links of Chargebee ids through an index, not a scan of every link (flowsLinkingChargebeeIds)", { skip: PG ? "SQLite's planner (PostgreSQL plans by its statistics)" : false }, async () => {
+  const store = await Store.open(":memory:");
+  try {
+    // The SQL the store sends, taken from Kysely, explained by SQLite.
+    const q = store.from("links").select(["flow", "chargebee_id"]).where("chargebee_id", "in", ["a", "b"]).compile();
+    const sqlite = /** @type {import("better-sqlite3").Database} */ (/** @type {any} */ (store.db).sqlite);
+    const plan = sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(.../** @type {any[]} */ (q.parameters)).map((/** @type {any} */ r) => r.detail).join("; ");
+    assert.match(plan, /\(tenant=\? AND chargebee_id=\?\)/, plan);
+  } finally {
+    await store.close();
   }
 });

@@ -7,6 +7,7 @@
 //   002  tenants (every row carries its tenant; '' is the store's own, single tenant), leases with
 //        fencing tokens (instead of one run lock), each side's version in a link (own echoes cost no
 //        plan), the journal of writes, per-flow run records, the shared rate buckets, Sesam's replica
+//   004  links found by Chargebee id through an index that holds the flow (a first sync was quadratic)
 import { Migrator, sql } from "kysely";
 
 /** @typedef {import("./db.mjs").Db} Db */
@@ -208,11 +209,21 @@ function migrations(db) {
           .addPrimaryKeyConstraint("sesam_push_pkey", ["tenant", "type"]).execute();
       },
     },
+
+    // The links a set of Chargebee ids has, in any flow, through an index that holds the flow too. With
+    // (tenant, chargebee_id) alone SQLite preferred scanning every link of the tenant in the covering
+    // unique index (tenant, flow, chargebee_id): a lookup per page cost O(links), a run O(links²).
+    "004_links_by_chargebee_and_flow": {
+      async up(k) {
+        await k.schema.dropIndex("links_t_by_chargebee").ifExists().execute();
+        await k.schema.createIndex("links_t_by_chargebee_flow").on("links").columns(["tenant", "chargebee_id", "flow"]).execute();
+      },
+    },
   };
 }
 
 /** The migrations this host knows, in order. */
-export const MIGRATIONS = ["001_first_release", "002_tenants_leases_journal", "003_sesam"];
+export const MIGRATIONS = ["001_first_release", "002_tenants_leases_journal", "003_sesam", "004_links_by_chargebee_and_flow"];
 
 /** Raised when the store was written by a newer host. */
 export class StoreVersionError extends Error {}
