@@ -57,6 +57,8 @@ export class Spool {
       CREATE INDEX pairs_in_order ON pairs (flow, seq);
     `);
     const db = this.db;
+    /** Pairs added since the last commit. */
+    this.uncommitted = 0;
     this.q = {
       put: db.prepare("INSERT INTO records (side, type, id, json) VALUES (?, ?, ?, ?) ON CONFLICT (side, type, id) DO UPDATE SET json = excluded.json"),
       get: db.prepare("SELECT json FROM records WHERE side = ? AND type = ? AND id = ?"),
@@ -133,7 +135,14 @@ export class Spool {
    * @param {string} flow @param {string} key @param {{ customerp: string | null, chargebee: string | null }} link @param {string | null} base
    */
   addPair(flow, key, link, base) {
+    // Pairs come one at a time: grouped in transactions of 5,000, not one each (a spool needs no durability;
+    // this connection reads its own uncommitted rows).
+    if (!this.db.inTransaction) this.db.exec("BEGIN");
     this.q.pair.run({ flow, key, customerp: link.customerp, chargebee: link.chargebee, base });
+    if (++this.uncommitted >= 5000) {
+      this.db.exec("COMMIT");
+      this.uncommitted = 0;
+    }
   }
 
   /**
