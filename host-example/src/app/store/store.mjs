@@ -10,6 +10,9 @@
 // checks, in the same transaction, that the lease's token is still its own. A run that stalled
 // past its lease (another process took the flow over) writes no link, base or inbox row after.
 import { sql } from "kysely";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openDb, postgresCopy } from "./db.mjs";
 import { migrate, TENANT_TABLES } from "./schema.mjs";
 
@@ -578,13 +581,31 @@ export class Store {
    */
   async snapshot() {
     if (this.db.sqlite) {
-      const image = this.db.sqlite.serialize();
-      // A WAL file's header says so (bytes 18 and 19 = 2); a database in memory opens only as rollback-journal (1).
-      image[18] = 1;
-      image[19] = 1;
-      const copy = await Store.open(image, { tenant: this.tenant, migrate: false });
-      copy.path = `${this.path} (a copy in memory)`;
-      return copy;
+      if (this.path === ":memory:") {
+        const image = this.db.sqlite.serialize();
+        const copy = await Store.open(image, { tenant: this.tenant, migrate: false });
+        copy.path = `${this.path} (a copy in memory)`;
+        return copy;
+      }
+      // A file beside the run's spool, made by SQLite's online backup: a dry run learns a link for every pair it
+      // plans, so a copy in memory grew with the site (1M contacts: over a gigabyte); on disk SQLite's page
+      // cache bounds it. Named like a spool, so a run killed outright leaves nothing the next one keeps.
+      const dir = mkdtempSync(join(process.env.SYNC_SPOOL_DIR ?? tmpdir(), `customerp-chargebee-spool-${process.pid}-`));
+      const file = join(dir, "dry-run-copy.sqlite");
+      try {
+        await this.db.sqlite.backup(file);
+        const copy = await Store.open(file, { tenant: this.tenant, migrate: false });
+        copy.path = `${this.path} (a copy for a dry run)`;
+        const close = copy.close.bind(copy);
+        copy.close = async () => {
+          await close();
+          rmSync(dir, { recursive: true, force: true });
+        };
+        return copy;
+      } catch (e) {
+        rmSync(dir, { recursive: true, force: true });
+        throw e;
+      }
     }
     const db = await postgresCopy(/** @type {import("pg").Pool} */ (this.db.pool), this.path, TENANT_TABLES, this.tenant);
     return new Store(db, this.tenant, { path: db.target });
