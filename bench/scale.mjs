@@ -22,6 +22,7 @@ import { createInterface } from "node:readline";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { benchArgs } from "./lib/args.mjs";
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 const ROOT = path.resolve(HERE, "..");
@@ -33,18 +34,7 @@ const HOST_MOST = 1_000_000;
 
 // ---- arguments --------------------------------------------------------------------------------
 
-const argv = process.argv.slice(2);
-/** @type {Record<string, string[]>} */
-const given = {};
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
-  const [k, inline] = a.slice(2).split(/=(.*)/s, 2);
-  const flag = ["quick", "no-pacing"].includes(k);
-  const v = flag ? "true" : inline ?? argv[++i];
-  if (v === undefined) throw new Error(`--${k} needs a value`);
-  (given[k] ??= []).push(v);
-}
+const given = benchArgs(process.argv.slice(2), ["quick", "no-pacing"]);
 const opt = (/** @type {string} */ k, /** @type {string | undefined} */ d) => given[k]?.at(-1) ?? d;
 const quick = opt("quick") === "true";
 const nums = (/** @type {string} */ s) => s.split(",").map((x) => Number(x.replace(/_/g, "").trim()));

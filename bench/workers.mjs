@@ -26,6 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
+import { benchArgs } from "./lib/args.mjs";
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 const ROOT = path.resolve(HERE, "..");
@@ -35,17 +36,8 @@ const FLOWS = 6;
 
 // ---- arguments --------------------------------------------------------------------------------
 
-const argv = process.argv.slice(2);
-/** @type {Record<string, string>} */
-const given = {};
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
-  const [k, inline] = a.slice(2).split(/=(.*)/s, 2);
-  const v = k === "quick" ? "true" : inline ?? argv[++i];
-  if (v === undefined) throw new Error(`--${k} needs a value`);
-  given[k] = v;
-}
+/** @type {Record<string, string>} the last value of each key */
+const given = Object.fromEntries(Object.entries(benchArgs(process.argv.slice(2), ["quick"])).map(([k, v]) => [k, /** @type {string} */ (v.at(-1))]));
 const quick = given.quick === "true";
 const nums = (/** @type {string} */ s) => s.split(",").map((x) => Number(x.trim()));
 /** @param {string} s */
