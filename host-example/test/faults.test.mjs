@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { close, listen } from "../src/lib/http.mjs";
 import { crashOnce, live, setup, total, writes, testDb } from "./helpers.mjs";
+import { forwarder } from "./proxy.mjs";
 
 /** @typedef {Awaited<ReturnType<Awaited<ReturnType<typeof setup>>["connect"]>>} Host */
 /** @typedef {Awaited<ReturnType<typeof setup>>} Env */
@@ -50,20 +51,7 @@ async function faultProxy(target, rnd, o) {
   const state = { on: true };
   /** @type {Set<NodeJS.Timeout>} */
   const timers = new Set();
-  const agent = new http.Agent({ keepAlive: false });
-  /** @param {http.IncomingMessage} req @param {Buffer} body @returns {Promise<{ status: number, headers: http.IncomingHttpHeaders, body: Buffer }>} */
-  const forward = (req, body) =>
-    new Promise((resolve, reject) => {
-      const up = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers, agent }, (r) => {
-        /** @type {Buffer[]} */
-        const chunks = [];
-        r.on("data", (c) => chunks.push(c));
-        r.on("end", () => resolve({ status: r.statusCode ?? 502, headers: r.headers, body: Buffer.concat(chunks) }));
-        r.on("error", reject);
-      });
-      up.on("error", reject);
-      up.end(body);
-    });
+  const forward = forwarder(target);
   /** @param {http.ServerResponse} res @param {{ status: number, headers: http.IncomingHttpHeaders, body: Buffer }} r */
   const reply = (res, r) => {
     if (res.destroyed || res.writableEnded) return;
@@ -123,7 +111,7 @@ async function faultProxy(target, rnd, o) {
     state,
     async close() {
       timers.forEach((t) => clearTimeout(t));
-      agent.destroy();
+      forward.close();
       await close(server);
     },
   };

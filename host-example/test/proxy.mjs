@@ -18,13 +18,12 @@ export function errorBody(status) {
 }
 
 /**
+ * Sends a request on to `target` as it came (method, path, headers, body), on connections of its own, and
+ * gives back the whole answer; `close()` ends its connections.
  * @param {string} target the server's origin
- * @param {(s: Seen) => Decision | Promise<Decision>} decide
  */
-export async function proxy(target, decide) {
+export function forwarder(target) {
   const agent = new http.Agent({ keepAlive: false });
-  /** @type {Seen[]} */
-  const seen = [];
   /** @param {http.IncomingMessage} req @param {Buffer} body @returns {Promise<{ status: number, headers: http.IncomingHttpHeaders, body: Buffer }>} */
   const forward = (req, body) =>
     new Promise((resolve, reject) => {
@@ -38,6 +37,17 @@ export async function proxy(target, decide) {
       up.on("error", reject);
       up.end(body);
     });
+  return Object.assign(forward, { close: () => agent.destroy() });
+}
+
+/**
+ * @param {string} target the server's origin
+ * @param {(s: Seen) => Decision | Promise<Decision>} decide
+ */
+export async function proxy(target, decide) {
+  const forward = forwarder(target);
+  /** @type {Seen[]} */
+  const seen = [];
   /** @param {http.ServerResponse} res @param {number} status @param {http.IncomingHttpHeaders} headers @param {Buffer} body */
   const reply = (res, status, headers, body) => {
     if (res.destroyed || res.writableEnded) return;
@@ -75,7 +85,7 @@ export async function proxy(target, decide) {
     url: origin,
     seen,
     async close() {
-      agent.destroy();
+      forward.close();
       await close(server);
     },
   };
